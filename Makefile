@@ -1,0 +1,46 @@
+# restrace: `make demo` runs the whole pipeline, `make test` runs the tests. Both install what is missing.
+SHELL := /bin/bash
+APT_PACKAGES := libmosquitto-dev libzstd-dev libsqlite3-dev mosquitto mosquitto-clients zstd sqlite3
+VENV := notebooks/.venv
+PY := $(VENV)/bin/python
+RESTRACE := .build/release/restrace
+
+.PHONY: deps venv build release test demo bench notebooks fixtures clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: notebooks/requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -r notebooks/requirements.txt
+	@touch $@
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release --product restrace
+
+test: deps venv
+	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test --parallel --num-workers 2
+
+demo: release
+	@scripts/demo.sh
+
+bench: deps venv
+	swift build -c release
+	@scripts/bench.sh
+
+notebooks: release venv
+	@scripts/notebooks.sh
+
+fixtures: release
+	@scripts/fixtures.sh
+
+clean:
+	rm -rf .build demo-out notebooks/out bench/data

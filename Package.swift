@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "restrace",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "restrace", targets: ["restrace"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CMosquitto", pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]),
+        .target(name: "ResourceProtocol"),
+        .target(name: "Capture", dependencies: ["CZstd"]),
+        .target(name: "Broker", dependencies: [
+            "CMosquitto", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Recorder", dependencies: [
+            "Capture", "Broker", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Replayer", dependencies: ["Capture", "Broker", "ResourceProtocol"]),
+        .target(name: "Projection", dependencies: [
+            "ResourceProtocol", "Capture", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "Simulator", dependencies: ["ResourceProtocol", "Capture", "Broker"]),
+        .executableTarget(name: "restrace", dependencies: [
+            "ResourceProtocol", "Capture", "Broker", "Recorder", "Replayer", "Projection", "Simulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "restrace-bench", dependencies: [
+            "ResourceProtocol", "Capture", "Projection", "Simulator",
+        ], path: "bench/Sources"),
+        .testTarget(name: "ResourceProtocolTests", dependencies: ["ResourceProtocol"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator"]),
+        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Recorder", "Replayer", "Capture", "Simulator"]),
+    ]
+)

@@ -1,0 +1,139 @@
+extension ResourceMessage {
+    /// Nesting deeper than this is refused (`tooDeep`) rather than walked.
+    public static let maximumDepth = 64
+
+    /// Decodes a payload leniently, the way real device clients need: any spacing and key order,
+    /// numbers as strings, `percent` missing, unknown keys ignored. Never crashes; the caller keeps
+    /// the raw bytes.
+    public init<Bytes: Collection<UInt8>>(decoding payload: Bytes) throws(ResourceDecodingError) {
+        let result: Result<ResourceMessage, ResourceDecodingError>? = payload.withContiguousStorageIfAvailable {
+            Self.decode($0)
+        }
+        switch result ?? Array(payload).withUnsafeBufferPointer({ Self.decode($0) }) {
+        case .success(let m): self = m
+        case .failure(let e): throw e
+        }
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<ResourceMessage, ResourceDecodingError> {
+        do throws(ResourceDecodingError) {
+            var scanner = JSONScanner(bytes)
+            guard let first = scanner.peek() else { throw .empty }
+            guard first == UInt8(ascii: "{") else { throw notObject(first, &scanner) }
+            var fields = Fields()
+            try scanner.members { (s, key) throws(ResourceDecodingError) in try fields.read(key, from: &s) }
+            if scanner.peek() != nil { throw scanner.fail("trailing bytes after the object") }
+            return .success(try fields.message())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func notObject(_ first: UInt8, _ scanner: inout JSONScanner) -> ResourceDecodingError {
+        let found: String
+        switch first {
+        case UInt8(ascii: "["): found = "an array"
+        case UInt8(ascii: "\""): found = "a string"
+        case UInt8(ascii: "n"): found = "null"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): found = "a boolean"
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): found = "a number"
+        default: return scanner.fail("not JSON")
+        }
+        do { try scanner.skipValue(maxDepth: maximumDepth) } catch { return error }
+        if scanner.peek() != nil { return scanner.fail("trailing bytes") }
+        return .notAnObject(found: found)
+    }
+}
+
+/// The fields of one message as they are read, in any order.
+private struct Fields {
+    var type: String?
+    var size: Int64?
+    var name: String?
+    var md5sum: String?
+    var url: String?
+    var state: String?
+    var percent: Int64?
+    var resultCode: Int64?
+    var resultMessage: String?
+    var reportResultCode: Int64?
+
+    mutating func read(_ key: JSONKey, from s: inout JSONScanner) throws(ResourceDecodingError) {
+        switch key {
+        case .type: type = try s.optionalString(field: "type")
+        case .size: size = try s.lenientInteger(field: "size")
+        case .name: name = try s.optionalString(field: "name")
+        case .md5sum: md5sum = try s.optionalString(field: "md5sum")
+        case .url: url = try s.optionalString(field: "url")
+        case .resultCode: resultCode = try s.lenientInteger(field: "result_code")
+        case .resultMessage: resultMessage = try s.optionalString(field: "result_msg")
+        case .progress: try readProgress(from: &s)
+        case .report: try readReport(from: &s)
+        default: try s.skipValue(maxDepth: ResourceMessage.maximumDepth)
+        }
+    }
+
+    private mutating func readProgress(from s: inout JSONScanner) throws(ResourceDecodingError) {
+        guard s.peek() == UInt8(ascii: "{") else { return try s.skipValue(maxDepth: ResourceMessage.maximumDepth) }
+        try s.members { (s, key) throws(ResourceDecodingError) in
+            switch key {
+            case .state: state = try s.optionalString(field: "progress.state")
+            case .percent: percent = try s.lenientInteger(field: "progress.percent")
+            case .resultCode: resultCode = try s.lenientInteger(field: "progress.result_code")
+            case .resultMessage: resultMessage = try s.optionalString(field: "progress.result_msg")
+            default: try s.skipValue(maxDepth: ResourceMessage.maximumDepth)
+            }
+        }
+    }
+
+    /// `upload_result`: `report{progress{result_code}}`.
+    private mutating func readReport(from s: inout JSONScanner) throws(ResourceDecodingError) {
+        guard s.peek() == UInt8(ascii: "{") else { return try s.skipValue(maxDepth: ResourceMessage.maximumDepth) }
+        try s.members { (s, key) throws(ResourceDecodingError) in
+            guard key == .progress, s.peek() == UInt8(ascii: "{") else {
+                return try s.skipValue(maxDepth: ResourceMessage.maximumDepth)
+            }
+            try s.members { (s, key) throws(ResourceDecodingError) in
+                if key == .resultCode {
+                    reportResultCode = try s.lenientInteger(field: "report.progress.result_code")
+                } else {
+                    try s.skipValue(maxDepth: ResourceMessage.maximumDepth)
+                }
+            }
+        }
+    }
+
+    func message() throws(ResourceDecodingError) -> ResourceMessage {
+        guard let type else { return .unrecognized(type: nil) }
+        switch type {
+        case "create_upload_task": return .createUploadTask(try file(type))
+        case "create_upload_task_rsp": return .createUploadTaskResponse(try file(type))
+        case "get_download_task": return .getDownloadTask
+        case "get_download_task_rsp": return .getDownloadTaskResponse(try file(type))
+        case "download": return .download(try file(type))
+        case "report_upload_progress": return .reportUploadProgress(try progress(type))
+        case "report_download_progress": return .reportDownloadProgress(try progress(type))
+        case "report_upload_progress_rsp": return .reportUploadProgressResponse(result)
+        case "report_download_progress_rsp": return .reportDownloadProgressResponse(result)
+        case "upload_result": return .uploadResult(resultCode: reportResultCode ?? resultCode)
+        default: return .unrecognized(type: type)
+        }
+    }
+
+    private var result: PlatformResult { PlatformResult(resultCode: resultCode, resultMessage: resultMessage) }
+
+    private func file(_ type: String) throws(ResourceDecodingError) -> FileInfo {
+        guard let name else { throw .missingField(type: type, field: "name") }
+        return FileInfo(name: name, size: size, md5sum: md5sum, url: url)
+    }
+
+    private func progress(_ type: String) throws(ResourceDecodingError) -> ProgressReport {
+        guard let name else { throw .missingField(type: type, field: "name") }
+        guard let state else { throw .missingField(type: type, field: "progress.state") }
+        guard let transfer = TransferState(rawValue: state) else {
+            throw .invalidField(field: "progress.state", reason: "unknown state '\(state.prefix(40))'")
+        }
+        return ProgressReport(name: name, state: transfer, percent: percent,
+                              resultCode: resultCode, resultMessage: resultMessage)
+    }
+}
