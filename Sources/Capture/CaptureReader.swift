@@ -1,0 +1,102 @@
+/// Streams the messages of one or more captures, merged in time order.
+///
+/// Each capture's files are read in name order; messages of several captures (for example from
+/// recorders that share one subscription) are merged by receive time without loading them.
+/// Problems met on the way are collected in `problems`; intact messages are never withheld.
+public final class CaptureReader {
+    private var streams: [FileStream]
+    private var heads: [CaptureEntry?]
+    private let follow: Bool
+
+    /// - Parameters:
+    ///   - paths: capture directories or `.mcap` files.
+    ///   - resumeAt: for a single capture, continue after this position.
+    ///   - follow: keep files open at their end, expecting more (a capture being recorded).
+    public init(paths: [String], resumeAfter: CapturePosition? = nil, follow: Bool = false) throws(CaptureError) {
+        precondition(!paths.isEmpty)
+        self.follow = follow
+        var streams: [FileStream] = []
+        for p in paths { streams.append(try FileStream(path: p, resumeAfter: paths.count == 1 ? resumeAfter : nil)) }
+        self.streams = streams
+        heads = Array(repeating: nil, count: streams.count)
+    }
+
+    /// Problems of every file read so far, in reading order.
+    public var problems: [CaptureError] { streams.flatMap(\.problems) }
+    /// Files opened so far.
+    public var filesRead: [SegmentReader] { streams.flatMap(\.readers) }
+
+    /// The next message in time order, or nil when there is nothing more (for now, when following).
+    public func next() -> CaptureEntry? {
+        if streams.count == 1 { return streams[0].next(follow: follow) }
+        var best = -1
+        for i in streams.indices {
+            if heads[i] == nil { heads[i] = streams[i].next(follow: follow) }
+            if let h = heads[i], best < 0 || h.message.time < heads[best]!.message.time { best = i }
+        }
+        guard best >= 0 else { return nil }
+        defer { heads[best] = nil }
+        return heads[best]
+    }
+}
+
+/// The files of one capture, one after another.
+final class FileStream {
+    let path: String
+    private var files: [String]
+    private var fileIndex = 0
+    private var resume: CapturePosition?
+    private(set) var readers: [SegmentReader] = []
+    private var current: SegmentReader?
+    private var openError: [CaptureError] = []
+
+    init(path: String, resumeAfter: CapturePosition?) throws(CaptureError) {
+        self.path = path
+        files = try CaptureSource.files(of: path)
+        resume = resumeAfter
+        if let r = resumeAfter, let i = files.firstIndex(where: { Self.name($0) == r.file }) { fileIndex = i }
+        else if let r = resumeAfter { fileIndex = files.firstIndex(where: { Self.name($0) > r.file }) ?? files.count }
+    }
+
+    var problems: [CaptureError] { openError + readers.flatMap(\.problems) }
+
+    static func name(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
+
+    func next(follow: Bool) -> CaptureEntry? {
+        while true {
+            if current == nil {
+                if fileIndex >= files.count, follow, CaptureSource.isDirectory(path),
+                   let now = try? CaptureSource.segmentFiles(inDirectory: path), now.count > files.count {
+                    files = now
+                }
+                guard fileIndex < files.count else { return nil }
+                let file = files[fileIndex]
+                var at: (UInt64, Int)?
+                if let r = resume, r.file == Self.name(file) { at = (r.chunkOffset, r.index + 1) }
+                resume = nil
+                do {
+                    let reader = try SegmentReader(path: file, resumeAt: at)
+                    readers.append(reader)
+                    current = reader
+                } catch {
+                    openError.append(error)
+                    fileIndex += 1
+                    continue
+                }
+            }
+            let reader = current!
+            if let entry = reader.next() { return entry }
+            if !reader.isFinished {
+                if follow {
+                    // A newer file means this one will not grow again: it was left torn.
+                    guard let now = try? CaptureSource.segmentFiles(inDirectory: path), now.count > fileIndex + 1 else { return nil }
+                    files = now
+                    if let entry = reader.next() { return entry }
+                }
+                reader.finish()
+            }
+            current = nil
+            fileIndex += 1
+        }
+    }
+}

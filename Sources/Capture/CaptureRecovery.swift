@@ -1,0 +1,66 @@
+import Foundation
+
+/// Closes torn files and drops corrupt chunks, keeping every intact message.
+public enum CaptureRecovery {
+    public struct FileResult: Sendable {
+        public var path: String
+        /// False when the file was intact and left untouched.
+        public var rewritten: Bool
+        public var messagesKept: UInt64
+        /// Messages known lost, from gaps in the capture-wide sequence numbers.
+        public var messagesLost: UInt64
+        /// Chunks skipped because they were corrupt.
+        public var chunksDropped: Int
+        /// Bytes cut from the end of the original file (its torn tail).
+        public var bytesCut: UInt64
+        public var problems: [CaptureError]
+    }
+
+    /// Recovers every file of the capture at `path` that needs it, each through a temporary file
+    /// and an atomic rename.
+    public static func recover(path: String) throws(CaptureError) -> [FileResult] {
+        var results: [FileResult] = []
+        for file in try CaptureSource.files(of: path) { results.append(try recoverFile(file)) }
+        return results
+    }
+
+    public static func recoverFile(_ file: String) throws(CaptureError) -> FileResult {
+        let report = try CaptureVerifier.verifyFile(file)
+        guard !report.isIntact || !report.closedCleanly else {
+            return FileResult(path: file, rewritten: false, messagesKept: report.messages, messagesLost: 0,
+                              chunksDropped: 0, bytesCut: 0, problems: [])
+        }
+        let reader = try SegmentReader(path: file)
+        let temp = file + ".recovering"
+        try? FileManager.default.removeItem(atPath: temp)
+        var kept: UInt64 = 0, lost: UInt64 = 0
+        var lastSequence: UInt32?
+        var writer: SegmentWriter?
+        var firstEntry = reader.next()
+        // The metadata record comes before the first chunk: it is known once a message was read.
+        let metadata = reader.metadata.map { (name: $0.key, values: $0.value.merging(["recovered": "true"]) { $1 }) }
+        writer = try SegmentWriter(path: temp, codec: ZstdCodec(), chunkSize: 1 << 20, library: "restrace recover",
+                                   metadata: metadata.isEmpty ? [("restrace", ["recovered": "true"])] : metadata)
+        while let entry = firstEntry ?? reader.next() {
+            firstEntry = nil
+            if let last = lastSequence, entry.sequence > last &+ 1 { lost += UInt64(entry.sequence - last - 1) }
+            lastSequence = entry.sequence
+            try writer!.write(entry.message, sequence: entry.sequence)
+            kept += 1
+        }
+        reader.finish()
+        try writer!.close()
+        let originalSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
+        let corruptChunks = reader.problems.filter {
+            if case .invalidCRC = $0 { return true }
+            if case .compression = $0 { return true }
+            return false
+        }.count
+        let dropped = originalSize > reader.intactLength ? originalSize - reader.intactLength : 0
+        guard rename(temp, file) == 0 else {
+            throw .io(path: file, reason: "cannot replace with the recovered copy: \(String(cString: strerror(errno)))")
+        }
+        return FileResult(path: file, rewritten: true, messagesKept: kept, messagesLost: lost,
+                          chunksDropped: corruptChunks, bytesCut: dropped, problems: reader.problems)
+    }
+}

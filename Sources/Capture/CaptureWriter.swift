@@ -1,0 +1,90 @@
+import Foundation
+
+/// Writes a capture: a directory of `000001.mcap`, `000002.mcap`, … files, rotated by size and
+/// duration. A writer on an existing capture continues with a new file and the next sequence.
+public final class CaptureWriter {
+    public struct Options: Sendable {
+        /// The open chunk is compressed and written when it holds this many uncompressed bytes.
+        public var chunkSize = 1 << 20
+        /// Start a new file when the current one reaches this many bytes (nil: never).
+        public var segmentSize: UInt64?
+        /// Start a new file when the current one spans this many ns of receive time (nil: never).
+        public var segmentDuration: UInt64?
+        public var codec: ChunkCodec = ZstdCodec()
+        /// Written into every file as the metadata record named `restrace`.
+        public var metadata: [String: String] = [:]
+        public var library = "restrace"
+
+        public init() {}
+    }
+
+    public let directory: String
+    private let options: Options
+    private var segment: SegmentWriter?
+    private var nextFileNumber: Int
+    private var nextSequence: UInt32
+    public private(set) var messagesWritten: UInt64 = 0
+    private var closedBytes: UInt64 = 0
+    private var closedRawBytes: UInt64 = 0
+    public private(set) var filesWritten: [String] = []
+
+    /// Opens (creating if needed) the capture directory.
+    public init(directory: String, options: Options = Options()) throws(CaptureError) {
+        self.directory = directory
+        self.options = options
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: directory, reason: "cannot create the capture directory: \(error.localizedDescription)")
+        }
+        let existing = try CaptureSource.segmentFiles(inDirectory: directory)
+        nextFileNumber = (existing.compactMap { Int(($0 as NSString).lastPathComponent.prefix(6)) }.max() ?? 0) + 1
+        nextSequence = 0
+        if let last = existing.last {
+            nextSequence = UInt32(truncatingIfNeeded: (try? FileSummary.lastSequence(of: last)).flatMap { $0.map { $0 + 1 } } ?? 0)
+        }
+    }
+
+    /// Bytes written to disk so far, across files.
+    public var bytesWritten: UInt64 { closedBytes + (segment?.bytesOnDisk ?? 0) }
+    /// Uncompressed bytes of the chunks written so far.
+    public var rawBytesWritten: UInt64 { closedRawBytes + (segment?.rawBytes ?? 0) }
+    /// The file being written, if any.
+    public var currentFile: String? { segment?.path }
+
+    public func write(_ message: CapturedMessage) throws(CaptureError) {
+        if let s = segment, shouldRotate(s, at: message.time) { try closeSegment() }
+        if segment == nil { try openSegment() }
+        try segment!.write(message, sequence: nextSequence)
+        nextSequence &+= 1
+        messagesWritten += 1
+    }
+
+    /// Writes the open chunk to disk.
+    public func flush() throws(CaptureError) { try segment?.flush() }
+
+    /// Closes the current file with its summary and footer. Further writes open a new file.
+    public func close() throws(CaptureError) { try closeSegment() }
+
+    private func shouldRotate(_ s: SegmentWriter, at time: UInt64) -> Bool {
+        if let limit = options.segmentSize, s.approximateSize >= limit { return true }
+        if let limit = options.segmentDuration, let first = s.firstTime, time >= first, time - first >= limit { return true }
+        return false
+    }
+
+    private func openSegment() throws(CaptureError) {
+        let path = (directory as NSString).appendingPathComponent(String(format: "%06d.mcap", nextFileNumber))
+        nextFileNumber += 1
+        segment = try SegmentWriter(path: path, codec: options.codec, chunkSize: options.chunkSize,
+                                    library: options.library, metadata: [("restrace", options.metadata)])
+        filesWritten.append(path)
+    }
+
+    private func closeSegment() throws(CaptureError) {
+        guard let s = segment else { return }
+        segment = nil
+        try s.close()
+        closedBytes += s.bytesOnDisk
+        closedRawBytes += s.rawBytes
+    }
+}

@@ -1,0 +1,50 @@
+/// One MQTT message as the capture holds it.
+public struct CapturedMessage: Sendable, Equatable {
+    /// When the recorder received it, ns since the Unix epoch (MCAP `log_time` and `publish_time`).
+    public var time: UInt64
+    public var topic: String
+    public var qos: UInt8
+    public var retain: Bool
+    /// The payload byte for byte, whatever it contains.
+    public var payload: [UInt8]
+
+    public init(time: UInt64, topic: String, qos: UInt8 = 0, retain: Bool = false, payload: [UInt8]) {
+        self.time = time
+        self.topic = topic
+        self.qos = qos
+        self.retain = retain
+        self.payload = payload
+    }
+
+    /// The channel of the recorder's own events (started, connected, disconnected, …).
+    public static let recorderTopic = "restrace/recorder"
+
+    /// True for the recorder's own events, false for traffic.
+    public var isRecorderEvent: Bool { topic == Self.recorderTopic }
+}
+
+/// Where a message lies in a capture: the file, the chunk's offset in it, and its index in the chunk.
+public struct CapturePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var file: String
+    public var chunkOffset: UInt64
+    public var index: Int
+
+    public init(file: String, chunkOffset: UInt64, index: Int) {
+        self.file = file
+        self.chunkOffset = chunkOffset
+        self.index = index
+    }
+
+    public static func < (a: Self, b: Self) -> Bool {
+        (a.file, a.chunkOffset, a.index) < (b.file, b.chunkOffset, b.index)
+    }
+
+    public var description: String { "\(file)@\(chunkOffset)#\(index)" }
+}
+
+/// A message read back, with its capture-wide `sequence` and its position.
+public struct CaptureEntry: Sendable, Equatable {
+    public var message: CapturedMessage
+    public var sequence: UInt32
+    public var position: CapturePosition
+}

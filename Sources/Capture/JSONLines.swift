@@ -1,0 +1,105 @@
+import Foundation
+
+/// The JSON Lines form of a capture (INTERFACE.md): one object a line with `time`, `time_ns`,
+/// `topic`, `qos`, `retain` and `payload` (or `payload_base64` when it is not valid UTF-8).
+public enum JSONLines {
+    /// One line (without the newline) for `message`.
+    public static func line(for m: CapturedMessage) -> String {
+        var s = "{\"time\":\"\(Timestamp.format(m.time))\",\"time_ns\":\(m.time),\"topic\":"
+        appendQuoted(m.topic, to: &s)
+        s += ",\"qos\":\(m.qos),\"retain\":\(m.retain),"
+        if let text = String(validating: m.payload, as: UTF8.self) {
+            s += "\"payload\":"
+            appendQuoted(text, to: &s)
+        } else {
+            s += "\"payload_base64\":\"\(Data(m.payload).base64EncodedString())\""
+        }
+        s += "}"
+        return s
+    }
+
+    /// Appends `text` as a JSON string literal.
+    public static func appendQuoted(_ text: String, to s: inout String) {
+        s.append("\"")
+        for u in text.unicodeScalars {
+            switch u {
+            case "\"": s += "\\\""
+            case "\\": s += "\\\\"
+            case "\n": s += "\\n"
+            case "\r": s += "\\r"
+            case "\t": s += "\\t"
+            case _ where u.value < 0x20 || u.value == 0x7F || u.value == 0x2028 || u.value == 0x2029:
+                let hex = String(u.value, radix: 16)
+                s += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: s.unicodeScalars.append(u)
+            }
+        }
+        s.append("\"")
+    }
+
+    private struct Line: Decodable {
+        var time: String?
+        var time_ns: UInt64?
+        var topic: String
+        var qos: UInt8?
+        var retain: Bool?
+        var payload: String?
+        var payload_base64: String?
+    }
+
+    /// Parses one line; the error says what is wrong with it.
+    public static func parse(_ line: ArraySlice<UInt8>) throws(ImportError) -> CapturedMessage {
+        let decoded: Line
+        do {
+            decoded = try JSONDecoder().decode(Line.self, from: Data(line))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw .invalid("missing \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, ctx) {
+            throw .invalid("wrong type for \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\"")
+        } catch {
+            throw .invalid("not a JSON object")
+        }
+        let time: UInt64
+        if let ns = decoded.time_ns { time = ns }
+        else if let t = decoded.time { guard let ns = Timestamp.parse(t) else { throw .invalid("bad time \"\(t)\"") }; time = ns }
+        else { throw .invalid("needs \"time_ns\" or \"time\"") }
+        let payload: [UInt8]
+        if let p = decoded.payload { payload = Array(p.utf8) }
+        else if let b = decoded.payload_base64 {
+            guard let d = Data(base64Encoded: b) else { throw .invalid("payload_base64 is not base64") }
+            payload = Array(d)
+        } else { throw .invalid("needs \"payload\" or \"payload_base64\"") }
+        guard (decoded.qos ?? 0) <= 2 else { throw .invalid("qos must be 0, 1 or 2") }
+        return CapturedMessage(time: time, topic: decoded.topic, qos: decoded.qos ?? 0, retain: decoded.retain ?? false, payload: payload)
+    }
+}
+
+/// What `mosquitto_sub -v -F '%U %t %p'` prints: `SECONDS.NANOS TOPIC PAYLOAD` a line.
+public enum MosquittoSubLines {
+    public static func parse(_ line: ArraySlice<UInt8>) throws(ImportError) -> CapturedMessage {
+        guard let s1 = line.firstIndex(of: 0x20) else { throw .invalid("expected 'TIME TOPIC PAYLOAD'") }
+        let timeText = String(decoding: line[line.startIndex..<s1], as: UTF8.self)
+        guard let time = Timestamp.parseUnixSeconds(timeText) else {
+            throw .invalid("bad time '\(timeText.prefix(40))' (expected seconds.nanoseconds, as %U prints)")
+        }
+        let rest = line[(s1 + 1)...]
+        let s2 = rest.firstIndex(of: 0x20) ?? rest.endIndex
+        let topic = String(decoding: rest[rest.startIndex..<s2], as: UTF8.self)
+        guard !topic.isEmpty else { throw .invalid("empty topic") }
+        let payload = s2 < rest.endIndex ? Array(rest[(s2 + 1)...]) : []
+        return CapturedMessage(time: time, topic: topic, qos: 0, retain: false, payload: payload)
+    }
+
+    public static func line(for m: CapturedMessage) -> [UInt8] {
+        let secs = m.time / 1_000_000_000, frac = String(m.time % 1_000_000_000)
+        return Array("\(secs).\(String(repeating: "0", count: 9 - frac.count))\(frac) \(m.topic) ".utf8) + m.payload
+    }
+}
+
+/// A line of an import file that cannot be read.
+public enum ImportError: Error, Sendable, Equatable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self { case .invalid(let r): r }
+    }
+}

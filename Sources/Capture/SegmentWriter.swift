@@ -1,0 +1,131 @@
+/// Writes one MCAP file: header, metadata, zstd chunks, and on `close()` the summary and footer.
+final class SegmentWriter {
+    struct Channel: Hashable { var topic: String; var qos: UInt8; var retain: Bool }
+
+    private let sink: FileSink
+    private let codec: ChunkCodec
+    private let chunkSize: Int
+    private var channels: [Channel: UInt16] = [:]
+    private var channelRecords: [MCAPChannel] = []
+    private var chunk = ByteWriter(capacity: 1 << 16)
+    private var chunkStart: UInt64 = .max
+    private var chunkEnd: UInt64 = 0
+    private var chunkIndexes: [MCAPChunkIndex] = []
+    private var metadataIndexes: [(offset: UInt64, length: UInt64, name: String)] = []
+    private var stats = MCAPStatistics()
+    private(set) var rawBytes: UInt64 = 0
+    private(set) var isClosed = false
+
+    /// When the first message of the file was received (ns), or nil while it is empty.
+    private(set) var firstTime: UInt64?
+
+    var path: String { sink.path }
+    /// Bytes on disk plus the open chunk's uncompressed bytes: what the file will roughly hold.
+    var approximateSize: UInt64 { sink.size + UInt64(chunk.bytes.count) }
+    var bytesOnDisk: UInt64 { sink.size }
+    var messageCount: UInt64 { stats.messageCount }
+
+    init(path: String, codec: ChunkCodec, chunkSize: Int, library: String,
+         metadata: [(name: String, values: [String: String])]) throws(CaptureError) {
+        sink = try FileSink(creating: path)
+        self.codec = codec
+        self.chunkSize = chunkSize
+        var w = ByteWriter()
+        w.bytes = mcapMagic
+        MCAPRecord.header(profile: "", library: library).encode(into: &w)
+        for m in metadata {
+            let offset = UInt64(w.bytes.count)
+            MCAPRecord.metadata(name: m.name, values: m.values).encode(into: &w)
+            metadataIndexes.append((offset, UInt64(w.bytes.count) - offset, m.name))
+            stats.metadataCount += 1
+        }
+        try sink.write(w.bytes)
+    }
+
+    func write(_ m: CapturedMessage, sequence: UInt32) throws(CaptureError) {
+        let key = Channel(topic: m.topic, qos: m.qos, retain: m.retain)
+        let id: UInt16
+        if let known = channels[key] {
+            id = known
+        } else {
+            id = UInt16(truncatingIfNeeded: channels.count + 1)
+            channels[key] = id
+            let record = MCAPChannel(id: id, schemaID: 0, topic: m.topic, messageEncoding: "json",
+                                     metadata: ["qos": String(m.qos), "retain": String(m.retain)])
+            channelRecords.append(record)
+            MCAPRecord.channel(record).encode(into: &chunk)
+        }
+        MCAPRecord.encodeMessage(channelID: id, sequence: sequence, time: m.time, payload: m.payload, into: &chunk)
+        chunkStart = min(chunkStart, m.time)
+        chunkEnd = max(chunkEnd, m.time)
+        if firstTime == nil { firstTime = m.time; stats.messageStartTime = m.time }
+        stats.messageStartTime = min(stats.messageStartTime, m.time)
+        stats.messageEndTime = max(stats.messageEndTime, m.time)
+        stats.messageCount += 1
+        stats.channelMessageCounts[id, default: 0] += 1
+        if chunk.bytes.count >= chunkSize { try flush() }
+    }
+
+    /// Compresses the open chunk and writes it, so that a crash after this loses none of it.
+    func flush() throws(CaptureError) {
+        guard !chunk.bytes.isEmpty else { return }
+        let raw = chunk.bytes
+        let compressed = try codec.compress(raw)
+        let record = MCAPChunk(messageStartTime: chunkStart == .max ? 0 : chunkStart, messageEndTime: chunkEnd,
+                               uncompressedSize: UInt64(raw.count), uncompressedCRC: CRC32.checksum(raw),
+                               compression: codec.name, records: compressed[...])
+        var w = ByteWriter(capacity: compressed.count + 64)
+        MCAPRecord.chunk(record).encode(into: &w)
+        chunkIndexes.append(MCAPChunkIndex(
+            messageStartTime: record.messageStartTime, messageEndTime: record.messageEndTime,
+            chunkStartOffset: sink.size, chunkLength: UInt64(w.bytes.count), messageIndexOffsets: [:],
+            messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(compressed.count),
+            uncompressedSize: UInt64(raw.count)))
+        rawBytes += UInt64(raw.count)
+        stats.chunkCount += 1
+        chunk.bytes.removeAll(keepingCapacity: true)
+        chunkStart = .max
+        chunkEnd = 0
+        try sink.write(w.bytes)
+    }
+
+    /// Flushes, then writes DataEnd, the summary (channels, statistics, metadata and chunk
+    /// indexes), the summary offsets, the footer and the closing magic.
+    func close() throws(CaptureError) {
+        guard !isClosed else { return }
+        try flush()
+        isClosed = true
+        var w = ByteWriter()
+        MCAPRecord.dataEnd(dataSectionCRC: 0).encode(into: &w)
+        let summaryStart = sink.size + UInt64(w.bytes.count)
+        var groups: [(opcode: MCAPOpcode, start: UInt64, length: UInt64)] = []
+        func group(_ opcode: MCAPOpcode, _ records: [MCAPRecord]) {
+            guard !records.isEmpty else { return }
+            let start = sink.size + UInt64(w.bytes.count)
+            for r in records { r.encode(into: &w) }
+            groups.append((opcode, start, sink.size + UInt64(w.bytes.count) - start))
+        }
+        stats.channelCount = UInt32(channelRecords.count)
+        group(.channel, channelRecords.map { .channel($0) })
+        group(.statistics, [.statistics(stats)])
+        group(.metadataIndex, metadataIndexes.map { .metadataIndex(offset: $0.offset, length: $0.length, name: $0.name) })
+        group(.chunkIndex, chunkIndexes.map { .chunkIndex($0) })
+        let summaryOffsetStart = sink.size + UInt64(w.bytes.count)
+        for g in groups {
+            MCAPRecord.summaryOffset(groupOpcode: g.opcode.rawValue, groupStart: g.start, groupLength: g.length).encode(into: &w)
+        }
+        var footer = ByteWriter()
+        footer.u8(MCAPOpcode.footer.rawValue)
+        footer.u64(20)
+        footer.u64(summaryStart)
+        footer.u64(summaryOffsetStart)
+        w.bytes.append(contentsOf: footer.bytes)
+        let summaryBytes = w.bytes[Int(summaryStart - sink.size)...]
+        let crc = CRC32.checksum(summaryBytes)
+        w.u32(crc)
+        w.bytes.append(contentsOf: mcapMagic)
+        try sink.write(w.bytes)
+        sink.sync()
+        sink.close()
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+@testable import Capture
+
+@Suite struct CaptureRoundTripTests {
+    @Test func messagesComeBackIdenticalAcrossChunksAndFiles() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var messages = sampleMessages(count: 3000)
+        messages.append(CapturedMessage(time: messages.last!.time + 1, topic: "$resource/up/service/P/empty", payload: []))
+        messages.append(CapturedMessage(time: messages.last!.time + 1, topic: "$resource/up/service/P/bin", qos: 1,
+                                        payload: [0x00, 0xFF, 0xFE, 0x80, 0x0A]))
+        messages.append(CapturedMessage(time: messages.last!.time + 1, topic: "$resource/up/service/P/big", qos: 2,
+                                        payload: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        messages += sampleMessages(count: 100, start: messages.last!.time + 1)
+        var options = CaptureWriter.Options()
+        options.chunkSize = 16 << 10
+        options.segmentSize = 8 << 10
+        let writer = try writeCapture(messages, to: dir, options: options)
+        #expect(writer.filesWritten.count > 2)
+        let (entries, problems) = try readAll([dir])
+        #expect(problems.isEmpty)
+        #expect(entries.map(\.message) == messages)
+        #expect(entries.map(\.sequence) == (0..<UInt32(messages.count)).map { $0 })
+        for r in try CaptureVerifier.verify(path: dir) { #expect(r.isIntact && r.closedCleanly) }
+    }
+
+    @Test func segmentRotationByDuration() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var options = CaptureWriter.Options()
+        options.segmentDuration = 500_000_000  // 500 ms; messages are 1 ms apart
+        let messages = sampleMessages(count: 2000)
+        let writer = try writeCapture(messages, to: dir, options: options)
+        #expect(writer.filesWritten.count == 4)
+        #expect(try readAll([dir]).entries.map(\.message) == messages)
+    }
+
+    @Test func aNewWriterContinuesNumberingAndSequence() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let first = sampleMessages(count: 10)
+        _ = try writeCapture(first, to: dir)
+        let second = sampleMessages(count: 5, start: first.last!.time + 10)
+        let w = try writeCapture(second, to: dir)
+        #expect(w.filesWritten.map { ($0 as NSString).lastPathComponent } == ["000002.mcap"])
+        let entries = try readAll([dir]).entries
+        #expect(entries.map(\.sequence) == (0..<15).map { UInt32($0) })
+        #expect(entries.map(\.message) == first + second)
+    }
+
+    @Test func severalCapturesMergeInTimeOrder() throws {
+        let a = temporaryDirectory(), b = temporaryDirectory()
+        defer { cleanup(a); cleanup(b) }
+        let all = sampleMessages(count: 500)
+        _ = try writeCapture(all.enumerated().filter { $0.offset % 3 == 0 }.map(\.element), to: a, flushEvery: 20)
+        _ = try writeCapture(all.enumerated().filter { $0.offset % 3 != 0 }.map(\.element), to: b, flushEvery: 33)
+        #expect(try readAll([a, b]).entries.map(\.message) == all)
+    }
+
+    @Test func indexedReaderSeeksByTimeWithoutEarlierChunks() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let messages = sampleMessages(count: 1000)
+        _ = try writeCapture(messages, to: dir, flushEvery: 100)
+        let file = try CaptureSource.files(of: dir)[0]
+        let since = messages[750].time
+        let r = try SegmentReader(path: file, since: since)
+        var got: [CapturedMessage] = []
+        while let e = r.next() { got.append(e.message) }
+        #expect(r.seeked)
+        #expect(r.chunksRead == 3)
+        #expect(got == Array(messages[700...]))
+    }
+
+    @Test func resumeAfterAPositionContinuesExactly() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        var options = CaptureWriter.Options()
+        options.segmentSize = 20 << 10
+        let messages = sampleMessages(count: 1200)
+        _ = try writeCapture(messages, to: dir, options: options, flushEvery: 70)
+        let entries = try readAll([dir]).entries
+        for cut in [0, 69, 70, 500, 1198] {
+            let r = try CaptureReader(paths: [dir], resumeAfter: entries[cut].position)
+            var rest: [CapturedMessage] = []
+            while let e = r.next() { rest.append(e.message) }
+            #expect(rest == Array(messages[(cut + 1)...]), "resume after \(cut)")
+        }
+    }
+
+    @Test func lexerFedOneByteAtATimeYieldsTheSameRecords() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        _ = try writeCapture(sampleMessages(count: 300), to: dir, flushEvery: 50)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: try CaptureSource.files(of: dir)[0])))
+        var whole = MCAPLexer()
+        whole.append(bytes)
+        var expected: [(UInt64, UInt8, [UInt8])] = []
+        while let r = try whole.next() { expected.append((r.offset, r.opcode, Array(r.content))) }
+        var single = MCAPLexer()
+        var got: [(UInt64, UInt8, [UInt8])] = []
+        for b in bytes {
+            single.append(CollectionOfOne(b))
+            while let r = try single.next() { got.append((r.offset, r.opcode, Array(r.content))) }
+        }
+        #expect(expected.count > 8)
+        #expect(got.map(\.0) == expected.map(\.0))
+        #expect(got.map(\.1) == expected.map(\.1))
+        #expect(got.map(\.2) == expected.map(\.2))
+        #expect(expected.last?.1 == MCAPOpcode.footer.rawValue)
+    }
+
+    @Test func recordsEncodeAndDecode() throws {
+        let records: [MCAPRecord] = [
+            .header(profile: "", library: "x"),
+            .channel(MCAPChannel(id: 3, schemaID: 0, topic: "t", messageEncoding: "json", metadata: ["qos": "1"])),
+            .statistics(MCAPStatistics(messageCount: 5, chunkCount: 1, channelMessageCounts: [3: 5])),
+            .messageIndex(channelID: 3, entries: [(1, 2), (3, 4)]),
+            .metadata(name: "restrace", values: ["a": "b"]),
+            .summaryOffset(groupOpcode: 4, groupStart: 10, groupLength: 20),
+        ]
+        for r in records {
+            let bytes = r.encoded
+            #expect(try MCAPRecord(opcode: bytes[0], content: bytes[9...]) == r)
+        }
+    }
+
+    @Test func timestampsFormatAndParseExactly() {
+        let ns: UInt64 = 1_795_717_359_768_482_899
+        #expect(Timestamp.format(ns) == "2026-11-26T18:22:39.768482899Z")
+        #expect(Timestamp.format(ns, fractionDigits: 3) == "2026-11-26T18:22:39.768Z")
+        #expect(Timestamp.parse("2026-11-26T18:22:39.768482899Z") == ns)
+        #expect(Timestamp.parse("2026-11-26T19:22:39.768482899+01:00") == ns)
+        #expect(Timestamp.parse("2026-11-26T18:22:39Z") == ns / 1_000_000_000 * 1_000_000_000)
+        #expect(Timestamp.parse("2026-11-26") == nil)
+        #expect(Timestamp.parse("2026-13-26T18:22:39Z") == nil)
+        #expect(Timestamp.parseUnixSeconds("1795717359.768482899") == ns)
+        #expect(Timestamp.parseUnixSeconds("1795717359.5") == 1_795_717_359_500_000_000)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+@testable import Capture
+
+/// A fresh temporary directory, removed by the caller with `cleanup`.
+func temporaryDirectory(_ label: String = "capture") -> String {
+    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func cleanup(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+/// Realistic traffic: uploads with progress of several devices, as PROTOCOL.md shows it.
+func sampleMessages(count: Int, start: UInt64 = 1_795_717_359_000_000_000) -> [CapturedMessage] {
+    (0..<count).map { i in
+        let device = "dev-\(i % 7)"
+        let up = i % 3 != 1
+        let topic = "$resource/\(up ? "up" : "down")/service/TESTPROD01/\(device)"
+        let payload = up
+            ? #"{"type":"report_upload_progress","name":"fw-\#(i % 5).bin","progress":{"state":"uploading","percent":\#(i % 101),"result_code":0,"result_msg":""}}"#
+            : #"{"type":"report_upload_progress_rsp","result_code":0,"result_msg":""}"#
+        return CapturedMessage(time: start + UInt64(i) * 1_000_000, topic: topic, qos: UInt8(i % 2), retain: i % 11 == 0,
+                               payload: Array(payload.utf8))
+    }
+}
+
+func writeCapture(_ messages: [CapturedMessage], to dir: String, options: CaptureWriter.Options = .init(),
+                  flushEvery: Int? = nil) throws -> CaptureWriter {
+    let w = try CaptureWriter(directory: dir, options: options)
+    for (i, m) in messages.enumerated() {
+        try w.write(m)
+        if let n = flushEvery, (i + 1) % n == 0 { try w.flush() }
+    }
+    try w.close()
+    return w
+}
+
+func readAll(_ paths: [String]) throws -> (entries: [CaptureEntry], problems: [CaptureError]) {
+    let r = try CaptureReader(paths: paths)
+    var out: [CaptureEntry] = []
+    while let e = r.next() { out.append(e) }
+    return (out, r.problems)
+}
+
+/// The venv Python with the official `mcap` package (`make test` creates it).
+func python() -> String {
+    if let p = ProcessInfo.processInfo.environment["RESTRACE_PYTHON"] { return p }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent("notebooks/.venv/bin/python").path
+}
+
+@discardableResult
+func run(_ executable: String, _ args: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
