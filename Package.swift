@@ -21,19 +21,20 @@ let package = Package(
             providers: [.apt(["libmosquitto-dev"])]),
         .target(name: "ResourceProtocol"),
         .target(name: "Capture", dependencies: ["CZstd"]),
+        .target(name: "Selection", dependencies: ["ResourceProtocol", "Capture"]),
         .target(name: "Broker", dependencies: [
             "CMosquitto", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Recorder", dependencies: [
             "Capture", "Broker", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Replayer", dependencies: ["Capture", "Broker", "ResourceProtocol"]),
+        .target(name: "Replayer", dependencies: ["Capture", "Broker", "Selection"]),
         .target(name: "Projection", dependencies: [
             "ResourceProtocol", "Capture", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Simulator", dependencies: ["ResourceProtocol", "Capture", "Broker"]),
         .executableTarget(name: "restrace", dependencies: [
-            "ResourceProtocol", "Capture", "Broker", "Recorder", "Replayer", "Projection", "Simulator",
+            "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -41,7 +42,7 @@ let package = Package(
             "ResourceProtocol", "Capture", "Projection", "Simulator",
         ], path: "bench/Sources"),
         .testTarget(name: "ResourceProtocolTests", dependencies: ["ResourceProtocol"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Selection"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator"]),
         .testTarget(name: "BrokerTests", dependencies: ["Broker", "Recorder", "Replayer", "Capture", "Simulator"]),
     ]

@@ -12,11 +12,13 @@ public final class CaptureReader {
     ///   - paths: capture directories or `.mcap` files.
     ///   - resumeAt: for a single capture, continue after this position.
     ///   - follow: keep files open at their end, expecting more (a capture being recorded).
-    public init(paths: [String], resumeAfter: CapturePosition? = nil, follow: Bool = false) throws(CaptureError) {
+    ///   - since: messages before this time may be skipped without being read (closed files seek).
+    public init(paths: [String], resumeAfter: CapturePosition? = nil, since: UInt64? = nil,
+                follow: Bool = false) throws(CaptureError) {
         precondition(!paths.isEmpty)
         self.follow = follow
         var streams: [FileStream] = []
-        for p in paths { streams.append(try FileStream(path: p, resumeAfter: paths.count == 1 ? resumeAfter : nil)) }
+        for p in paths { streams.append(try FileStream(path: p, resumeAfter: paths.count == 1 ? resumeAfter : nil, since: since)) }
         self.streams = streams
         heads = Array(repeating: nil, count: streams.count)
     }
@@ -50,8 +52,11 @@ final class FileStream {
     private var current: SegmentReader?
     private var openError: [CaptureError] = []
 
-    init(path: String, resumeAfter: CapturePosition?) throws(CaptureError) {
+    private let since: UInt64?
+
+    init(path: String, resumeAfter: CapturePosition?, since: UInt64?) throws(CaptureError) {
         self.path = path
+        self.since = since
         files = try CaptureSource.files(of: path)
         resume = resumeAfter
         if let r = resumeAfter, let i = files.firstIndex(where: { Self.name($0) == r.file }) { fileIndex = i }
@@ -75,7 +80,7 @@ final class FileStream {
                 if let r = resume, r.file == Self.name(file) { at = (r.chunkOffset, r.index + 1) }
                 resume = nil
                 do {
-                    let reader = try SegmentReader(path: file, resumeAt: at)
+                    let reader = try SegmentReader(path: file, resumeAt: at, since: since)
                     readers.append(reader)
                     current = reader
                 } catch {

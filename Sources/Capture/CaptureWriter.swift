@@ -67,6 +67,7 @@ public final class CaptureWriter {
     public func close() throws(CaptureError) { try closeSegment() }
 
     private func shouldRotate(_ s: SegmentWriter, at time: UInt64) -> Bool {
+        if s.isFullOfChannels { return true }
         if let limit = options.segmentSize, s.approximateSize >= limit { return true }
         if let limit = options.segmentDuration, let first = s.firstTime, time >= first, time - first >= limit { return true }
         return false

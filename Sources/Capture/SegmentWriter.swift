@@ -8,6 +8,7 @@ final class SegmentWriter {
     private var channels: [Channel: UInt16] = [:]
     private var channelRecords: [MCAPChannel] = []
     private var chunk = ByteWriter(capacity: 1 << 16)
+    private var channelsInChunk = Set<UInt16>()
     private var chunkStart: UInt64 = .max
     private var chunkEnd: UInt64 = 0
     private var chunkIndexes: [MCAPChunkIndex] = []
@@ -24,6 +25,9 @@ final class SegmentWriter {
     var approximateSize: UInt64 { sink.size + UInt64(chunk.bytes.count) }
     var bytesOnDisk: UInt64 { sink.size }
     var messageCount: UInt64 { stats.messageCount }
+    /// Channel ids are 16-bit: a file holds at most this many channels, then the capture rotates.
+    static let maximumChannels = Int(UInt16.max)
+    var isFullOfChannels: Bool { channels.count >= Self.maximumChannels }
 
     init(path: String, codec: ChunkCodec, chunkSize: Int, library: String,
          metadata: [(name: String, values: [String: String])]) throws(CaptureError) {
@@ -53,7 +57,12 @@ final class SegmentWriter {
             let record = MCAPChannel(id: id, schemaID: 0, topic: m.topic, messageEncoding: "json",
                                      metadata: ["qos": String(m.qos), "retain": String(m.retain)])
             channelRecords.append(record)
-            MCAPRecord.channel(record).encode(into: &chunk)
+        }
+        // Every chunk carries the channels it uses, so each chunk reads on its own (CRC-protected),
+        // and a corrupt chunk never hides the channels of later ones.
+        if !channelsInChunk.contains(id) {
+            channelsInChunk.insert(id)
+            MCAPRecord.channel(channelRecords[Int(id) - 1]).encode(into: &chunk)
         }
         MCAPRecord.encodeMessage(channelID: id, sequence: sequence, time: m.time, payload: m.payload, into: &chunk)
         chunkStart = min(chunkStart, m.time)
@@ -74,11 +83,13 @@ final class SegmentWriter {
         let record = MCAPChunk(messageStartTime: chunkStart == .max ? 0 : chunkStart, messageEndTime: chunkEnd,
                                uncompressedSize: UInt64(raw.count), uncompressedCRC: CRC32.checksum(raw),
                                compression: codec.name, records: compressed[...])
+        channelsInChunk.removeAll(keepingCapacity: true)
         var w = ByteWriter(capacity: compressed.count + 64)
+        let recordOffset = sink.size
         MCAPRecord.chunk(record).encode(into: &w)
         chunkIndexes.append(MCAPChunkIndex(
             messageStartTime: record.messageStartTime, messageEndTime: record.messageEndTime,
-            chunkStartOffset: sink.size, chunkLength: UInt64(w.bytes.count), messageIndexOffsets: [:],
+            chunkStartOffset: recordOffset, chunkLength: sink.size + UInt64(w.bytes.count) - recordOffset, messageIndexOffsets: [:],
             messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(compressed.count),
             uncompressedSize: UInt64(raw.count)))
         rawBytes += UInt64(raw.count)

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Capture
+import Foundation
+
+struct RecoverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recover",
+        abstract: "Close torn files and drop corrupt chunks, keeping every intact message; say what was lost.",
+        discussion: """
+        Examples:
+          restrace recover capture/
+        Each damaged file is rewritten into a temporary file and renamed over the original; intact
+        files are not touched. Do not run it on a capture that is still being recorded.
+        """)
+
+    @Argument(help: "Capture directories or .mcap files.") var captures: [String]
+
+    func run() throws {
+        for capture in captures {
+            for r in try CaptureRecovery.recover(path: capture) {
+                let name = (r.path as NSString).lastPathComponent
+                guard r.rewritten else { print("\(name): intact, \(r.messagesKept) messages"); continue }
+                print("\(name): recovered \(r.messagesKept) messages; lost at least \(r.messagesLost) messages "
+                      + "(\(r.chunksDropped) corrupt chunks dropped, \(r.bytesCut) torn bytes cut)")
+                for p in r.problems { print("  \(p)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import Capture
+
+/// Torn and corrupted files: readers return exactly the intact messages, verify names the damage,
+/// recover makes the file whole again.
+@Suite struct CaptureDamageTests {
+    /// A closed single-file capture of several chunks, its bytes, and its chunk boundaries.
+    private func sampleFile() throws -> (dir: String, file: String, bytes: [UInt8], messages: [CapturedMessage], chunkEnds: [(end: UInt64, count: Int)]) {
+        let dir = temporaryDirectory("damage")
+        let messages = sampleMessages(count: 400)
+        _ = try writeCapture(messages, to: dir, flushEvery: 50)
+        let file = try CaptureSource.files(of: dir)[0]
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        let summary = try #require(try FileSummary.read(file))
+        let ends = summary.chunkIndexes.enumerated().map { ($0.element.chunkStartOffset + $0.element.chunkLength, ($0.offset + 1) * 50) }
+        return (dir, file, bytes, messages, ends)
+    }
+
+    @Test func truncationAtManyOffsetsKeepsExactlyTheIntactChunks() throws {
+        let s = try sampleFile()
+        defer { cleanup(s.dir) }
+        var offsets = Set<Int>()
+        for (end, _) in s.chunkEnds { for d in -3...3 { offsets.insert(Int(end) + d) } }
+        for k in stride(from: 1, to: s.bytes.count, by: max(1, s.bytes.count / 40)) { offsets.insert(k) }
+        let dataEnd = Int(try #require(try FileSummary.read(s.file)).summaryStart) - 13
+        for cut in offsets.sorted() where cut > 0 && cut < s.bytes.count {
+            let dir = temporaryDirectory("cut")
+            defer { cleanup(dir) }
+            let path = dir + "/000001.mcap"
+            try Data(s.bytes[0..<cut]).write(to: URL(fileURLWithPath: path))
+            let expected = s.chunkEnds.last { $0.end <= UInt64(cut) }?.count ?? 0
+            let (entries, problems) = try readAll([dir])
+            #expect(entries.map(\.message) == Array(s.messages.prefix(expected)), "cut at \(cut)")
+            if cut < dataEnd { #expect(!problems.isEmpty, "cut at \(cut) must be reported") }
+            let report = try CaptureVerifier.verify(path: dir)
+            #expect(!report[0].isIntact || !report[0].closedCleanly)
+            let recovered = try CaptureRecovery.recover(path: dir)
+            #expect(recovered[0].messagesKept == UInt64(expected))
+            let after = try CaptureVerifier.verify(path: dir)
+            #expect(after[0].isIntact && after[0].closedCleanly, "cut at \(cut): \(after[0].problems)")
+            #expect(try readAll([dir]).entries.map(\.message) == Array(s.messages.prefix(expected)))
+        }
+    }
+
+    @Test func flippedByteInsideAChunkIsNamedAndSkipped() throws {
+        let s = try sampleFile()
+        defer { cleanup(s.dir) }
+        let secondChunkStart = Int(s.chunkEnds[0].end)
+        var bytes = s.bytes
+        bytes[secondChunkStart + 80] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: s.file))
+        let (entries, problems) = try readAll([s.dir])
+        #expect(entries.map(\.message) == Array(s.messages[0..<50] + s.messages[100...]))
+        #expect(problems.count == 1, "\(problems)")
+        let report = try CaptureVerifier.verify(path: s.dir)[0]
+        #expect(report.problems.contains {
+            switch $0 {
+            case .invalidCRC(let f, let o, _, _), .compression(let f, let o, _): f == "000001.mcap" && o == UInt64(secondChunkStart)
+            default: false
+            }
+        })
+        let result = try CaptureRecovery.recover(path: s.dir)[0]
+        #expect(result.messagesKept == 350)
+        #expect(result.messagesLost == 50)
+        #expect(result.chunksDropped == 1)
+        #expect(try CaptureVerifier.verify(path: s.dir)[0].isIntact)
+    }
+
+    @Test func flippedByteInAChunkHeaderStopsCleanly() throws {
+        let s = try sampleFile()
+        defer { cleanup(s.dir) }
+        var bytes = s.bytes
+        bytes[Int(s.chunkEnds[1].end) + 8] ^= 0x40  // the high byte of the third chunk's length
+        try Data(bytes).write(to: URL(fileURLWithPath: s.file))
+        let (entries, problems) = try readAll([s.dir])
+        #expect(entries.map(\.message) == Array(s.messages[0..<100]))
+        #expect(!problems.isEmpty)
+        #expect(try CaptureVerifier.verify(path: s.dir)[0].problems.isEmpty == false)
+    }
+
+    @Test func flippedByteInTheSummaryIsReported() throws {
+        let s = try sampleFile()
+        defer { cleanup(s.dir) }
+        let summary = try #require(try FileSummary.read(s.file))
+        var bytes = s.bytes
+        bytes[Int(summary.summaryStart) + 12] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: s.file))
+        #expect(throws: CaptureError.self) { try FileSummary.read(s.file) }
+        #expect(try readAll([s.dir]).entries.map(\.message) == s.messages)
+        let report = try CaptureVerifier.verify(path: s.dir)[0]
+        #expect(report.problems.contains { if case .invalidCRC(_, let o, _, _) = $0 { o == summary.summaryStart } else { false } })
+    }
+
+    @Test func notAnMCAPFile() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        try Data("hello world, not mcap".utf8).write(to: URL(fileURLWithPath: dir + "/000001.mcap"))
+        let (entries, problems) = try readAll([dir])
+        #expect(entries.isEmpty)
+        #expect(problems.contains { if case .badMagic(let f, 0) = $0 { f == "000001.mcap" } else { false } })
+        let empty = temporaryDirectory()
+        defer { cleanup(empty) }
+        #expect(throws: CaptureError.notACapture(path: empty)) { try CaptureReader(paths: [empty]) }
+    }
+}
