@@ -1,0 +1,84 @@
+/// upload or download.
+public enum TaskKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case upload, download
+}
+
+/// The state of a task attempt (PROTOCOL.md). `stalled` is not a state: reports compute it.
+public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
+    case requested, offered, transferring, done, failed, superseded
+
+    public var isOpen: Bool { self == .requested || self == .offered || self == .transferring }
+}
+
+/// Who failed a task: the device (a `fail` report) or the platform (a non-zero `_rsp`).
+public enum FailedBy: String, Sendable, Hashable, Codable {
+    case device, platform
+}
+
+/// What identifies a transfer; each new request or offer for it is a new attempt.
+public struct TaskKey: Sendable, Hashable {
+    public var product: String
+    public var device: String
+    public var kind: TaskKind
+    public var name: String
+
+    public init(product: String, device: String, kind: TaskKind, name: String) {
+        self.product = product
+        self.device = device
+        self.kind = kind
+        self.name = name
+    }
+
+    var deviceKind: DeviceKind { DeviceKind(product: product, device: device, kind: kind) }
+}
+
+/// A device and a kind of transfer: where `_rsp` messages look for their task.
+struct DeviceKind: Hashable {
+    var product: String
+    var device: String
+    var kind: TaskKind
+}
+
+/// One attempt at one transfer, as the `tasks` table holds it (times in ns since the epoch).
+public struct TransferTask: Sendable, Equatable {
+    public var id: Int64
+    public var key: TaskKey
+    public var attempt: Int
+    public var state: TaskState
+    public var size: Int64?
+    public var md5sum: String?
+    public var lastPercent: Int64?
+    public var resultCode: Int64?
+    public var resultMessage: String?
+    public var failedBy: FailedBy?
+    public var failReports = 0
+    public var offers = 0
+    public var progressReports = 0
+    public var requestedAt: UInt64?
+    public var offeredAt: UInt64?
+    public var firstProgressAt: UInt64?
+    public var lastEventAt: UInt64
+    public var finishedAt: UInt64?
+    /// Progress reports not yet answered by a `_rsp` (responses after the end still attach here).
+    var pendingResponses = 0
+
+    public init(id: Int64, key: TaskKey, attempt: Int, state: TaskState, at time: UInt64) {
+        self.id = id
+        self.key = key
+        self.attempt = attempt
+        self.state = state
+        lastEventAt = time
+    }
+
+    /// Seconds from the start (request, else offer) to the end, for finished tasks.
+    public var durationSeconds: Double? {
+        guard let end = finishedAt, let start = requestedAt ?? offeredAt, end >= start else { return nil }
+        return Double(end - start) / 1e9
+    }
+
+    /// Effective transfer rate of a successful task: size over the time from first progress to done.
+    public var bytesPerSecond: Double? {
+        guard state == .done, let size, let end = finishedAt, let start = firstProgressAt ?? offeredAt, end > start else { return nil }
+        return Double(size) / (Double(end - start) / 1e9)
+    }
+}

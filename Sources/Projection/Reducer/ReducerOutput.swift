@@ -1,0 +1,37 @@
+/// What the reducer changed since the last `drain()`: rows for the store to write.
+public struct ReducerOutput: Sendable {
+    public var events: [ProjectedEvent] = []
+    public var anomalies: [Anomaly] = []
+    public var recorderEvents: [RecorderEvent] = []
+    /// Tasks created or changed, as they are now.
+    public var tasks: [TransferTask] = []
+    /// Devices seen, as they are now.
+    public var devices: [DeviceStats] = []
+    /// Traffic per second (second since the epoch → counts), to add to the `traffic` table.
+    public var traffic: [Int64: Traffic] = [:]
+
+    public var isEmpty: Bool { events.isEmpty && anomalies.isEmpty && recorderEvents.isEmpty && tasks.isEmpty }
+}
+
+/// Per-device counters of the `devices` table.
+public struct DeviceStats: Sendable, Equatable {
+    public var product: String
+    public var device: String
+    public var firstSeen: UInt64
+    public var lastSeen: UInt64
+    public var messages: Int64 = 0
+    public var polls: Int64 = 0
+    /// The last `get_download_task` not yet answered by an offer (the request of the next offer).
+    public var pendingPoll: UInt64?
+}
+
+/// Messages, payload bytes and transferred bytes in one second.
+public struct Traffic: Sendable, Equatable {
+    public var upMessages: Int64 = 0
+    public var downMessages: Int64 = 0
+    public var upBytes: Int64 = 0
+    public var downBytes: Int64 = 0
+    /// size × percent progress reported in this second, per kind.
+    public var uploadBytes: Double = 0
+    public var downloadBytes: Double = 0
+}

@@ -1,0 +1,136 @@
+import ResourceProtocol
+
+extension TaskReducer {
+    /// `create_upload_task_rsp`: the URL for the open upload of that name.
+    mutating func offerUpload(_ topic: ResourceTopic, _ file: FileInfo, _ m: IncomingMessage) -> Int64? {
+        let key = TaskKey(product: topic.product, device: topic.device, kind: .upload, name: file.name)
+        guard let task = latestTask(key), task.state.isOpen else {
+            anomaly(.orphanResponse, m, detail: "create_upload_task_rsp for '\(file.name)' with no open upload")
+            return nil
+        }
+        update(task.id, at: m.time) {
+            $0.offers += 1
+            if $0.offeredAt == nil { $0.offeredAt = m.time }
+            if $0.state == .requested { $0.state = .offered }
+            if $0.size == nil { $0.size = file.size }
+            if $0.md5sum == nil { $0.md5sum = file.md5sum }
+        }
+        return task.id
+    }
+
+    /// `get_download_task_rsp` or a pushed `download`: a new attempt, or a re-offer of the same
+    /// name and md5 before the device started.
+    mutating func offerDownload(_ topic: ResourceTopic, _ file: FileInfo, _ m: IncomingMessage) -> Int64 {
+        let key = TaskKey(product: topic.product, device: topic.device, kind: .download, name: file.name)
+        if let task = latestTask(key), task.state == .offered, task.md5sum == file.md5sum {
+            update(task.id, at: m.time) { $0.offers += 1 }
+            return task.id
+        }
+        let id = start(key, file: file, state: .offered, m)
+        let device = DeviceID(product: topic.product, device: topic.device)
+        let poll = devices[device]?.pendingPoll.flatMap { m.time >= $0 && m.time - $0 <= Self.pollWindow ? $0 : nil }
+        devices[device]?.pendingPoll = nil
+        dirtyDevices.insert(device)
+        update(id, at: m.time) { $0.offers = 1; $0.offeredAt = m.time; $0.requestedAt = poll }
+        return id
+    }
+
+    /// `report_*_progress`: moves the attempt of that name along; the first `fail` is the root cause.
+    mutating func progress(_ key: TaskKey, _ p: ProgressReport, _ m: IncomingMessage) -> Int64? {
+        guard let task = latestTask(key) else {
+            anomaly(.orphanProgress, m, detail: "\(p.state.rawValue) for '\(p.name)' with no \(key.kind.rawValue) task")
+            return nil
+        }
+        let id = task.id
+        if let pct = p.percent {
+            if pct < 0 || pct > 100 {
+                anomaly(.percentOutOfRange, m, task: id, detail: "percent \(pct)")
+            } else if let last = task.lastPercent, pct < last, task.state.isOpen {
+                anomaly(.percentBackwards, m, task: id, detail: "percent \(last) → \(pct)")
+            }
+        }
+        guard task.state.isOpen else {
+            if p.state == .fail, task.state == .failed {
+                update(id, at: m.time) { $0.failReports += 1; $0.progressReports += 1; $0.pendingResponses += 1 }
+                return id
+            }
+            anomaly(.eventAfterEnd, m, task: id, detail: "\(p.state.rawValue) after the task was \(task.state.rawValue)")
+            return id
+        }
+        if let pct = p.percent, let size = task.size, size > 0 {
+            let delta = min(100, max(0, pct)) - min(100, max(0, task.lastPercent ?? 0))
+            if delta > 0 {
+                let bytes = Double(size) * Double(delta) / 100
+                let second = Int64(m.time / 1_000_000_000)
+                if key.kind == .upload { output.traffic[second, default: Traffic()].uploadBytes += bytes }
+                else { output.traffic[second, default: Traffic()].downloadBytes += bytes }
+            }
+        }
+        update(id, at: m.time) {
+            $0.progressReports += 1
+            $0.pendingResponses += 1
+            if let pct = p.percent { $0.lastPercent = pct }
+            switch p.state {
+            case .uploading, .downloading:
+                $0.state = .transferring
+                if $0.firstProgressAt == nil { $0.firstProgressAt = m.time }
+            case .done:
+                $0.state = .done
+                $0.finishedAt = m.time
+                $0.resultCode = p.resultCode ?? 0
+                $0.resultMessage = p.resultMessage ?? ""
+            case .fail:
+                $0.state = .failed
+                $0.finishedAt = m.time
+                $0.failedBy = .device
+                $0.resultCode = p.resultCode
+                $0.resultMessage = p.resultMessage
+                $0.failReports = 1
+            }
+        }
+        if (p.state == .uploading && key.kind == .download) || (p.state == .downloading && key.kind == .upload) {
+            anomaly(.invalidField, m, task: id, detail: "state \(p.state.rawValue) in a \(key.kind.rawValue) report")
+        }
+        return id
+    }
+
+    /// `report_*_progress_rsp`: attaches to the device's latest open task of that kind (or the
+    /// task whose final report it answers); a non-zero code is the platform's rejection.
+    mutating func response(_ dk: DeviceKind, _ r: PlatformResult, _ m: IncomingMessage) -> Int64? {
+        let ids = responders[dk] ?? []
+        let live = ids.filter { tasks[$0].map { $0.state.isOpen || $0.pendingResponses > 0 } ?? false }
+        responders[dk] = live.isEmpty ? nil : live
+        guard let id = live.last(where: { tasks[$0]!.state.isOpen }) ?? live.last(where: { tasks[$0]!.pendingResponses > 0 }) else {
+            anomaly(.orphanResponse, m, detail: "\(dk.kind.rawValue) progress response with no task on the device")
+            return nil
+        }
+        update(id, at: m.time) {
+            if $0.pendingResponses > 0 { $0.pendingResponses -= 1 }
+            guard r.isRejection, $0.state != .failed else { return }
+            $0.state = .failed
+            $0.failedBy = .platform
+            $0.resultCode = r.resultCode
+            $0.resultMessage = r.resultMessage
+            $0.finishedAt = m.time
+            $0.pendingResponses = 0
+        }
+        return id
+    }
+
+    /// `upload_result`: the platform's verdict on the device's latest upload.
+    mutating func uploadResult(_ dk: DeviceKind, _ code: Int64?, _ m: IncomingMessage) -> Int64? {
+        guard let id = lastStarted[dk], tasks[id] != nil else {
+            anomaly(.orphanResponse, m, detail: "upload_result with no upload on the device")
+            return nil
+        }
+        update(id, at: m.time) {
+            guard let code, code != 0, $0.state != .failed else { return }
+            $0.state = .failed
+            $0.failedBy = .platform
+            $0.resultCode = code
+            $0.resultMessage = nil
+            $0.finishedAt = m.time
+        }
+        return id
+    }
+}

@@ -1,0 +1,182 @@
+import Capture
+import ResourceProtocol
+
+/// The pure projection: applies one message at a time to the transfer tasks it knows, following
+/// the rules of PROTOCOL.md ("What restrace derives"). No I/O and no clock: the same messages in
+/// the same order always give the same tasks.
+public struct TaskReducer: Sendable {
+    /// Tasks that are the latest attempt of their key, plus those changed since the last drain.
+    var tasks: [Int64: TransferTask] = [:]
+    var latest: [TaskKey: Int64] = [:]
+    /// Per device and kind, tasks that may still receive a `_rsp`, oldest first.
+    var responders: [DeviceKind: [Int64]] = [:]
+    /// Per device and kind, the latest attempt started (where `upload_result` lands).
+    var lastStarted: [DeviceKind: Int64] = [:]
+    var devices: [DeviceID: DeviceStats] = [:]
+    var nextTaskID: Int64 = 1
+    var dirtyTasks = Set<Int64>()
+    var dirtyDevices = Set<DeviceID>()
+    var output = ReducerOutput()
+
+    struct DeviceID: Hashable { var product: String; var device: String }
+
+    /// A poll older than this is not taken as the request of a later download offer.
+    static let pollWindow: UInt64 = 60_000_000_000
+
+    public init() {}
+
+    /// Restores the state from the latest attempt of every key (as the store keeps them).
+    public init(latestTasks: [TransferTask], devices: [DeviceStats], nextTaskID: Int64) {
+        for t in latestTasks {
+            tasks[t.id] = t
+            latest[t.key] = t.id
+            if t.state.isOpen || t.pendingResponses > 0 { responders[t.key.deviceKind, default: []].append(t.id) }
+            lastStarted[t.key.deviceKind] = max(lastStarted[t.key.deviceKind] ?? 0, t.id)
+        }
+        for k in responders.keys { responders[k]!.sort() }
+        for d in devices { self.devices[DeviceID(product: d.product, device: d.device)] = d }
+        self.nextTaskID = nextTaskID
+    }
+
+    /// Open tasks and tasks awaiting a response: what the reducer holds in memory.
+    public var tasksInMemory: Int { tasks.count }
+
+    /// Takes the rows changed since the last call.
+    public mutating func drain() -> ReducerOutput {
+        var out = output
+        output = ReducerOutput()
+        out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
+        out.devices = dirtyDevices.compactMap { devices[$0] }.sorted { ($0.product, $0.device) < ($1.product, $1.device) }
+        for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
+        dirtyTasks.removeAll(keepingCapacity: true)
+        dirtyDevices.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    /// Applies one message.
+    public mutating func apply(_ m: IncomingMessage) {
+        if m.topic == Capture.CapturedMessage.recorderTopic {
+            output.recorderEvents.append(RecorderEvent(time: m.time, event: m.recorderEvent ?? "unknown", detail: m.recorderDetail))
+            return
+        }
+        var event = ProjectedEvent(id: m.id, time: m.time, topic: m.topic, payloadBytes: m.payloadBytes, position: m.position)
+        defer { output.events.append(event) }
+        let topic: ResourceTopic
+        switch m.parsedTopic {
+        case .failure(let e):
+            anomaly(.badTopic, m, detail: e.description)
+            return
+        case .success(let t):
+            topic = t
+        }
+        event.product = topic.product
+        event.device = topic.device
+        event.direction = topic.direction
+        let second = Int64(m.time / 1_000_000_000)
+        if topic.direction == .up {
+            output.traffic[second, default: Traffic()].upMessages += 1
+            output.traffic[second, default: Traffic()].upBytes += Int64(m.payloadBytes)
+        } else {
+            output.traffic[second, default: Traffic()].downMessages += 1
+            output.traffic[second, default: Traffic()].downBytes += Int64(m.payloadBytes)
+        }
+        seeDevice(topic, at: m.time, poll: false)
+        let message: ResourceMessage
+        switch m.message {
+        case .failure(let e):
+            anomaly(Anomaly.Kind(rawValue: e.kind) ?? .malformedJSON, m, detail: e.description)
+            return
+        case .success(let msg):
+            message = msg
+        }
+        event.type = message.typeName
+        guard let expected = message.expectedDirection else {
+            anomaly(.unknownType, m, detail: message.typeName.map { "type '\($0)'" } ?? "no type")
+            return
+        }
+        guard expected == topic.direction else {
+            anomaly(.wrongDirection, m, detail: "\(message.typeName ?? "?") sent \(topic.direction.rawValue)")
+            return
+        }
+        switch message {
+        case .createUploadTask(let file):
+            event.name = file.name
+            event.taskID = start(TaskKey(product: topic.product, device: topic.device, kind: .upload, name: file.name),
+                                 file: file, state: .requested, m)
+        case .createUploadTaskResponse(let file):
+            event.name = file.name
+            event.taskID = offerUpload(topic, file, m)
+        case .getDownloadTask:
+            seeDevice(topic, at: m.time, poll: true)
+        case .getDownloadTaskResponse(let file), .download(let file):
+            event.name = file.name
+            event.taskID = offerDownload(topic, file, m)
+        case .reportUploadProgress(let p), .reportDownloadProgress(let p):
+            event.name = p.name
+            event.percent = p.percent
+            event.state = p.state.rawValue
+            event.resultCode = p.resultCode
+            let kind: TaskKind = if case .reportUploadProgress = message { .upload } else { .download }
+            event.taskID = progress(TaskKey(product: topic.product, device: topic.device, kind: kind, name: p.name), p, m)
+        case .reportUploadProgressResponse(let r), .reportDownloadProgressResponse(let r):
+            event.resultCode = r.resultCode
+            let kind: TaskKind = if case .reportUploadProgressResponse = message { .upload } else { .download }
+            event.taskID = response(DeviceKind(product: topic.product, device: topic.device, kind: kind), r, m)
+        case .uploadResult(let code):
+            event.resultCode = code
+            event.taskID = uploadResult(DeviceKind(product: topic.product, device: topic.device, kind: .upload), code, m)
+        case .unrecognized:
+            break
+        }
+    }
+
+    // MARK: - Helpers shared by the rules
+
+    mutating func anomaly(_ kind: Anomaly.Kind, _ m: IncomingMessage, task: Int64? = nil, detail: String) {
+        output.anomalies.append(Anomaly(kind: kind, time: m.time, topic: m.topic, eventID: m.id,
+                                        position: m.position, taskID: task, detail: detail))
+    }
+
+    mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
+        change(&tasks[id]!)
+        tasks[id]!.lastEventAt = max(tasks[id]!.lastEventAt, time)
+        dirtyTasks.insert(id)
+    }
+
+    private mutating func seeDevice(_ t: ResourceTopic, at time: UInt64, poll: Bool) {
+        let id = DeviceID(product: t.product, device: t.device)
+        if poll {
+            devices[id]!.polls += 1
+            devices[id]!.pendingPoll = time
+        } else {
+            devices[id, default: DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time)].messages += 1
+            devices[id]!.lastSeen = max(devices[id]!.lastSeen, time)
+        }
+        dirtyDevices.insert(id)
+    }
+
+    /// The latest attempt of `key`, if any.
+    func latestTask(_ key: TaskKey) -> TransferTask? { latest[key].flatMap { tasks[$0] } }
+
+    /// Starts a new attempt of `key`, superseding an open one.
+    mutating func start(_ key: TaskKey, file: FileInfo, state: TaskState, _ m: IncomingMessage) -> Int64 {
+        var attempt = 1
+        if let previous = latestTask(key) {
+            attempt = previous.attempt + 1
+            if previous.state.isOpen {
+                update(previous.id, at: m.time) { $0.state = .superseded; $0.finishedAt = m.time }
+            }
+        }
+        let id = nextTaskID
+        nextTaskID += 1
+        var task = TransferTask(id: id, key: key, attempt: attempt, state: state, at: m.time)
+        task.size = file.size
+        task.md5sum = file.md5sum
+        tasks[id] = task
+        latest[key] = id
+        dirtyTasks.insert(id)
+        responders[key.deviceKind, default: []].append(id)
+        lastStarted[key.deviceKind] = id
+        return id
+    }
+}

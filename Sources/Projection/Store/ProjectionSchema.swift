@@ -1,0 +1,122 @@
+import GRDB
+
+/// The SQLite schema of the projection, as named migrations. Documented in the README.
+enum ProjectionSchema {
+    /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
+    static let version: Int32 = 1
+
+    static func migrator() -> DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
+            try db.execute(sql: """
+            CREATE TABLE tasks (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL CHECK (kind IN ('upload', 'download')),
+                product TEXT NOT NULL,
+                device TEXT NOT NULL,
+                name TEXT NOT NULL,
+                attempt INTEGER NOT NULL CHECK (attempt >= 1),
+                state TEXT NOT NULL CHECK (state IN ('requested', 'offered', 'transferring', 'done', 'failed', 'superseded')),
+                stalled INTEGER NOT NULL DEFAULT 0 CHECK (stalled IN (0, 1)),
+                size INTEGER,
+                md5sum TEXT,
+                last_percent INTEGER,
+                result_code INTEGER,
+                result_msg TEXT,
+                failed_by TEXT CHECK (failed_by IN ('device', 'platform')),
+                fail_reports INTEGER NOT NULL CHECK (fail_reports >= 0),
+                offers INTEGER NOT NULL CHECK (offers >= 0),
+                progress_reports INTEGER NOT NULL CHECK (progress_reports >= 0),
+                requested_at INTEGER,
+                offered_at INTEGER,
+                first_progress_at INTEGER,
+                last_event_at INTEGER NOT NULL,
+                finished_at INTEGER,
+                duration_s REAL,
+                bytes_per_s REAL,
+                started_at INTEGER NOT NULL,
+                pending_responses INTEGER NOT NULL DEFAULT 0,
+                UNIQUE (product, device, kind, name, attempt)
+            );
+            CREATE INDEX tasks_by_start ON tasks (started_at);
+            CREATE INDEX tasks_by_finish ON tasks (finished_at) WHERE finished_at IS NOT NULL;
+            CREATE INDEX tasks_by_state ON tasks (state, last_event_at);
+            CREATE INDEX tasks_by_device ON tasks (product, device, started_at);
+            CREATE INDEX tasks_by_failure ON tasks (kind, failed_by, result_code, result_msg) WHERE state = 'failed';
+
+            CREATE TABLE events (
+                id INTEGER PRIMARY KEY,
+                time INTEGER NOT NULL,
+                topic TEXT NOT NULL,
+                product TEXT,
+                device TEXT,
+                direction TEXT CHECK (direction IN ('up', 'down')),
+                type TEXT,
+                name TEXT,
+                task_id INTEGER,
+                percent INTEGER,
+                state TEXT,
+                result_code INTEGER,
+                payload_bytes INTEGER NOT NULL,
+                position TEXT NOT NULL
+            );
+            CREATE INDEX events_by_time ON events (time);
+
+            CREATE TABLE anomalies (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                topic TEXT NOT NULL,
+                event_id INTEGER NOT NULL,
+                position TEXT NOT NULL,
+                task_id INTEGER,
+                detail TEXT NOT NULL
+            );
+            CREATE INDEX anomalies_by_kind ON anomalies (kind, time);
+            CREATE INDEX anomalies_by_time ON anomalies (time);
+
+            CREATE TABLE devices (
+                product TEXT NOT NULL,
+                device TEXT NOT NULL,
+                first_seen INTEGER NOT NULL,
+                last_seen INTEGER NOT NULL,
+                messages INTEGER NOT NULL,
+                polls INTEGER NOT NULL,
+                pending_poll INTEGER,
+                PRIMARY KEY (product, device)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE traffic (
+                second INTEGER PRIMARY KEY,
+                up_messages INTEGER NOT NULL,
+                down_messages INTEGER NOT NULL,
+                up_bytes INTEGER NOT NULL,
+                down_bytes INTEGER NOT NULL,
+                upload_bytes REAL NOT NULL,
+                download_bytes REAL NOT NULL
+            );
+
+            CREATE TABLE recorder_events (
+                id INTEGER PRIMARY KEY,
+                time INTEGER NOT NULL,
+                event TEXT NOT NULL,
+                detail TEXT NOT NULL
+            );
+
+            CREATE TABLE checkpoint (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                capture_id TEXT NOT NULL,
+                events INTEGER NOT NULL,
+                file TEXT,
+                chunk_offset INTEGER,
+                chunk_index INTEGER,
+                first_time INTEGER,
+                last_time INTEGER,
+                next_task_id INTEGER NOT NULL,
+                projection_version INTEGER NOT NULL
+            );
+            """)
+        }
+        return m
+    }
+}

@@ -1,0 +1,198 @@
+import Capture
+import Foundation
+import GRDB
+
+/// Where the projection stopped: events consumed, and the position of the last one.
+public struct Checkpoint: Sendable, Equatable {
+    public var captureID: String
+    public var events: Int64 = 0
+    public var position: CapturePosition?
+    public var firstTime: UInt64?
+    public var lastTime: UInt64?
+    public var nextTaskID: Int64 = 1
+}
+
+/// The SQLite file of the projection: schema, checkpoint, and batch writes in one transaction each.
+public final class ProjectionStore {
+    public let path: String
+    let db: DatabaseQueue
+    /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
+    public private(set) var rebuiltBecause: String?
+
+    /// Opens (or creates) the projection at `path` for the capture `captureID`. A file of another
+    /// projection version or of another capture is started over, and `rebuiltBecause` says why.
+    public init(path: String, captureID: String, rebuild: Bool = false) throws {
+        self.path = path
+        var reason: String? = rebuild ? "--rebuild" : nil
+        if reason == nil, FileManager.default.fileExists(atPath: path) {
+            reason = try Self.staleness(of: path, captureID: captureID)
+        }
+        if let reason, FileManager.default.fileExists(atPath: path) {
+            for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            rebuiltBecause = reason
+        }
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            db = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw ProjectionError.database(path: path, reason: "\(error)")
+        }
+        try ProjectionSchema.migrator().migrate(db)
+        try db.write { db in
+            try db.execute(sql: "PRAGMA user_version = \(ProjectionSchema.version)")
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM checkpoint") == 0 {
+                try db.execute(sql: "INSERT INTO checkpoint (id, capture_id, events, next_task_id, projection_version) VALUES (1, ?, 0, 1, ?)",
+                               arguments: [captureID, ProjectionSchema.version])
+            }
+        }
+    }
+
+    /// Opens an existing projection for reading only (reports on `--db FILE`).
+    public init(readingFrom path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ProjectionError.database(path: path, reason: "no such file")
+        }
+        var config = Configuration()
+        config.readonly = true
+        db = try DatabaseQueue(path: path, configuration: config)
+        let version = try db.read { try Int32.fetchOne($0, sql: "PRAGMA user_version") } ?? 0
+        guard version == ProjectionSchema.version else {
+            throw ProjectionError.database(path: path, reason: "made by projection version \(version), this is \(ProjectionSchema.version): run `restrace project CAPTURE --db \(path)` to rebuild it")
+        }
+    }
+
+    private static func staleness(of path: String, captureID: String) throws -> String? {
+        do {
+            let q = try DatabaseQueue(path: path)
+            defer { try? q.close() }
+            return try q.read { db -> String? in
+                let version = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                if version != ProjectionSchema.version { return "made by projection version \(version), this is \(ProjectionSchema.version)" }
+                guard try db.tableExists("checkpoint") else { return "no checkpoint" }
+                let id = try String.fetchOne(db, sql: "SELECT capture_id FROM checkpoint WHERE id = 1")
+                if let id, id != captureID { return "made from another capture (\(id))" }
+                return nil
+            }
+        } catch {
+            return "unreadable (\(error))"
+        }
+    }
+
+    public func checkpoint() throws -> Checkpoint {
+        try db.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM checkpoint WHERE id = 1") else {
+                throw ProjectionError.database(path: path, reason: "no checkpoint row")
+            }
+            var c = Checkpoint(captureID: row["capture_id"], events: row["events"])
+            if let file: String = row["file"] {
+                c.position = CapturePosition(file: file, chunkOffset: UInt64(bitPattern: row["chunk_offset"]), index: row["chunk_index"])
+            }
+            c.firstTime = (row["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
+            c.lastTime = (row["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
+            c.nextTaskID = row["next_task_id"]
+            return c
+        }
+    }
+
+    /// The reducer as the last committed batch left it.
+    public func loadReducer(nextTaskID: Int64) throws -> TaskReducer {
+        try db.read { db in
+            let latest = try Row.fetchAll(db, sql: """
+                SELECT * FROM tasks WHERE id IN (SELECT max(id) FROM tasks GROUP BY product, device, kind, name) ORDER BY id
+                """).map(TransferTask.init(row:))
+            let devices = try Row.fetchAll(db, sql: "SELECT * FROM devices").map {
+                DeviceStats(product: $0["product"], device: $0["device"], firstSeen: UInt64(bitPattern: $0["first_seen"]),
+                            lastSeen: UInt64(bitPattern: $0["last_seen"]), messages: $0["messages"], polls: $0["polls"],
+                            pendingPoll: ($0["pending_poll"] as Int64?).map { UInt64(bitPattern: $0) })
+            }
+            return TaskReducer(latestTasks: latest, devices: devices, nextTaskID: nextTaskID)
+        }
+    }
+
+    /// Writes one batch and the checkpoint in a single transaction; `beforeCommit` may throw to
+    /// abandon it (tests inject failures there).
+    func write(_ out: ReducerOutput, checkpoint: Checkpoint, beforeCommit: () throws -> Void = {}) throws {
+        try db.write { db in
+            var ev = try BulkStatement(db, sql: """
+                INSERT INTO events (id, time, topic, product, device, direction, type, name, task_id, percent, state, result_code, payload_bytes, position)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for e in out.events {
+                ev.bind(e.id); ev.bind(e.time); ev.bind(e.topic); ev.bind(e.product); ev.bind(e.device)
+                ev.bind(e.direction?.rawValue); ev.bind(e.type); ev.bind(e.name); ev.bind(e.taskID); ev.bind(e.percent)
+                ev.bind(e.state); ev.bind(e.resultCode); ev.bind(e.payloadBytes); ev.bind(e.position)
+                try ev.step(db)
+            }
+            var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for a in out.anomalies {
+                an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.eventID); an.bind(a.position)
+                an.bind(a.taskID); an.bind(a.detail)
+                try an.step(db)
+            }
+            let cols = TransferTask.columns
+            var tk = try BulkStatement(db, sql: """
+                INSERT INTO tasks (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))
+                ON CONFLICT (id) DO UPDATE SET \(cols.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+                """)
+            for t in out.tasks { t.bind(into: &tk); try tk.step(db) }
+            var dv = try BulkStatement(db, sql: """
+                INSERT INTO devices (product, device, first_seen, last_seen, messages, polls, pending_poll) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (product, device) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+                  messages = excluded.messages, polls = excluded.polls, pending_poll = excluded.pending_poll
+                """)
+            for d in out.devices {
+                dv.bind(d.product); dv.bind(d.device); dv.bind(d.firstSeen); dv.bind(d.lastSeen); dv.bind(d.messages); dv.bind(d.polls)
+                dv.bind(d.pendingPoll)
+                try dv.step(db)
+            }
+            var tr = try BulkStatement(db, sql: """
+                INSERT INTO traffic (second, up_messages, down_messages, up_bytes, down_bytes, upload_bytes, download_bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (second) DO UPDATE SET up_messages = up_messages + excluded.up_messages,
+                  down_messages = down_messages + excluded.down_messages, up_bytes = up_bytes + excluded.up_bytes,
+                  down_bytes = down_bytes + excluded.down_bytes, upload_bytes = upload_bytes + excluded.upload_bytes,
+                  download_bytes = download_bytes + excluded.download_bytes
+                """)
+            for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) {
+                tr.bind(second); tr.bind(t.upMessages); tr.bind(t.downMessages); tr.bind(t.upBytes); tr.bind(t.downBytes)
+                tr.bind(t.uploadBytes); tr.bind(t.downloadBytes)
+                try tr.step(db)
+            }
+            var re = try BulkStatement(db, sql: "INSERT INTO recorder_events (time, event, detail) VALUES (?, ?, ?)")
+            for r in out.recorderEvents { re.bind(r.time); re.bind(r.event); re.bind(r.detail); try re.step(db) }
+            try db.execute(sql: """
+                UPDATE checkpoint SET events = ?, file = ?, chunk_offset = ?, chunk_index = ?, first_time = ?, last_time = ?,
+                  next_task_id = ? WHERE id = 1
+                """, arguments: [checkpoint.events, checkpoint.position?.file,
+                                 checkpoint.position.map { Int64(bitPattern: $0.chunkOffset) }, checkpoint.position?.index,
+                                 checkpoint.firstTime.map { Int64(bitPattern: $0) }, checkpoint.lastTime.map { Int64(bitPattern: $0) },
+                                 checkpoint.nextTaskID])
+            try beforeCommit()
+        }
+    }
+
+    /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
+    public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
+        let limit = Int64(bitPattern: asOf &- stallAfter)
+        try db.write { db in
+            try db.execute(sql: "UPDATE tasks SET stalled = 0 WHERE stalled = 1")
+            try db.execute(sql: "UPDATE tasks SET stalled = 1 WHERE state IN ('requested', 'offered', 'transferring') AND last_event_at < ?",
+                           arguments: [limit])
+        }
+    }
+}
+
+/// Errors of the projection, naming the database file.
+public enum ProjectionError: Error, CustomStringConvertible {
+    case database(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .database(let path, let reason): "\(path): \(reason)"
+        }
+    }
+}
