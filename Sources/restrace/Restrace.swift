@@ -19,6 +19,7 @@ struct Restrace: ParsableCommand {
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
+            ProjectCommand.self, SimulateCommand.self,
         ]
     )
 

@@ -25,9 +25,9 @@ final class StandardOutput {
     deinit { flush() }
 }
 
-/// Writes one line to standard error.
-func printError(_ s: String) {
-    let bytes = Array((s + "\n").utf8)
+/// Writes one line (or, without `newline`, a progress fragment) to standard error.
+func printError(_ s: String, newline: Bool = true) {
+    let bytes = Array((newline ? s + "\n" : s).utf8)
     _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 

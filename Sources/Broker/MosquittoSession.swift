@@ -1,0 +1,222 @@
+internal import CMosquitto
+import Foundation
+import Logging
+
+/// An MQTT session through libmosquitto: connect with retries, subscribe, publish, and events
+/// (connections, disconnections, messages) delivered through a bounded queue.
+///
+/// The library's network thread calls back into this class; callbacks copy what they need and
+/// return at once. C types stay inside this file.
+public final class MosquittoSession: @unchecked Sendable {
+    // @unchecked: `handle` is used by libmosquitto's own thread-safe API; the mutable fields below
+    // are guarded by `lock` (subscriptions, in-flight count) or written before the thread starts.
+    private let handle: OpaquePointer
+    private let broker: BrokerURL
+    private let options: SessionOptions
+    private let queue: EventQueue
+    private let now: @Sendable () -> UInt64
+    private let lock = NSCondition()
+    private var subscriptions: [(filter: String, qos: Int32)] = []
+    private var inflight = 0
+    private var loopRunning = false
+    private var properties: OpaquePointer?
+    private let logger: Logger
+
+    /// Creates the session (no network yet).
+    public init(broker: BrokerURL, options: SessionOptions, logger: Logger = Logger(label: "restrace.broker"),
+                now: @escaping @Sendable () -> UInt64 = WallClock.now) throws(BrokerError) {
+        Self.initializeLibrary()
+        self.broker = broker
+        self.options = options
+        self.now = now
+        self.logger = logger
+        queue = EventQueue(capacity: options.receiveQueueBytes)
+        let id = options.clientID
+        guard let h = mosquitto_new(id, options.cleanSession || id == nil, nil) else {
+            throw .library(operation: "mosquitto_new", reason: String(cString: strerror(errno)))
+        }
+        handle = h
+        mosquitto_user_data_set(h, Unmanaged.passUnretained(self).toOpaque())
+        try check(mosquitto_int_option(h, MOSQ_OPT_PROTOCOL_VERSION,
+                                       options.protocolVersion == .v5 ? Int32(MQTT_PROTOCOL_V5) : Int32(MQTT_PROTOCOL_V311)), "protocol version")
+        try check(mosquitto_int_option(h, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
+        mosquitto_reconnect_delay_set(h, options.reconnectMin, options.reconnectMax, true)
+        if let user = options.username ?? broker.username {
+            try check(mosquitto_username_pw_set(h, user, options.password), "username")
+        }
+        if broker.tls || options.caFile != nil {
+            try check(mosquitto_tls_set(h, options.caFile, options.caFile == nil ? "/etc/ssl/certs" : nil,
+                                        options.certFile, options.keyFile, nil), "TLS setup")
+        }
+        if options.protocolVersion == .v5, !options.cleanSession {
+            // Keep the session on the broker for a week while the recorder is away.
+            mosquitto_property_add_int32(&properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), 7 * 86400)
+        }
+        mosquitto_connect_v5_callback_set(h, onConnect)
+        mosquitto_disconnect_v5_callback_set(h, onDisconnect)
+        mosquitto_message_v5_callback_set(h, onMessage)
+        mosquitto_subscribe_v5_callback_set(h, onSubscribe)
+        mosquitto_publish_v5_callback_set(h, onPublish)
+    }
+
+    deinit {
+        if loopRunning { mosquitto_loop_stop(handle, true) }
+        mosquitto_property_free_all(&properties)
+        mosquitto_destroy(handle)
+    }
+
+    private static let initialized: Bool = { mosquitto_lib_init(); return true }()
+    private static func initializeLibrary() { _ = initialized }
+
+    private func check(_ rc: Int32, _ what: String) throws(BrokerError) {
+        if rc != MOSQ_ERR_SUCCESS.rawValue { throw .library(operation: what, reason: Self.describe(rc)) }
+    }
+
+    static func describe(_ rc: Int32) -> String {
+        if rc == MOSQ_ERR_ERRNO.rawValue { return String(cString: strerror(errno)) }
+        return String(cString: mosquitto_strerror(rc))
+    }
+
+    /// Connects, retrying with capped exponential backoff and jitter until it succeeds or
+    /// `giveUpAfter` seconds passed; then the library's thread keeps the connection (and
+    /// reconnects by itself). Each failed try is reported as `.connectFailed`.
+    public func connect(giveUpAfter: Double? = nil, shouldStop: () -> Bool = { false }) throws(BrokerError) {
+        let started = Date()
+        var delay = Double(options.reconnectMin)
+        var generator = SystemRandomNumberGenerator()
+        while true {
+            let rc = mosquitto_connect_bind_v5(handle, broker.host, Int32(broker.port), options.keepAlive, nil, properties)
+            if rc == MOSQ_ERR_SUCCESS.rawValue { break }
+            let reason = Self.describe(rc)
+            queue.put(.connectFailed(reason: reason))
+            logger.warning("cannot connect to \(broker): \(reason); retrying in \(String(format: "%.1f", delay)) s")
+            if let limit = giveUpAfter, Date().timeIntervalSince(started) + delay > limit {
+                throw .gaveUp(broker: broker.description, after: limit, lastReason: reason)
+            }
+            let until = Date(timeIntervalSinceNow: delay * Double.random(in: 0.8...1.2, using: &generator))
+            while Date() < until {
+                if shouldStop() { throw .gaveUp(broker: broker.description, after: Date().timeIntervalSince(started), lastReason: "interrupted") }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            delay = min(delay * 2, Double(options.reconnectMax))
+        }
+        try check(mosquitto_loop_start(handle), "loop start")
+        loopRunning = true
+    }
+
+    /// Subscribes now and again after every reconnect.
+    public func subscribe(_ filters: [String], qos: Int) throws(BrokerError) {
+        lock.lock()
+        subscriptions = filters.map { ($0, Int32(qos)) }
+        lock.unlock()
+        for f in filters { try check(mosquitto_subscribe_v5(handle, nil, f, Int32(qos), 0, nil), "subscribe \(f)") }
+    }
+
+    /// Publishes one message. With `window`, waits while that many QoS > 0 messages are unacknowledged.
+    public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil) throws(BrokerError) {
+        if let window {
+            lock.lock()
+            while inflight >= window { _ = lock.wait(until: Date(timeIntervalSinceNow: 1)) }
+            inflight += 1
+            lock.unlock()
+        }
+        let rc = payload.withUnsafeBytes {
+            mosquitto_publish_v5(handle, nil, topic, Int32($0.count), $0.baseAddress, Int32(qos), retain, nil)
+        }
+        if rc != MOSQ_ERR_SUCCESS.rawValue {
+            if window != nil { lock.lock(); inflight -= 1; lock.unlock() }
+            throw .library(operation: "publish to \(topic)", reason: Self.describe(rc))
+        }
+    }
+
+    /// Waits until no published message is unacknowledged (or `timeout` seconds passed).
+    public func drain(timeout: Double) -> Bool {
+        let until = Date(timeIntervalSinceNow: timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while inflight > 0 { if !lock.wait(until: until) { return inflight == 0 } }
+        return true
+    }
+
+    /// Events since the last call, waiting up to `timeout` seconds for the first.
+    public func events(timeout: Double) -> [BrokerEvent] { queue.takeAll(timeout: timeout) }
+
+    /// Disconnects cleanly and stops the network thread.
+    public func disconnect() {
+        mosquitto_disconnect_v5(handle, 0, nil)
+        if loopRunning { mosquitto_loop_stop(handle, false); loopRunning = false }
+    }
+
+    // MARK: - Called on the library's thread
+
+    fileprivate func connected(rc: Int32, flags: Int32) {
+        guard rc == 0 else {
+            queue.put(.connectFailed(reason: String(cString: mosquitto_connack_string(rc))))
+            return
+        }
+        lock.lock()
+        let subs = subscriptions
+        lock.unlock()
+        for s in subs { mosquitto_subscribe_v5(handle, nil, s.filter, s.qos, 0, nil) }
+        queue.put(.connected(sessionPresent: flags & 1 != 0))
+    }
+
+    fileprivate func disconnected(rc: Int32) {
+        queue.put(.disconnected(reason: rc == 0 ? "client disconnected" : Self.describe(rc)))
+    }
+
+    fileprivate func received(_ m: UnsafePointer<mosquitto_message>) {
+        let time = now()
+        let topic = String(cString: m.pointee.topic)
+        let count = Int(m.pointee.payloadlen)
+        let payload = count > 0 && m.pointee.payload != nil
+            ? Array(UnsafeRawBufferPointer(start: m.pointee.payload, count: count)) : []
+        queue.put(.message(ReceivedMessage(time: time, topic: topic, payload: payload, qos: UInt8(m.pointee.qos), retain: m.pointee.retain)))
+    }
+
+    fileprivate func subscribed(_ granted: [Int]) { queue.put(.subscribed(grantedQoS: granted)) }
+
+    fileprivate func published() {
+        lock.lock()
+        if inflight > 0 { inflight -= 1 }
+        lock.broadcast()
+        lock.unlock()
+    }
+}
+
+private func session(_ userdata: UnsafeMutableRawPointer?) -> MosquittoSession {
+    Unmanaged<MosquittoSession>.fromOpaque(userdata!).takeUnretainedValue()
+}
+
+private let onConnect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, Int32, OpaquePointer?) -> Void = {
+    _, userdata, rc, flags, _ in session(userdata).connected(rc: rc, flags: flags)
+}
+private let onDisconnect: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, OpaquePointer?) -> Void = {
+    _, userdata, rc, _ in session(userdata).disconnected(rc: rc)
+}
+private let onMessage: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, UnsafePointer<mosquitto_message>?, OpaquePointer?) -> Void = {
+    _, userdata, message, _ in if let message { session(userdata).received(message) }
+}
+private let onSubscribe: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, Int32, UnsafePointer<Int32>?, OpaquePointer?) -> Void = {
+    _, userdata, _, count, granted, _ in
+    session(userdata).subscribed((0..<Int(count)).map { Int(granted![$0]) })
+}
+private let onPublish: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?, Int32, Int32, OpaquePointer?) -> Void = {
+    _, userdata, _, _, _ in session(userdata).published()
+}
+
+/// The wall clock in ns since the epoch.
+public enum WallClock {
+    @Sendable public static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    /// A monotonic clock in ns, for schedules.
+    @Sendable public static func monotonic() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Capture
+import Foundation
+import Projection
+
+struct ProjectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project",
+        abstract: "Bring the SQLite projection of a capture up to date (tasks, events, anomalies, devices).",
+        discussion: """
+        Examples:
+          restrace project capture/                       (writes capture/restrace.sqlite)
+          restrace project capture/ --db health.sqlite --rebuild
+          restrace project capture/ --follow              (keeps following a capture being recorded)
+          sqlite3 capture/restrace.sqlite 'SELECT state, count(*) FROM tasks GROUP BY 1'
+        Incremental: only messages not yet projected are read. A database made by another
+        projection version or from another capture is rebuilt, with a message.
+        """)
+
+    @Argument(help: "Capture directories or .mcap files (several are merged in time order).") var captures: [String]
+    @Option(help: "The SQLite file (default: CAPTURE/restrace.sqlite).") var db: String?
+    @Flag(help: "Start over from an empty database.") var rebuild = false
+    @Flag(help: "Keep following the capture as it grows, until interrupted (Ctrl-C).") var follow = false
+    @Option(help: ArgumentHelp("Idle time after which an open task counts as stalled (\(DurationArgument.forms)).", valueName: "duration"))
+    var stallAfter = DurationArgument(nanoseconds: 120_000_000_000)
+    @Flag(help: "Print nothing but errors.") var quiet = false
+
+    static func defaultDatabase(for captures: [String]) -> String {
+        let first = captures[0]
+        if CaptureSource.isDirectory(first) { return (first as NSString).appendingPathComponent("restrace.sqlite") }
+        return (first as NSString).deletingPathExtension + ".sqlite"
+    }
+
+    func run() throws {
+        let path = db ?? Self.defaultDatabase(for: captures)
+        let summary = try Self.project(captures: captures, db: path, rebuild: rebuild, follow: follow,
+                                       stallAfter: stallAfter.nanoseconds, quiet: quiet)
+        if !quiet {
+            print(String(format: "projected %lld events in %.2f s (%.0f events/s): %d tasks changed, %d anomalies; %lld events in %@",
+                         summary.events, summary.seconds, summary.eventsPerSecond, summary.tasksChanged, summary.anomalies,
+                         summary.totalEvents, path))
+        }
+    }
+
+    /// Projects with a progress line on a terminal and SIGINT handling for `--follow`; shared by `report`.
+    static func project(captures: [String], db: String, rebuild: Bool, follow: Bool, stallAfter: UInt64,
+                        quiet: Bool) throws -> Projector.Summary {
+        let projector = try Projector(paths: captures, databasePath: db, rebuild: rebuild)
+        if let reason = projector.store.rebuiltBecause, !quiet { printError("restrace: rebuilding \(db): \(reason)") }
+        if follow { Interrupts.install() }
+        let showProgress = stderrIsTerminal && !quiet
+        var lastShown = Date.distantPast
+        let summary = try projector.run(follow: follow, stallAfter: stallAfter, shouldStop: { Interrupts.requested }) { p in
+            guard showProgress, Date().timeIntervalSince(lastShown) > 0.2 else { return }
+            lastShown = Date()
+            let at = p.lastTime.map { Timestamp.format($0, fractionDigits: 0) } ?? "-"
+            printError(String(format: "\u{1B}[2K\rprojecting: %lld events, up to %@, %.0f events/s", p.events, at,
+                              p.seconds > 0 ? Double(p.events) / p.seconds : 0), newline: false)
+        }
+        if showProgress { printError("\u{1B}[2K\r", newline: false) }
+        if !quiet {
+            for p in summary.captureProblems.prefix(10) { printError("restrace: warning: \(p)") }
+        }
+        return summary
+    }
+}

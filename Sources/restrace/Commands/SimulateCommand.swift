@@ -1,0 +1,97 @@
+import ArgumentParser
+import Capture
+import Foundation
+import Broker
+import Simulator
+
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run a deterministic fleet of devices and their platform, into a capture or onto a broker.",
+        discussion: """
+        Examples:
+          restrace simulate --devices 50 --duration 10m --out sim/
+          restrace simulate --devices 1000 --duration 2h --seed 7 --out big/      (millions of messages in seconds)
+          restrace simulate --devices 100 --duration 30s --broker mqtt://127.0.0.1:1883
+          restrace simulate --failure-rate 0.3 --stall-rate 0 --out failures/
+        The same seed and options give the same capture, byte for byte. What was injected
+        (failures per kind/failed_by/code, stalls, malformed payloads, …) is printed as JSON.
+        """)
+
+    @Option(help: "Number of devices.") var devices = 20
+    @Option(help: "Number of products the devices belong to.") var products = 2
+    @Option(help: ArgumentHelp("Simulated time span (\(DurationArgument.forms)).", valueName: "duration"))
+    var duration = DurationArgument(nanoseconds: 600_000_000_000)
+    @Option(help: "Seed of the generator.") var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Simulated clock at the start (RFC 3339); default 2026-11-26T00:00:00Z.", valueName: "time"))
+    var start: String?
+    @Option(help: "Share of transfers failing on the device (-1…-4, then the generic -1).") var failureRate = 0.1
+    @Option(help: "Share of transfers the platform rejects.") var rejectionRate = 0.03
+    @Option(help: "Share of transfers where the device goes silent for good.") var stallRate = 0.02
+    @Option(help: "Share of transfers where the device goes silent for 20–90 s.") var pauseRate = 0.03
+    @Option(help: "Share of upload requests the platform never answers.") var unansweredRate = 0.02
+    @Option(help: "Share of uploads with an unescaped quote in the name (invalid JSON).") var malformedRate = 0.01
+    @Option(help: "Share of files over 43 MB (32-bit percent overflow).") var largeFileRate = 0.02
+    @Option(help: "Recorder blind windows to inject (--out only).") var blindWindows = 0
+    @Flag(help: "No faults at all: every transfer succeeds.") var noFaults = false
+
+    @Option(help: "Write the capture into this directory, as fast as possible.") var out: String?
+    @Option(help: "Publish through this broker in real time (mqtt://HOST:PORT).") var broker: String?
+    @Option(help: "With --broker: run this many times faster than real time.") var speed = 1.0
+
+    func validate() throws {
+        guard (out == nil) != (broker == nil) else { throw ValidationError("give exactly one of --out DIR or --broker URL") }
+        guard devices > 0, products > 0 else { throw ValidationError("--devices and --products must be positive") }
+        guard speed > 0 else { throw ValidationError("--speed must be positive") }
+        if let start, Timestamp.parse(start) == nil { throw ValidationError("--start: expected RFC 3339, such as 2026-11-26T18:22:39Z") }
+        for (name, v) in [("failure", failureRate), ("rejection", rejectionRate), ("stall", stallRate), ("pause", pauseRate),
+                          ("unanswered", unansweredRate), ("malformed", malformedRate), ("large-file", largeFileRate)] where !(0...1).contains(v) {
+            throw ValidationError("--\(name)-rate must be between 0 and 1")
+        }
+    }
+
+    var options: SimulationOptions {
+        var o = SimulationOptions()
+        o.devices = devices
+        o.products = products
+        o.duration = duration.nanoseconds
+        o.seed = seed
+        if let start { o.start = Timestamp.parse(start)! }
+        o.failureRate = failureRate
+        o.rejectionRate = rejectionRate
+        o.stallRate = stallRate
+        o.pauseRate = pauseRate
+        o.unansweredRate = unansweredRate
+        o.malformedRate = malformedRate
+        o.largeFileRate = largeFileRate
+        o.blindWindows = blindWindows
+        if noFaults { o.disableFaults() }
+        return o
+    }
+
+    func run() throws {
+        let started = Date()
+        let injected: InjectedFaults
+        if let out {
+            injected = try SimulationToCapture.write(options, to: out)
+        } else {
+            injected = try SimulationToBroker.run(options, broker: try BrokerURL(parsing: broker!), speed: speed) { status in
+                if stderrIsTerminal { printError("\u{1B}[2K\r\(status)", newline: false) }
+            }
+            if stderrIsTerminal { printError("") }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let data = try JSONEncoder.sorted.encode(injected)
+        print(String(decoding: data, as: UTF8.self))
+        printError(String(format: "simulated %d messages of %d devices in %.2f s", injected.messages, devices, seconds)
+                   + (out.map { " into \($0)" } ?? ""))
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}
