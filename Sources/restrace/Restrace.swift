@@ -19,7 +19,7 @@ struct Restrace: ParsableCommand {
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
-            ProjectCommand.self, SimulateCommand.self,
+            ProjectCommand.self, ReportCommand.self, SimulateCommand.self,
         ]
     )
 

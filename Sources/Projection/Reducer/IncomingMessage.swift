@@ -24,9 +24,9 @@ public struct IncomingMessage: Sendable {
         payloadBytes = payload.count
         self.position = position
         if topic == CapturedMessage.recorderTopic {
-            recorderDetail = String(decoding: payload, as: UTF8.self)
             let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
             recorderEvent = object?["event"] as? String
+            recorderDetail = (object?["reason"] as? String) ?? String(decoding: payload, as: UTF8.self)
         }
     }
 }

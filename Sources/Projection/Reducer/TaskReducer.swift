@@ -172,6 +172,7 @@ public struct TaskReducer: Sendable {
         var task = TransferTask(id: id, key: key, attempt: attempt, state: state, at: m.time)
         task.size = file.size
         task.md5sum = file.md5sum
+        if state == .requested { task.requestedAt = m.time }
         tasks[id] = task
         latest[key] = id
         dirtyTasks.insert(id)

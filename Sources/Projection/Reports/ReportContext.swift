@@ -1,0 +1,106 @@
+import GRDB
+
+/// What every report is asked: which tasks (filters), as of when, and how to bucket.
+public struct ReportFilters: Sendable {
+    public var since: UInt64?
+    public var until: UInt64?
+    public var products: [String] = []
+    public var devices: [String] = []
+    public var kinds: [TaskKind] = []
+    public var states: [String] = []
+    /// The time "stalled" is computed at; nil: the capture's last message.
+    public var asOf: UInt64?
+    /// Idle time after which an open task is stalled, ns.
+    public var stallAfter: UInt64 = 120_000_000_000
+    /// Width of throughput buckets, ns.
+    public var bucket: UInt64 = 60_000_000_000
+    /// How many examples lists (anomalies, failures) show.
+    public var limit = 20
+
+    public init() {}
+}
+
+/// A report run: the database, the filters, and the capture's span.
+struct ReportContext {
+    let db: Database
+    let filters: ReportFilters
+    let firstTime: UInt64?
+    let lastTime: UInt64?
+    var asOf: UInt64 { filters.asOf ?? lastTime ?? 0 }
+
+    init(db: Database, filters: ReportFilters) throws {
+        self.db = db
+        self.filters = filters
+        let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time FROM checkpoint WHERE id = 1")
+        firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
+        lastTime = (row?["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
+    }
+
+    /// `WHERE` conditions on `tasks` (aliased `t`) from the filters, with bound arguments only.
+    func taskConditions(timeColumn: String = "t.started_at") -> (sql: String, arguments: StatementArguments) {
+        var conditions: [String] = []
+        var args: [DatabaseValueConvertible?] = []
+        if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: s)) }
+        if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: u)) }
+        func list(_ column: String, _ values: [String]) {
+            guard !values.isEmpty else { return }
+            conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: values)
+        }
+        list("t.product", filters.products)
+        list("t.device", filters.devices)
+        list("t.kind", filters.kinds.map(\.rawValue))
+        list("t.state", filters.states.filter { $0 != "stalled" })
+        if filters.states.contains("stalled") {
+            conditions.append("t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?")
+            args.append(Int64(bitPattern: asOf &- filters.stallAfter))
+        }
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args) ?? [])
+    }
+
+    /// Conditions on `anomalies` (aliased `a`, joined to `events` as `e`).
+    func anomalyConditions() -> (sql: String, arguments: StatementArguments) {
+        var conditions: [String] = []
+        var args: [DatabaseValueConvertible?] = []
+        if let s = filters.since { conditions.append("a.time >= ?"); args.append(Int64(bitPattern: s)) }
+        if let u = filters.until { conditions.append("a.time <= ?"); args.append(Int64(bitPattern: u)) }
+        if !filters.products.isEmpty {
+            conditions.append("e.product IN (\(filters.products.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: filters.products)
+        }
+        if !filters.devices.isEmpty {
+            conditions.append("e.device IN (\(filters.devices.map { _ in "?" }.joined(separator: ", ")))")
+            args.append(contentsOf: filters.devices)
+        }
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args) ?? [])
+    }
+
+    func isStalled(_ t: TransferTask) -> Bool {
+        t.state.isOpen && asOf >= t.lastEventAt && asOf - t.lastEventAt > filters.stallAfter
+    }
+
+    /// The recorder's blind windows: from each disconnect to the next connect (or `asOf`).
+    func blindWindows() throws -> [(from: UInt64, to: UInt64, reason: String)] {
+        var windows: [(UInt64, UInt64, String)] = []
+        var open: (UInt64, String)?
+        for row in try Row.fetchAll(db, sql: "SELECT time, event, detail FROM recorder_events ORDER BY time, id") {
+            let time = UInt64(bitPattern: row["time"])
+            switch row["event"] as String {
+            case "disconnected", "connect_failed":
+                if open == nil { open = (time, row["detail"]) }
+            case "connected", "stopped":
+                if let o = open { windows.append((o.0, time, o.1)); open = nil }
+            default: break
+            }
+        }
+        if let o = open { windows.append((o.0, max(o.0, asOf), o.1)) }
+        return windows
+    }
+}
+
+/// Percentiles of a list of values (nearest rank).
+func percentile(_ sorted: [Double], _ p: Double) -> Double? {
+    guard !sorted.isEmpty else { return nil }
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
+    return sorted[min(sorted.count - 1, max(0, rank))]
+}

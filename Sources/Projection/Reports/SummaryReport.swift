@@ -1,0 +1,73 @@
+import GRDB
+
+extension Reports {
+    /// `report summary`: the capture, tasks per kind and state, success rate, stalls, durations,
+    /// the top failure causes, anomalies and the recorder's blind windows.
+    static func summary(_ c: ReportContext) throws -> Report {
+        let w = c.taskConditions()
+        let traffic = try Row.fetchOne(c.db, sql: "SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
+        let messages: Int64 = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM events") ?? 0
+        let devices = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM devices") ?? 0
+        let products = try Int64.fetchOne(c.db, sql: "SELECT count(DISTINCT product) FROM devices") ?? 0
+        var perKind: [TaskKind: [(String, Int64)]] = [:]
+        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(w.sql) GROUP BY 1, 2",
+                                  arguments: w.arguments) {
+            perKind[TaskKind(rawValue: r["kind"]) ?? .upload, default: []].append((r["state"], r["n"]))
+        }
+        func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?.first { $0.0 == s.rawValue }?.1 ?? 0 }
+        let done = count(.upload, .done) + count(.download, .done)
+        let failed = count(.upload, .failed) + count(.download, .failed)
+        let successRate: Double? = done + failed > 0 ? Double(done) / Double(done + failed) : nil
+        var sw = c.taskConditions()
+        sw.arguments += [Int64(bitPattern: c.asOf &- c.filters.stallAfter)]
+        let stalled = try Int64.fetchOne(c.db, sql: """
+            SELECT count(*) FROM tasks t WHERE \(sw.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
+            """, arguments: sw.arguments) ?? 0
+        let durations = try Double.fetchAll(c.db, sql: "SELECT t.duration_s FROM tasks t WHERE \(w.sql) AND t.state = 'done' AND t.duration_s IS NOT NULL ORDER BY 1",
+                                            arguments: w.arguments)
+        let aw = c.anomalyConditions()
+        let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a LEFT JOIN events e ON e.id = a.event_id WHERE \(aw.sql)",
+                                           arguments: aw.arguments) ?? 0
+        let top = try failures(c)
+        let topCauses: [JSONValue] = if case .array(let a) = top.json { Array(a.prefix(3)) } else { [] }
+        let windows = try c.blindWindows()
+
+        func states(_ k: TaskKind) -> JSONValue {
+            .object(TaskState.allCases.map { ($0.rawValue, .int(count(k, $0))) })
+        }
+        let json = JSONValue.object([
+            ("capture", .object([("first_at", .time(c.firstTime)), ("last_at", .time(c.lastTime)), ("messages", .int(messages)),
+                                 ("messages_up", .int(traffic["up"])), ("messages_down", .int(traffic["down"])),
+                                 ("devices", .int(devices)), ("products", .int(products))])),
+            ("tasks", .object([("upload", states(.upload)), ("download", states(.download))])),
+            ("success_rate", .of(successRate, digits: 4)),
+            ("stalled", .int(stalled)),
+            ("anomalies", .int(anomalies)),
+            ("duration_s", .object([("p50", .of(percentile(durations, 50))), ("p95", .of(percentile(durations, 95)))])),
+            ("top_failures", .array(topCauses)),
+            ("blind_windows", .array(windows.map { .object([("from", .time($0.from)), ("to", .time($0.to)),
+                                                             ("seconds", .of(Double($0.to - $0.from) / 1e9, digits: 1)),
+                                                             ("reason", .string($0.reason))]) })),
+        ])
+        var rows: [[String]] = [
+            ["capture", "\(c.firstTime.map(ReportTime.format) ?? "-") … \(c.lastTime.map(ReportTime.format) ?? "-")"],
+            ["messages", "\(messages) (\(traffic["up"] as Int64) up, \(traffic["down"] as Int64) down)"],
+            ["devices", "\(devices) in \(products) products"],
+        ]
+        for k in TaskKind.allCases {
+            let parts = TaskState.allCases.compactMap { s in count(k, s) > 0 ? "\(count(k, s)) \(s.rawValue)" : nil }
+            rows.append(["\(k.rawValue)s", parts.isEmpty ? "none" : parts.joined(separator: ", ")])
+        }
+        rows.append(["success rate", successRate.map { String(format: "%.1f %%", $0 * 100) } ?? "-"])
+        rows.append(["stalled", "\(stalled) (idle over \(c.filters.stallAfter / 1_000_000_000) s as of \(ReportTime.format(c.asOf)))"])
+        rows.append(["duration", "p50 \(JSONValue.of(percentile(durations, 50), digits: 1).cell) s, p95 \(JSONValue.of(percentile(durations, 95), digits: 1).cell) s"])
+        for (i, t) in top.tables[0].rows.prefix(3).enumerated() {
+            rows.append([i == 0 ? "top failures" : "", "\(t[4]) × \(t[0]) \(t[1]) \(t[2]) \(t[3])"])
+        }
+        rows.append(["anomalies", String(anomalies)])
+        rows.append(["blind windows", windows.isEmpty ? "none" : windows.map {
+            "\(ReportTime.format($0.from)) for \(String(format: "%.0f", Double($0.to - $0.from) / 1e9)) s (\($0.reason))"
+        }.joined(separator: "; ")])
+        return Report(json: json, tables: [Report.Table(title: "", columns: ["", ""], rows: rows)])
+    }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Broker
+import Capture
+import Foundation
+import Projection
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Report on transfers: summary, tasks, throughput, failures, stalled, latency, anomalies, device.",
+        discussion: """
+        Examples:
+          restrace report summary capture/
+          restrace report failures capture/ --format json
+          restrace report stalled --db capture/restrace.sqlite --stall-after 5m --as-of now
+          restrace report tasks capture/ --device cam-042 --state failed --format csv
+          restrace report throughput capture/ --bucket 10s --since +5m
+          restrace report device TESTPROD01/cam-042 capture/
+        Given a capture, the projection is brought up to date first (capture/restrace.sqlite).
+        """,
+        subcommands: [SummaryReport.self, TasksReport.self, ThroughputReport.self, FailuresReport.self,
+                      StalledReport.self, LatencyReport.self, AnomaliesReport.self, DeviceReport.self])
+}
+
+/// The options every report takes.
+struct ReportOptions: ParsableArguments {
+    @Argument(help: "Capture directories or .mcap files (projected first), unless --db is given.")
+    var captures: [String] = []
+    @Option(help: "Read this projection instead (made by `restrace project`).") var db: String?
+    @Option(help: "table, json, csv or markdown.") var format: ReportFormat = .table
+    @Option(help: ArgumentHelp("Only tasks started (anomalies seen) at or after this time (\(TimeArgument.forms)).", valueName: "time"))
+    var since: TimeArgument?
+    @Option(help: ArgumentHelp("Only tasks started at or before this time.", valueName: "time")) var until: TimeArgument?
+    @Option(help: ArgumentHelp("Only this product (repeatable).", valueName: "id")) var product: [String] = []
+    @Option(help: ArgumentHelp("Only this device (repeatable).", valueName: "name")) var device: [String] = []
+    @Option(help: ArgumentHelp("Compute stalled as of this time, or `now` (default: the last message).", valueName: "time"))
+    var asOf: AsOfArgument?
+    @Option(help: ArgumentHelp("Open tasks idle longer than this are stalled (\(DurationArgument.forms)).", valueName: "duration"))
+    var stallAfter = DurationArgument(nanoseconds: 120_000_000_000)
+    @Option(help: ArgumentHelp("Bucket width of throughput (\(DurationArgument.forms)).", valueName: "duration"))
+    var bucket = DurationArgument(nanoseconds: 60_000_000_000)
+    @Option(help: "How many examples to list (anomalies).") var limit = 20
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case table, json, csv, markdown }
+
+    func validate() throws {
+        if captures.isEmpty, db == nil { throw ValidationError("give a capture, or --db FILE") }
+        if bucket.nanoseconds < 1_000_000_000 { throw ValidationError("--bucket must be at least 1s") }
+    }
+
+    /// Opens the projection, bringing it up to date first when given a capture.
+    func store() throws -> ProjectionStore {
+        let path = db ?? ProjectCommand.defaultDatabase(for: captures)
+        if !captures.isEmpty {
+            _ = try ProjectCommand.project(captures: captures, db: path, rebuild: false, follow: false,
+                                           stallAfter: stallAfter.nanoseconds, quiet: true)
+        }
+        return try ProjectionStore(readingFrom: path)
+    }
+
+    func filters(_ store: ProjectionStore, kinds: [TaskKind] = [], states: [String] = []) throws -> ReportFilters {
+        let span = try Reports.span(of: store)
+        var f = ReportFilters()
+        f.since = since?.resolve(start: span.first)
+        f.until = until?.resolve(start: span.first)
+        f.products = product
+        f.devices = device
+        f.kinds = kinds
+        f.states = states
+        switch asOf {
+        case .now?: f.asOf = WallClock.now()
+        case .time(let t)?: f.asOf = t.resolve(start: span.first)
+        case nil: f.asOf = span.last
+        }
+        f.stallAfter = stallAfter.nanoseconds
+        f.bucket = bucket.nanoseconds
+        f.limit = limit
+        return f
+    }
+
+    func print(_ kind: Reports.Kind, kinds: [TaskKind] = [], states: [String] = [], device: (String, String)? = nil) throws {
+        let store = try store()
+        let report = try Reports.run(kind, store: store, filters: try filters(store, kinds: kinds, states: states), device: device)
+        let out = StandardOutput()
+        out.write(report.rendered(as: Report.Format(rawValue: format.rawValue)!))
+        out.flush()
+    }
+}
+
+enum AsOfArgument: ExpressibleByArgument {
+    case now
+    case time(TimeArgument)
+    init?(argument: String) {
+        if argument == "now" { self = .now } else if let t = TimeArgument(argument: argument) { self = .time(t) } else { return nil }
+    }
+}
+
+struct SummaryReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Capture span, tasks per kind and state, success rate, stalls, top failures, anomalies, blind windows.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.summary) }
+}
+
+struct TasksReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tasks", abstract: "One row per task attempt, by start time.")
+    @OptionGroup var options: ReportOptions
+    @Option(help: "Only this kind: upload or download (repeatable).") var kind: [TaskKindArgument] = []
+    @Option(help: "Only this state: requested, offered, transferring, done, failed, superseded or stalled (repeatable).")
+    var state: [TaskStateArgument] = []
+    func run() throws { try options.print(.tasks, kinds: kind.map(\.kind), states: state.map(\.rawValue)) }
+}
+
+struct ThroughputReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "throughput", abstract: "Messages, tasks and bytes transferred per --bucket; the busiest bucket.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.throughput) }
+}
+
+struct FailuresReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "failures", abstract: "Failed tasks grouped by kind, failed_by, code and message; most first.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.failures) }
+}
+
+struct StalledReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stalled", abstract: "Open tasks idle longer than --stall-after as of --as-of.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.stalled) }
+}
+
+struct LatencyReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "latency", abstract: "Platform response time, time to first progress, duration and bytes/s, per kind.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.latency) }
+}
+
+struct AnomaliesReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "anomalies", abstract: "Protocol anomalies: counts per kind and the most recent examples.")
+    @OptionGroup var options: ReportOptions
+    func run() throws { try options.print(.anomalies) }
+}
+
+struct DeviceReport: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "device", abstract: "One device's tasks and anomalies in time order.",
+                                                    discussion: "Example: restrace report device TESTPROD01/cam-042 capture/")
+    @Argument(help: "PRODUCT/DEVICE") var id: String
+    @OptionGroup var options: ReportOptions
+    func validate() throws {
+        guard let slash = id.firstIndex(of: "/"), slash != id.startIndex, id.index(after: slash) != id.endIndex else {
+            throw ValidationError("expected PRODUCT/DEVICE, such as TESTPROD01/cam-042")
+        }
+    }
+    func run() throws {
+        let slash = id.firstIndex(of: "/")!
+        try options.print(.device, device: (String(id[..<slash]), String(id[id.index(after: slash)...])))
+    }
+}
+
+struct TaskKindArgument: ExpressibleByArgument {
+    var kind: TaskKind
+    init?(argument: String) { guard let k = TaskKind(rawValue: argument) else { return nil }; kind = k }
+}
+
+struct TaskStateArgument: ExpressibleByArgument {
+    var rawValue: String
+    init?(argument: String) {
+        guard TaskState(rawValue: argument) != nil || argument == "stalled" else { return nil }
+        rawValue = argument
+    }
+}
