@@ -52,6 +52,7 @@ extension TaskReducer {
         guard task.state.isOpen else {
             if p.state == .fail, task.state == .failed {
                 update(id, at: m.time) { $0.failReports += 1; $0.progressReports += 1; $0.pendingResponses += 1 }
+                awaitResponse(id)
                 return id
             }
             anomaly(.eventAfterEnd, m, task: id, detail: "\(p.state.rawValue) after the task was \(task.state.rawValue)")
@@ -92,6 +93,15 @@ extension TaskReducer {
             anomaly(.invalidField, m, task: id, detail: "state \(p.state.rawValue) in a \(key.kind.rawValue) report")
         }
         return id
+    }
+
+    /// Makes sure a task that now expects a `_rsp` is among its device's responders.
+    mutating func awaitResponse(_ id: Int64) {
+        let dk = tasks[id]!.key.deviceKind
+        if responders[dk]?.contains(id) != true {
+            responders[dk, default: []].append(id)
+            responders[dk]!.sort()
+        }
     }
 
     /// `report_*_progress_rsp`: attaches to the device's latest open task of that kind (or the

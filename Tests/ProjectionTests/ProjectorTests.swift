@@ -1,0 +1,135 @@
+import Capture
+import Foundation
+import GRDB
+import Testing
+@testable import Projection
+import Simulator
+
+@Suite struct ProjectorTests {
+    @Test func incrementalAndInterruptedEqualOneShot() throws {
+        let (dir, _) = try simulatedCapture()
+        defer { cleanup(dir) }
+        let oneShot = dir + "/one.sqlite"
+        let summary = try Projector(paths: [dir], databasePath: oneShot).run()
+        #expect(summary.events > 3000)
+        let expected = try dump(oneShot)
+
+        // Many small batches, each run stopping part-way: resume from the checkpoint each time.
+        let small = dir + "/small.sqlite"
+        var runs = 0
+        var consumed: Int64 = 0
+        repeat {
+            let p = try Projector(paths: [dir], databasePath: small)
+            p.batchSize = 97
+            var batches = 0
+            p.beforeCommit = { _ in batches += 1; if batches > 3 { throw InjectedFailure() } }
+            do { _ = try p.run() } catch is InjectedFailure {}
+            let now = try p.store.checkpoint().events
+            #expect(now > consumed || now == summary.totalEvents)
+            consumed = now
+            runs += 1
+        } while consumed < summary.totalEvents && runs < 10_000
+        let got = try dump(small)
+        for (table, rows) in expected where got[table] != rows {
+            let diff = zip(rows, got[table] ?? []).first { $0.0 != $0.1 }
+            Issue.record("table \(table) differs: \(rows.count) vs \(got[table]?.count ?? 0) rows; first: \(String(describing: diff))")
+        }
+
+        // A rebuild gives identical tables.
+        _ = try Projector(paths: [dir], databasePath: oneShot, rebuild: true).run()
+        #expect(try dump(oneShot) == expected)
+    }
+
+    @Test func aSecondRunReadsNothingNew() throws {
+        let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        let first = try Projector(paths: [dir], databasePath: db).run()
+        let second = try Projector(paths: [dir], databasePath: db).run()
+        #expect(first.events > 0)
+        #expect(second.events == 0)
+        #expect(second.totalEvents == first.totalEvents)
+    }
+
+    @Test func anotherVersionOrCaptureIsRebuilt() throws {
+        let (dir, _) = try simulatedCapture(devices: 3, minutes: 3)
+        let (other, _) = try simulatedCapture(devices: 3, minutes: 3, seed: 9)
+        defer { cleanup(dir); cleanup(other) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [dir], databasePath: db).run()
+        let q = try DatabaseQueue(path: db)
+        try q.write { try $0.execute(sql: "PRAGMA user_version = 999") }
+        try q.close()
+        let p = try Projector(paths: [dir], databasePath: db)
+        #expect(p.store.rebuiltBecause?.contains("version 999") == true)
+        _ = try p.run()
+        let p2 = try Projector(paths: [other], databasePath: db)
+        #expect(p2.store.rebuiltBecause?.contains("another capture") == true)
+    }
+
+    @Test func followingACaptureBeingWrittenEqualsOneShot() throws {
+        let (source, _) = try simulatedCapture(devices: 6, minutes: 6)
+        defer { cleanup(source) }
+        let messages = try { () throws -> [CapturedMessage] in
+            let r = try CaptureReader(paths: [source])
+            var out: [CapturedMessage] = []
+            while let e = r.next() { out.append(e.message) }
+            return out
+        }()
+        let live = temporaryDirectory("live")
+        defer { cleanup(live) }
+        var options = CaptureWriter.Options()
+        options.segmentSize = 16 << 10
+        let writer = try CaptureWriter(directory: live, options: options)
+        try writer.write(messages[0])
+        try writer.flush()
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var summary: Projector.Summary?
+        nonisolated(unsafe) var stop = false
+        let db = temporaryDirectory("follow") + "/f.sqlite"
+        let thread = Thread {
+            summary = try? Projector(paths: [live], databasePath: db).run(follow: true, pollInterval: 0.01, shouldStop: { stop })
+            done.signal()
+        }
+        thread.start()
+        for (i, m) in messages.dropFirst().enumerated() {
+            try writer.write(m)
+            if i % 300 == 0 { try writer.flush(); Thread.sleep(forTimeInterval: 0.01) }
+        }
+        try writer.close()
+        Thread.sleep(forTimeInterval: 0.3)
+        stop = true
+        done.wait()
+        #expect(summary?.totalEvents == Int64(messages.count))
+        let oneShot = live + "/one.sqlite"
+        _ = try Projector(paths: [live], databasePath: oneShot).run()
+        #expect(try dump(db, excluding: ["checkpoint"]) == dump(oneShot, excluding: ["checkpoint"]))
+    }
+
+    @Test func hostilePayloadsProjectAsAnomalies() throws {
+        let dir = temporaryDirectory("bad")
+        defer { cleanup(dir) }
+        let w = try CaptureWriter(directory: dir)
+        let t0: UInt64 = 1_795_717_359_000_000_000
+        let payloads: [[UInt8]] = [
+            Array(#"{"type":"create_upload_task","size":5,"name":"my "best" face","md5sum":"x"}"#.utf8),
+            [0xFF, 0x00, 0xFE, 0x7B],
+            [],
+            Array(#"{"type":"self_destruct"}"#.utf8),
+            Array("{\"type\":\"x\",\"a\":".utf8) + Array(repeating: UInt8(ascii: "["), count: 100_000),
+            Array(#"{"type":"create_upload_task","name":""#.utf8) + Array(repeating: UInt8(ascii: "a"), count: 2 << 20) + Array(#"","size":1}"#.utf8),
+        ]
+        for (i, p) in payloads.enumerated() {
+            try w.write(CapturedMessage(time: t0 + UInt64(i), topic: "$resource/up/service/P/D", payload: p))
+        }
+        try w.write(CapturedMessage(time: t0 + 10, topic: "$resource/up/service/P/D/extra", payload: Array("{}".utf8)))
+        try w.close()
+        let db = dir + "/p.sqlite"
+        let s = try Projector(paths: [dir], databasePath: db).run()
+        #expect(s.events == 7)
+        let rows = try DatabaseQueue(path: db).read { try Row.fetchAll($0, sql: "SELECT kind, event_id FROM anomalies ORDER BY event_id") }
+        #expect(rows.map { $0["kind"] as String } == ["malformed_json", "malformed_json", "malformed_json", "unknown_type", "malformed_json", "bad_topic"])
+        let tasks = try DatabaseQueue(path: db).read { try Row.fetchAll($0, sql: "SELECT length(name) AS n FROM tasks") }
+        #expect(tasks.map { $0["n"] as Int } == [2 << 20])
+    }
+}

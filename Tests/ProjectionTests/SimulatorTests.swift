@@ -1,0 +1,50 @@
+import Capture
+import Foundation
+import Testing
+@testable import Projection
+@testable import Simulator
+
+@Suite struct SimulatorTests {
+    private func bytes(_ dir: String) throws -> [Data] {
+        try CaptureSource.files(of: dir).map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+    }
+
+    @Test func sameSeedSameCaptureByteForByte() throws {
+        let (a, ia) = try simulatedCapture(devices: 8, minutes: 5, seed: 11)
+        let (b, ib) = try simulatedCapture(devices: 8, minutes: 5, seed: 11)
+        let (c, _) = try simulatedCapture(devices: 8, minutes: 5, seed: 12)
+        defer { cleanup(a); cleanup(b); cleanup(c) }
+        #expect(try bytes(a) == bytes(b))
+        #expect(ia == ib)
+        #expect(try bytes(a) != bytes(c))
+    }
+
+    @Test func reportsFindExactlyTheInjectedFailuresAndStalls() throws {
+        let (dir, injected) = try simulatedCapture(devices: 25, minutes: 20, seed: 5) { o in
+            o.failureRate = 0.2; o.rejectionRate = 0.08; o.stallRate = 0.01; o.pauseRate = 0; o.unansweredRate = 0
+            o.malformedRate = 0; o.largeFileRate = 0
+        }
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [dir], databasePath: db).run()
+        let store = try ProjectionStore(readingFrom: db)
+        let failures = try Reports.run(.failures, store: store, filters: ReportFilters())
+        guard case .array(let groups) = failures.json else { Issue.record("not an array"); return }
+        var found: [String: Int] = [:]
+        for case .object(let fields) in groups {
+            let f = Dictionary(uniqueKeysWithValues: fields)
+            found["\(f["kind"]!.cell)/\(f["failed_by"]!.cell)/\(f["result_code"]!.cell)"] = Int(f["tasks"]!.cell)
+        }
+        #expect(!injected.failures.isEmpty)
+        #expect(found == injected.failures)
+        let stalled = try Reports.run(.stalled, store: store, filters: ReportFilters())
+        guard case .array(let stalls) = stalled.json else { Issue.record("not an array"); return }
+        #expect(injected.stalls > 0)
+        #expect(stalls.count == injected.stalls)
+        // Also as the task rows say.
+        let tasks = try Reports.run(.tasks, store: store, filters: ReportFilters())
+        guard case .array(let all) = tasks.json else { return }
+        let done = all.filter { if case .object(let f) = $0 { f.first { $0.0 == "state" }?.1.cell == "done" } else { false } }.count
+        #expect(done == injected.transfersDone.values.reduce(0, +))
+    }
+}
