@@ -27,7 +27,8 @@ release: deps
 	swift build -c release --product restrace
 
 test: deps venv
-	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test --parallel --num-workers 2
+	swift build
+	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test
 
 demo: release
 	@scripts/demo.sh

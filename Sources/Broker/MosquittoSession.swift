@@ -18,6 +18,7 @@ public final class MosquittoSession: @unchecked Sendable {
     private let lock = NSCondition()
     private var subscriptions: [(filter: String, qos: Int32)] = []
     private var inflight = 0
+    private var isConnected = false
     private var loopRunning = false
     private var properties: OpaquePointer?
     private let logger: Logger
@@ -108,7 +109,10 @@ public final class MosquittoSession: @unchecked Sendable {
     public func subscribe(_ filters: [String], qos: Int) throws(BrokerError) {
         lock.lock()
         subscriptions = filters.map { ($0, Int32(qos)) }
+        let connectedNow = isConnected
         lock.unlock()
+        // Not yet connected: the connect callback subscribes.
+        guard connectedNow else { return }
         for f in filters { try check(mosquitto_subscribe_v5(handle, nil, f, Int32(qos), 0, nil), "subscribe \(f)") }
     }
 
@@ -155,14 +159,19 @@ public final class MosquittoSession: @unchecked Sendable {
             return
         }
         lock.lock()
+        isConnected = true
         let subs = subscriptions
         lock.unlock()
-        for s in subs { mosquitto_subscribe_v5(handle, nil, s.filter, s.qos, 0, nil) }
         queue.put(.connected(sessionPresent: flags & 1 != 0))
+        for s in subs { mosquitto_subscribe_v5(handle, nil, s.filter, s.qos, 0, nil) }
     }
 
     fileprivate func disconnected(rc: Int32) {
-        queue.put(.disconnected(reason: rc == 0 ? "client disconnected" : Self.describe(rc)))
+        lock.lock()
+        isConnected = false
+        lock.unlock()
+        // rc 0: we asked for it (disconnect()); the owner knows, nothing to report.
+        if rc != 0 { queue.put(.disconnected(reason: Self.describe(rc))) }
     }
 
     fileprivate func received(_ m: UnsafePointer<mosquitto_message>) {

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Recorder
 #if canImport(Glibc)
 import Glibc
 #endif
 
 @main
 struct Restrace: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = RecorderInfo.version
     static let configuration = CommandConfiguration(
         commandName: "restrace",
         abstract: "Record, project, report and replay the $resource transfer traffic of IoT devices.",
@@ -19,7 +20,7 @@ struct Restrace: ParsableCommand {
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
-            ProjectCommand.self, ReportCommand.self, SimulateCommand.self,
+            RecordCommand.self, ProjectCommand.self, ReportCommand.self, SimulateCommand.self,
         ]
     )
 

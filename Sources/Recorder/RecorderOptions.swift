@@ -1,0 +1,46 @@
+import Broker
+import Capture
+
+/// Everything `restrace record` is told.
+public struct RecorderOptions: Sendable {
+    public var broker: BrokerURL
+    public var session = SessionOptions()
+    /// Topic filters; `$resource/#` by default (`#` alone does not match topics starting with `$`).
+    public var filters = ["$resource/#"]
+    public var qos = 1
+    /// Subscribe as `$share/GROUP/filter`, so several recorders split the traffic.
+    public var shareGroup: String?
+    /// The open chunk is written at least this often, ns.
+    public var flushInterval: UInt64 = 1_000_000_000
+    public var writer = CaptureWriter.Options()
+    /// Stop after this long, ns.
+    public var duration: UInt64?
+    /// Stop after this many messages.
+    public var maxMessages: UInt64?
+    /// Give up (exit 1) after this long without a connection, s.
+    public var giveUpAfter: Double?
+    /// Replace the query string of every `url` with REDACTED.
+    public var redactURLs = false
+
+    public init(broker: BrokerURL) { self.broker = broker }
+
+    /// The filters as subscribed.
+    public var subscriptions: [String] {
+        guard let g = shareGroup else { return filters }
+        return filters.map { "$share/\(g)/\($0)" }
+    }
+}
+
+/// What the recorder reports on its status line and at the end.
+public struct RecorderStatus: Sendable {
+    public var messages: UInt64 = 0
+    public var messagesPerSecond: Double = 0
+    public var devices = 0
+    public var bytesWritten: UInt64 = 0
+    public var rawBytes: UInt64 = 0
+    public var connected = false
+    public var disconnects = 0
+    public var seconds: Double = 0
+
+    public var compressionRatio: Double { bytesWritten > 0 ? Double(rawBytes) / Double(bytesWritten) : 0 }
+}

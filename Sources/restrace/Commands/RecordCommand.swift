@@ -1,0 +1,117 @@
+import ArgumentParser
+import Broker
+import Capture
+import Foundation
+import Recorder
+
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Capture $resource traffic from a broker into a capture directory until stopped.",
+        discussion: """
+        Examples:
+          restrace record --broker mqtt://127.0.0.1:1883 --out capture/
+          restrace record --broker mqtts://broker:8883 --cafile ca.pem --username rec --password-file pw --out capture/
+          restrace record --broker mqtt://10.0.0.5 --out part-a/ --share-group rec --client-id rec-a
+          restrace record --broker mqtt://127.0.0.1:1883 --out capture/ --duration 10m --redact-urls
+        Stops on Ctrl-C/SIGTERM, --duration or --max-messages, writing everything received and
+        closing the file. The open chunk is written every --flush-interval, so a crash loses at most
+        that much. The session is persistent by default (--clean-session to change), so the broker
+        keeps QoS 1 messages while the recorder is away; reconnects retry with backoff forever
+        unless --give-up-after. The receive queue holds at most 256 MiB; beyond it the recorder
+        stops reading from the socket (back-pressure) rather than grow or drop.
+        """)
+
+    @Option(help: "The broker: mqtt://HOST:PORT or mqtts://HOST:PORT.") var broker: String
+    @Option(help: "The capture directory (created if missing; an existing capture is continued with a new file).") var out: String
+    @Option(help: ArgumentHelp("Topic filter (repeatable; default $resource/#).", valueName: "filter")) var topic: [String] = []
+    @Option(help: "QoS of the subscription.") var qos = 1
+    @Option(help: "MQTT client id (default restrace-HOSTNAME).") var clientID: String?
+    @Option(help: "MQTT protocol version: 3.1.1 or 5.") var mqttVersion: String = "3.1.1"
+    @Option(help: "User name.") var username: String?
+    @Option(help: "A file holding the password (or set RESTRACE_PASSWORD). Never give it on the command line.") var passwordFile: String?
+    @Option(help: "CA certificate file for mqtts://.") var cafile: String?
+    @Option(help: "Client certificate file.") var cert: String?
+    @Option(help: "Client key file.") var key: String?
+    @Flag(help: "Start a clean session (the broker forgets messages queued while away).") var cleanSession = false
+    @Option(help: "Keep-alive in seconds.") var keepAlive: Int32 = 30
+    @Option(help: ArgumentHelp("Write the open chunk at least this often (\(DurationArgument.forms)).", valueName: "duration"))
+    var flushInterval = DurationArgument(nanoseconds: 1_000_000_000)
+    @Option(help: ArgumentHelp("Start a new file at this size (e.g. 64MiB, 1GB).", valueName: "size")) var segmentSize = SizeArgument(bytes: 128 << 20)
+    @Option(help: ArgumentHelp("Start a new file after this long.", valueName: "duration")) var segmentDuration: DurationArgument?
+    @Flag(help: "Replace the query string (the signature) of every url with REDACTED.") var redactUrls = false
+    @Option(help: ArgumentHelp("Subscribe through the shared subscription $share/GROUP/…", valueName: "group")) var shareGroup: String?
+    @Option(help: ArgumentHelp("Stop after this long.", valueName: "duration")) var duration: DurationArgument?
+    @Option(help: "Stop after this many messages.") var maxMessages: UInt64?
+    @Option(help: ArgumentHelp("Exit 1 after this long without a connection (default: retry forever).", valueName: "duration"))
+    var giveUpAfter: DurationArgument?
+
+    func validate() throws {
+        guard (0...2).contains(qos) else { throw ValidationError("--qos must be 0, 1 or 2") }
+        guard SessionOptions.ProtocolVersion(rawValue: mqttVersion) != nil else { throw ValidationError("--mqtt-version must be 3.1.1 or 5") }
+        _ = try BrokerURL(parsing: broker)
+        if let g = shareGroup, g.isEmpty || g.contains("/") || g.contains("+") || g.contains("#") {
+            throw ValidationError("--share-group must be a plain name (no /, + or #)")
+        }
+    }
+
+    func run() throws {
+        var o = RecorderOptions(broker: try BrokerURL(parsing: broker))
+        if !topic.isEmpty { o.filters = topic }
+        o.qos = qos
+        o.shareGroup = shareGroup
+        o.session.clientID = clientID ?? "restrace-\(ProcessInfo.processInfo.hostName)"
+        o.session.protocolVersion = SessionOptions.ProtocolVersion(rawValue: mqttVersion)!
+        o.session.username = username
+        o.session.password = try password()
+        o.session.caFile = cafile
+        o.session.certFile = cert
+        o.session.keyFile = key
+        o.session.cleanSession = cleanSession
+        o.session.keepAlive = keepAlive
+        o.flushInterval = flushInterval.nanoseconds
+        o.writer.segmentSize = segmentSize.bytes
+        o.writer.segmentDuration = segmentDuration?.nanoseconds
+        o.redactURLs = redactUrls
+        o.duration = duration?.nanoseconds
+        o.maxMessages = maxMessages
+        o.giveUpAfter = giveUpAfter?.seconds
+        Interrupts.install()
+        let recorder = try Recorder(options: o, directory: out)
+        let live = stderrIsTerminal
+        let final = try recorder.run(shouldStop: { Interrupts.requested }) { s in
+            guard live else { return }
+            printError(String(format: "\u{1B}[2K\r%@ %.0f msg/s, %llu messages, %d devices, %.1f MB written (ratio %.1f)",
+                              s.connected ? "connected" : "DISCONNECTED", s.messagesPerSecond, s.messages, s.devices,
+                              Double(s.bytesWritten) / 1e6, s.compressionRatio), newline: false)
+        }
+        if live { printError("") }
+        printError(String(format: "recorded %llu messages from %d devices in %.1f s into %@ (%.1f MB, ratio %.1f, %d disconnects)",
+                          final.messages, final.devices, final.seconds, out, Double(final.bytesWritten) / 1e6,
+                          final.compressionRatio, final.disconnects))
+    }
+
+    private func password() throws -> String? {
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw ValidationError("cannot read --password-file \(passwordFile)")
+            }
+            return text.trimmingCharacters(in: .newlines)
+        }
+        return ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
+    }
+}
+
+/// A size: `1048576`, `64KiB`, `64MiB`, `1GiB`, `500KB`, `1GB`.
+struct SizeArgument: ExpressibleByArgument {
+    var bytes: UInt64
+    init(bytes: UInt64) { self.bytes = bytes }
+    init?(argument: String) {
+        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824), ("B", 1)]
+        var text = Substring(argument)
+        var scale = 1.0
+        for (u, s) in units where text.hasSuffix(u) { text = text.dropLast(u.count); scale = s; break }
+        guard let v = Double(text), v > 0, v * scale < 1e15 else { return nil }
+        bytes = UInt64(v * scale)
+    }
+}

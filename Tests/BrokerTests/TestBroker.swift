@@ -1,0 +1,127 @@
+import Broker
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mosquitto on a free loopback port, started for one test and stopped after it.
+final class TestBroker {
+    let port: Int
+    let directory: String
+    private var process: Process?
+    private let extraConfig: String
+
+    var url: BrokerURL { BrokerURL(host: "127.0.0.1", port: port) }
+
+    init(config: String = "", persistence: Bool = false) throws {
+        port = Self.freePort()
+        directory = NSTemporaryDirectory() + "restrace-broker-\(UUID().uuidString)"
+        // mosquitto drops to its own user when started as root: it must be able to write here.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o777])
+        var c = config
+        if persistence { c += "\npersistence true\npersistence_location \(directory)/\nautosave_interval 1\n" }
+        extraConfig = c
+        try start()
+    }
+
+    func start() throws {
+        let conf = directory + "/mosquitto.conf"
+        let text = """
+        listener \(port) 127.0.0.1
+        allow_anonymous true
+        set_tcp_nodelay true
+        max_queued_messages 0
+        max_inflight_messages 0
+        \(extraConfig)
+        """
+        try text.write(toFile: conf, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.mosquittoPath)
+        p.arguments = ["-c", conf]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        process = p
+        for _ in 0..<200 {
+            if Self.canConnect(port) { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw NSError(domain: "TestBroker", code: 1, userInfo: [NSLocalizedDescriptionKey: "mosquitto did not start on port \(port)"])
+    }
+
+    func stop() {
+        guard let p = process else { return }
+        process = nil
+        guard p.isRunning else { return }
+        kill(p.processIdentifier, SIGTERM)
+        if !waitUntil(5, { !p.isRunning }) { kill(p.processIdentifier, SIGKILL) }
+        _ = waitUntil(2) { !p.isRunning }
+        // The port is free again once nothing answers on it.
+        _ = waitUntil(2) { !Self.canConnect(port) }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static var mosquittoPath: String {
+        for p in ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"] where FileManager.default.isExecutableFile(atPath: p) { return p }
+        return "/usr/sbin/mosquitto"
+    }
+
+    /// A port the kernel just gave out (never 1883).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        return port == 1883 ? freePort() : port
+    }
+
+    static func canConnect(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+}
+
+/// A publishing client for tests.
+func publisher(_ broker: TestBroker, id: String, version: SessionOptions.ProtocolVersion = .v311) throws -> MosquittoSession {
+    var o = SessionOptions()
+    o.clientID = id
+    o.protocolVersion = version
+    let s = try MosquittoSession(broker: broker.url, options: o)
+    try s.connect(giveUpAfter: 5)
+    return s
+}
+
+func temporaryDirectory(_ label: String) -> String {
+    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The built `restrace` executable (swift build puts it beside the test bundle).
+var restraceExecutable: String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/restrace").path
+}
+
+/// Waits until `condition` holds or `timeout` seconds pass.
+func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    let end = Date(timeIntervalSinceNow: timeout)
+    while Date() < end { if condition() { return true }; Thread.sleep(forTimeInterval: 0.02) }
+    return condition()
+}
