@@ -20,7 +20,7 @@ struct Restrace: ParsableCommand {
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
-            RecordCommand.self, ProjectCommand.self, ReportCommand.self, SimulateCommand.self,
+            RecordCommand.self, ProjectCommand.self, ReportCommand.self, ReplayCommand.self, SimulateCommand.self,
         ]
     )
 

@@ -55,10 +55,9 @@ final class TestBroker {
         process = nil
         guard p.isRunning else { return }
         kill(p.processIdentifier, SIGTERM)
-        if !waitUntil(5, { !p.isRunning }) { kill(p.processIdentifier, SIGKILL) }
-        _ = waitUntil(2) { !p.isRunning }
-        // The port is free again once nothing answers on it.
-        _ = waitUntil(2) { !Self.canConnect(port) }
+        // mosquitto closes its listener last, after saving its state.
+        if !waitUntil(5, { !Self.canConnect(port) }) { kill(p.processIdentifier, SIGKILL) }
+        _ = waitUntil(1) { !p.isRunning }
     }
 
     deinit {

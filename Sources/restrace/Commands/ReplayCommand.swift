@@ -1,0 +1,113 @@
+import ArgumentParser
+import Broker
+import Capture
+import Foundation
+import Replayer
+import ResourceProtocol
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Publish a capture's messages onto a broker with their original timing (or faster), filtered and re-addressed.",
+        discussion: """
+        Examples:
+          restrace replay capture/ --broker mqtt://staging:1883 --topic-prefix replay/ --dry-run | head
+          restrace replay capture/ --broker mqtt://127.0.0.1:1883 --direction up --rate 4
+          restrace replay capture/ --broker mqtt://127.0.0.1:1883 --device cam-042 --since +90s --until +5m
+          restrace replay capture/ --broker mqtt://127.0.0.1:1883 --map-product TESTPROD01=STAGING01 --max-rate --qos 1
+        --broker has no default, on purpose. Recorder events are never published. Ctrl-C stops
+        after the current message. At the end: published, skipped, failed, and lateness against
+        the schedule (p50/p99/max).
+        """)
+
+    @Argument(help: "Capture directories or .mcap files.") var captures: [String]
+    @Option(help: "The broker to publish to: mqtt://HOST:PORT (required unless --dry-run).") var broker: String?
+    @OptionGroup var filters: CaptureFilterOptions
+    @Option(help: "up (device messages), down (platform messages) or both.") var direction: DirectionArgument = .both
+    @Option(help: "Speed factor: 2 plays twice as fast as recorded.") var rate = 1.0
+    @Flag(help: "As fast as the broker accepts (a bounded in-flight window for QoS > 0).") var maxRate = false
+    @Option(help: ArgumentHelp("Publish PRODUCT as NEW (repeatable).", valueName: "OLD=NEW")) var mapProduct: [String] = []
+    @Option(help: ArgumentHelp("Publish DEVICE as NEW (repeatable).", valueName: "OLD=NEW")) var mapDevice: [String] = []
+    @Option(help: "Prepend this to every topic, e.g. replay/.") var topicPrefix = ""
+    @Option(help: "Publish with this QoS instead of the recorded one.") var qos: Int?
+    @Option(help: "Play the capture N times.") var loop = 1
+    @Flag(help: "Print what would be published, when and where; connect to no broker.") var dryRun = false
+    @Option(help: "MQTT client id.") var clientID: String?
+    @Option(help: "User name (password from RESTRACE_PASSWORD).") var username: String?
+    @Option(help: "CA certificate file for mqtts://.") var cafile: String?
+
+    enum DirectionArgument: String, ExpressibleByArgument, CaseIterable { case up, down, both }
+
+    func validate() throws {
+        if broker == nil, !dryRun { throw ValidationError("--broker is required (there is no default), or use --dry-run") }
+        if let broker { _ = try BrokerURL(parsing: broker) }
+        guard rate > 0 else { throw ValidationError("--rate must be positive") }
+        guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
+        if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
+        _ = try Self.pairs(mapProduct, "--map-product")
+        _ = try Self.pairs(mapDevice, "--map-device")
+    }
+
+    static func pairs(_ items: [String], _ option: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for item in items {
+            let parts = item.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[1].contains("/") else {
+                throw ValidationError("\(option) expects OLD=NEW, got '\(item)'")
+            }
+            out[String(parts[0])] = String(parts[1])
+        }
+        return out
+    }
+
+    func run() throws {
+        var o = ReplayOptions()
+        o.filter = try filters.filter(paths: captures)
+        o.filter.includeRecorderEvents = false
+        o.filter.direction = direction == .both ? nil : Direction(rawValue: direction.rawValue)
+        o.rate = rate
+        o.maxRate = maxRate
+        o.mapProduct = try Self.pairs(mapProduct, "--map-product")
+        o.mapDevice = try Self.pairs(mapDevice, "--map-device")
+        o.topicPrefix = topicPrefix
+        o.qos = qos
+        o.loops = loop
+        Interrupts.install()
+        let replayer = Replayer(paths: captures, options: o)
+        let summary: ReplaySummary
+        if dryRun {
+            let out = StandardOutput()
+            summary = try replayer.run(paced: false, publish: { m in
+                out.line(String(format: "+%.3fs q%d%@ %@ %@", Double(m.due) / 1e9, m.qos, m.retain ? "r" : "", m.topic,
+                                String(decoding: m.payload, as: UTF8.self)))
+            }, shouldStop: { Interrupts.requested })
+            out.flush()
+        } else {
+            var session = SessionOptions()
+            session.clientID = clientID ?? "restrace-replay-\(ProcessInfo.processInfo.processIdentifier)"
+            session.username = username
+            session.password = ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
+            session.caFile = cafile
+            let client = try MosquittoSession(broker: try BrokerURL(parsing: broker!), options: session)
+            try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+            let live = stderrIsTerminal
+            var last = Date()
+            summary = try replayer.run(publish: { m in
+                try client.publish(topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain,
+                                   window: maxRate || m.qos > 0 ? 1000 : nil)
+            }, shouldStop: { Interrupts.requested }, progress: { n, m in
+                guard live, Date().timeIntervalSince(last) > 0.2 else { return }
+                last = Date()
+                printError("\u{1B}[2K\rreplay: \(n) published, at \(Timestamp.format(m.originalTime, fractionDigits: 0)) of the capture", newline: false)
+            })
+            if live { printError("") }
+            _ = client.drain(timeout: 10)
+            client.disconnect()
+        }
+        for p in summary.captureProblems { printError("restrace: skipped damaged data: \(p)") }
+        printError(String(format: "%@%d published, %d skipped, %d failed in %.2f s; lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms",
+                          summary.interrupted ? "interrupted: " : "", summary.published, summary.skipped, summary.failed,
+                          summary.seconds, summary.latenessP50, summary.latenessP99, summary.latenessMax))
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+}
