@@ -55,7 +55,7 @@ struct ReportContext {
             conditions.append("t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?")
             args.append(Int64(bitPattern: asOf &- filters.stallAfter))
         }
-        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args) ?? [])
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
     }
 
     /// Conditions on `anomalies` (aliased `a`, joined to `events` as `e`).
@@ -72,7 +72,7 @@ struct ReportContext {
             conditions.append("e.device IN (\(filters.devices.map { _ in "?" }.joined(separator: ", ")))")
             args.append(contentsOf: filters.devices)
         }
-        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args) ?? [])
+        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
     }
 
     func isStalled(_ t: TransferTask) -> Bool {

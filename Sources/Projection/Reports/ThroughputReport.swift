@@ -14,7 +14,7 @@ extension Reports {
             SELECT second / ? * ? AS b, sum(up_messages) AS up, sum(down_messages) AS down, sum(up_bytes) AS upb,
                    sum(down_bytes) AS downb, sum(upload_bytes) AS ub, sum(download_bytes) AS db
             FROM traffic WHERE \(cond) GROUP BY 1
-            """, arguments: StatementArguments(args) ?? []) {
+            """, arguments: StatementArguments(args)) {
             let b: Int64 = r["b"]
             for (key, column) in [("up", "up"), ("down", "down"), ("up_bytes", "upb"), ("down_bytes", "downb"),
                                   ("upload_bytes", "ub"), ("download_bytes", "db")] {

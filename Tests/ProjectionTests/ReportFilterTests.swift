@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Projection
+
+@Suite struct ReportFilterTests {
+    private func store() throws -> (ProjectionStore, String) {
+        let dir = temporaryDirectory("filters")
+        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("sdk-dialects/capture").path], databasePath: dir + "/p.sqlite").run()
+        return (try ProjectionStore(readingFrom: dir + "/p.sqlite"), dir)
+    }
+
+    private func tasks(_ s: ProjectionStore, _ f: ReportFilters) throws -> [[String: Any]] {
+        try JSONSerialization.jsonObject(with: Data(Reports.run(.tasks, store: s, filters: f).json.rendered().utf8)) as! [[String: Any]]
+    }
+
+    @Test func filtersSelectTasks() throws {
+        let (s, dir) = try store()
+        defer { cleanup(dir) }
+        var f = ReportFilters()
+        f.devices = ["sensor.03"]
+        #expect(try tasks(s, f).map { $0["attempt"] as! Int } == [1, 2])
+        f = ReportFilters()
+        f.states = ["failed"]
+        #expect(try tasks(s, f).map { $0["device"] as! String } == ["sensor.03", "gate-04"])
+        f = ReportFilters()
+        f.states = ["stalled"]
+        #expect(try tasks(s, f).map { $0["device"] as! String } == ["cam-05"])
+        f = ReportFilters()
+        f.kinds = [.download]
+        #expect(try tasks(s, f).count == 3)
+        f = ReportFilters()
+        f.since = 1_795_717_359_000_000_000 + 4_000_000_000
+        #expect(try tasks(s, f).map { $0["device"] as! String } == ["cam-05", "sensor.03"])
+    }
+
+    @Test func stalledDependsOnAsOfAndThreshold() throws {
+        let (s, dir) = try store()
+        defer { cleanup(dir) }
+        func stalled(_ f: ReportFilters) throws -> Int {
+            (try JSONSerialization.jsonObject(with: Data(Reports.run(.stalled, store: s, filters: f).json.rendered().utf8)) as! [Any]).count
+        }
+        var f = ReportFilters()
+        #expect(try stalled(f) == 1)  // as of the last message (400 s), cam-05 idle 394 s
+        f.stallAfter = 500_000_000_000
+        #expect(try stalled(f) == 0)
+        f = ReportFilters()
+        f.asOf = 1_795_717_359_000_000_000 + 60_000_000_000
+        #expect(try stalled(f) == 0)  // at 60 s it was idle only 54 s
+        f.stallAfter = 30_000_000_000
+        #expect(try stalled(f) == 1)
+    }
+
+    @Test func hostileFilterValuesArePlainText() throws {
+        let (s, dir) = try store()
+        defer { cleanup(dir) }
+        for evil in ["'", "%", "cam-01'; DROP TABLE tasks; --", "' OR 1=1 --", "%' OR '1'='1", "SELECT * FROM tasks"] {
+            var f = ReportFilters()
+            f.devices = [evil]
+            f.products = [evil]
+            #expect(try tasks(s, f).isEmpty)
+            for kind in Reports.Kind.allCases {
+                _ = try Reports.run(kind, store: s, filters: f, device: (evil, evil))
+            }
+        }
+        #expect(try tasks(s, ReportFilters()).count == 6)
+    }
+
+    @Test func emptyReportsAreValid() throws {
+        let (s, dir) = try store()
+        defer { cleanup(dir) }
+        var f = ReportFilters()
+        f.devices = ["nobody"]
+        for kind in Reports.Kind.allCases {
+            let r = try Reports.run(kind, store: s, filters: f, device: ("P", "nobody"))
+            for format in Report.Format.allCases { #expect(!r.rendered(as: format).isEmpty) }
+        }
+    }
+}
