@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "ResourceProtocolTests", dependencies: ["ResourceProtocol"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Selection"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator"]),
-        .testTarget(name: "BrokerTests", dependencies: ["Broker", "Recorder", "Replayer", "Capture", "Simulator"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Broker", "Recorder", "Replayer", "Capture", "Selection", "Simulator"]),
     ]
 )

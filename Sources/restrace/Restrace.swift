@@ -45,8 +45,16 @@ struct Restrace: ParsableCommand {
             printError("restrace: \(error.message)")
             Glibc.exit(2)
         } catch {
-            printError("restrace: \(error)")
-            Glibc.exit(1)
+            // Help and usage errors raised while running (a root command has no run of its own).
+            switch exitCode(for: error) {
+            case .success: exit(withError: error)
+            case .validationFailure:
+                printError(fullMessage(for: error))
+                Glibc.exit(2)
+            default:
+                printError("restrace: \(error)")
+                Glibc.exit(1)
+            }
         }
     }
 }

@@ -1,0 +1,121 @@
+import Capture
+import Foundation
+import Testing
+
+/// The executable as a user runs it: exit codes, messages, and round trips through files.
+@Suite struct CommandLineTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fixtures")
+
+    @discardableResult
+    func restrace(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: Data, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: restraceExecutable)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        if let stdin {
+            let inPipe = Pipe()
+            p.standardInput = inPipe
+            try p.run()
+            inPipe.fileHandleForWriting.write(stdin)
+            try inPipe.fileHandleForWriting.close()
+        } else {
+            p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+            try p.run()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, o, String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func importThenCatGivesBackTheSameLinesForBothForms() throws {
+        let dir = temporaryDirectory("cli-roundtrip")
+        let jsonl = Self.fixtures.appendingPathComponent("sdk-dialects/messages.jsonl").path
+        // The fixture's lines carry only time_ns; `cat` writes the full form. Normalise once, then round-trip exactly.
+        try restrace(["import", "--format", "jsonl", jsonl, "--out", dir + "/a"])
+        let first = try restrace(["cat", dir + "/a"])
+        #expect(first.status == 0)
+        try first.out.write(to: URL(fileURLWithPath: dir + "/a.jsonl"))
+        #expect(try restrace(["import", "--format", "jsonl", dir + "/a.jsonl", "--out", dir + "/b"]).status == 0)
+        let second = try restrace(["cat", dir + "/b"])
+        #expect(second.out == first.out)
+        let inputLines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n").count
+        #expect(String(decoding: first.out, as: UTF8.self).split(separator: "\n").count == inputLines)
+
+        // Binary payloads round-trip through payload_base64.
+        let bad = Self.fixtures.appendingPathComponent("bad-input/messages.jsonl").path
+        try restrace(["import", "--format", "jsonl", bad, "--out", dir + "/c"])
+        let c = try restrace(["cat", dir + "/c"])
+        #expect(String(decoding: c.out, as: UTF8.self).contains(#""payload_base64":"AP/+gA==""#))
+        try c.out.write(to: URL(fileURLWithPath: dir + "/c.jsonl"))
+        try restrace(["import", "--format", "jsonl", dir + "/c.jsonl", "--out", dir + "/d"])
+        #expect(try restrace(["cat", dir + "/d"]).out == c.out)
+
+        // mosquitto_sub form, from standard input.
+        let sub = "1795717359.768482899 $resource/up/service/P/D {\"type\":\"get_download_task\"}\n"
+            + "1795717360.000000001 $resource/down/service/P/D {\"type\":\"download\",\"name\":\"a b\",\"size\":1}\n"
+        #expect(try restrace(["import", "--format", "mosquitto-sub", "-", "--out", dir + "/e"], stdin: Data(sub.utf8)).status == 0)
+        let e = try restrace(["cat", dir + "/e"])
+        let lines = String(decoding: e.out, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains(#""time":"2026-11-26T18:22:39.768482899Z","time_ns":1795717359768482899"#))
+        #expect(lines[1].contains(#""payload":"{\"type\":\"download\",\"name\":\"a b\",\"size\":1}""#))
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    @Test func exitCodesFollowTheInterface() throws {
+        let dir = temporaryDirectory("cli-exit")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let capture = Self.fixtures.appendingPathComponent("sdk-dialects/capture").path
+        // 2: bad usage, with the accepted forms in the message.
+        let badTime = try restrace(["cat", capture, "--since", "yesterday"])
+        #expect(badTime.status == 2)
+        #expect(badTime.err.contains("RFC 3339"))
+        #expect(try restrace(["report", "throughput", capture, "--bucket", "soon"]).status == 2)
+        #expect(try restrace(["report", "summary"]).status == 2)
+        #expect(try restrace(["replay", capture]).status == 2)
+        #expect(try restrace(["frobnicate"]).status == 2)
+        // 1: runtime failure naming the file.
+        let missing = try restrace(["info", dir + "/nope"])
+        #expect(missing.status == 1)
+        #expect(missing.err.contains(dir + "/nope"))
+        #expect(!missing.err.contains("Fatal error"))
+        // 3: torn data, detected and reported.
+        try FileManager.default.copyItem(atPath: capture, toPath: dir + "/torn")
+        let file = dir + "/torn/000001.mcap"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        try bytes.prefix(bytes.count - 300).write(to: URL(fileURLWithPath: file))
+        let verify = try restrace(["verify", dir + "/torn"])
+        #expect(verify.status == 3)
+        #expect(String(decoding: verify.out, as: UTF8.self).contains("000001.mcap"))
+        #expect(try restrace(["recover", dir + "/torn"]).status == 0)
+        #expect(try restrace(["verify", dir + "/torn"]).status == 0)
+        // 0: reports with filters that match nothing.
+        let empty = try restrace(["report", "tasks", capture, "--db", dir + "/p.sqlite", "--device", "nobody", "--format", "json"])
+        #expect(empty.status == 0)
+        #expect(String(decoding: empty.out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        #expect(try restrace(["--help"]).status == 0)
+        #expect(try restrace(["--version"]).status == 0)
+    }
+
+    @Test func reportsReadAProjectionFile() throws {
+        let dir = temporaryDirectory("cli-report")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let capture = Self.fixtures.appendingPathComponent("failure-storm/capture").path
+        #expect(try restrace(["project", capture, "--db", dir + "/p.sqlite"]).status == 0)
+        for kind in ["summary", "tasks", "throughput", "failures", "stalled", "latency", "anomalies"] {
+            for format in ["table", "json", "csv", "markdown"] {
+                let r = try restrace(["report", kind, "--db", dir + "/p.sqlite", "--format", format])
+                #expect(r.status == 0, "\(kind) \(format): \(r.err)")
+                #expect(!r.out.isEmpty)
+            }
+        }
+        let device = try restrace(["report", "device", "TESTPROD01/cam000", "--db", dir + "/p.sqlite", "--format", "json"])
+        #expect(device.status == 0)
+        let object = try JSONSerialization.jsonObject(with: device.out) as! [String: Any]
+        #expect((object["tasks"] as! [Any]).count > 0)
+    }
+}
