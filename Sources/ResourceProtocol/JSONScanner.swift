@@ -83,16 +83,35 @@ struct JSONScanner {
             let b = bytes[end]
             if b == UInt8(ascii: "\"") {
                 index = end + 1
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
-                    throw Failure.invalidField(field: field, reason: "not valid UTF-8")
-                }
-                return s
+                return try Self.text(UnsafeBufferPointer(rebasing: bytes[start..<end]), field: field)
             }
             if b == UInt8(ascii: "\\") { break }
             end += 1
         }
         if end >= bytes.count { index = end; throw fail("unterminated string") }
         return try escapedString(from: start, field: field)
+    }
+
+    /// A String from UTF-8 bytes; ASCII (the usual case) takes the fast path, anything else is validated.
+    static func text(_ raw: UnsafeBufferPointer<UInt8>, field: String) throws(Failure) -> String {
+        var ascii = true
+        for b in raw where b >= 0x80 { ascii = false; break }
+        if ascii { return String(decoding: raw, as: UTF8.self) }
+        guard let s = String(validating: raw, as: UTF8.self) else {
+            throw Failure.invalidField(field: field, reason: "not valid UTF-8")
+        }
+        return s
+    }
+
+    /// The raw bytes of the string at the cursor when it has no escapes (nil otherwise; the cursor
+    /// then stays where it was).
+    mutating func rawString() -> UnsafeBufferPointer<UInt8>? {
+        guard peek() == UInt8(ascii: "\"") else { return nil }
+        var end = index + 1
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        defer { index = end + 1 }
+        return UnsafeBufferPointer(rebasing: bytes[(index + 1)..<end])
     }
 
     private mutating func escapedString(from start: Int, field: String) throws(Failure) -> String {
@@ -103,10 +122,7 @@ struct JSONScanner {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: out, as: UTF8.self) else {
-                    throw Failure.invalidField(field: field, reason: "not valid UTF-8")
-                }
-                return s
+                return try out.withUnsafeBufferPointer { (raw) throws(Failure) in try Self.text(raw, field: field) }
             }
             if b != UInt8(ascii: "\\") { out.append(b); index += 1; continue }
             index += 1

@@ -5,6 +5,14 @@ extension ResourceMessage {
     /// Decodes a payload leniently, the way real device clients need: any spacing and key order,
     /// numbers as strings, `percent` missing, unknown keys ignored. Never crashes; the caller keeps
     /// the raw bytes.
+    public init(decoding payload: [UInt8]) throws(ResourceDecodingError) {
+        switch payload.withUnsafeBufferPointer({ Self.decode($0) }) {
+        case .success(let m): self = m
+        case .failure(let e): throw e
+        }
+    }
+
+    /// Decodes any collection of bytes (copied once if not contiguous).
     public init<Bytes: Collection<UInt8>>(decoding payload: Bytes) throws(ResourceDecodingError) {
         let result: Result<ResourceMessage, ResourceDecodingError>? = payload.withContiguousStorageIfAvailable {
             Self.decode($0)
@@ -48,6 +56,7 @@ extension ResourceMessage {
 /// The fields of one message as they are read, in any order.
 private struct Fields {
     var type: String?
+    var knownType: KnownType?
     var size: Int64?
     var name: String?
     var md5sum: String?
@@ -60,7 +69,14 @@ private struct Fields {
 
     mutating func read(_ key: JSONKey, from s: inout JSONScanner) throws(ResourceDecodingError) {
         switch key {
-        case .type: type = try s.optionalString(field: "type")
+        case .type:
+            if let raw = s.rawString() {
+                knownType = KnownType(raw)
+                if knownType == nil { type = try JSONScanner.text(raw, field: "type") }
+            } else {
+                type = try s.optionalString(field: "type")
+                knownType = type.flatMap { t in var t = t; return t.withUTF8 { KnownType($0) } }
+            }
         case .size: size = try s.lenientInteger(field: "size")
         case .name: name = try s.optionalString(field: "name")
         case .md5sum: md5sum = try s.optionalString(field: "md5sum")
@@ -104,19 +120,19 @@ private struct Fields {
     }
 
     func message() throws(ResourceDecodingError) -> ResourceMessage {
-        guard let type else { return .unrecognized(type: nil) }
-        switch type {
-        case "create_upload_task": return .createUploadTask(try file(type))
-        case "create_upload_task_rsp": return .createUploadTaskResponse(try file(type))
-        case "get_download_task": return .getDownloadTask
-        case "get_download_task_rsp": return .getDownloadTaskResponse(try file(type))
-        case "download": return .download(try file(type))
-        case "report_upload_progress": return .reportUploadProgress(try progress(type))
-        case "report_download_progress": return .reportDownloadProgress(try progress(type))
-        case "report_upload_progress_rsp": return .reportUploadProgressResponse(result)
-        case "report_download_progress_rsp": return .reportDownloadProgressResponse(result)
-        case "upload_result": return .uploadResult(resultCode: reportResultCode ?? resultCode)
-        default: return .unrecognized(type: type)
+        guard let known = knownType else { return .unrecognized(type: type) }
+        let type = known.rawValue
+        switch known {
+        case .createUploadTask: return .createUploadTask(try file(type))
+        case .createUploadTaskResponse: return .createUploadTaskResponse(try file(type))
+        case .getDownloadTask: return .getDownloadTask
+        case .getDownloadTaskResponse: return .getDownloadTaskResponse(try file(type))
+        case .download: return .download(try file(type))
+        case .reportUploadProgress: return .reportUploadProgress(try progress(type))
+        case .reportDownloadProgress: return .reportDownloadProgress(try progress(type))
+        case .reportUploadProgressResponse: return .reportUploadProgressResponse(result)
+        case .reportDownloadProgressResponse: return .reportDownloadProgressResponse(result)
+        case .uploadResult: return .uploadResult(resultCode: reportResultCode ?? resultCode)
         }
     }
 
@@ -135,5 +151,29 @@ private struct Fields {
         }
         return ProgressReport(name: name, state: transfer, percent: percent,
                               resultCode: resultCode, resultMessage: resultMessage)
+    }
+}
+
+/// The message types of the protocol, matched on raw bytes.
+enum KnownType: String, CaseIterable {
+    case createUploadTask = "create_upload_task"
+    case createUploadTaskResponse = "create_upload_task_rsp"
+    case getDownloadTask = "get_download_task"
+    case getDownloadTaskResponse = "get_download_task_rsp"
+    case download
+    case reportUploadProgress = "report_upload_progress"
+    case reportDownloadProgress = "report_download_progress"
+    case reportUploadProgressResponse = "report_upload_progress_rsp"
+    case reportDownloadProgressResponse = "report_download_progress_rsp"
+    case uploadResult = "upload_result"
+
+    private static let table: [(bytes: [UInt8], type: KnownType)] = allCases.map { (Array($0.rawValue.utf8), $0) }
+
+    init?(_ raw: UnsafeBufferPointer<UInt8>) {
+        for entry in Self.table where entry.bytes.count == raw.count && entry.bytes.elementsEqual(raw) {
+            self = entry.type
+            return
+        }
+        return nil
     }
 }

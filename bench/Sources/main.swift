@@ -1,1 +1,104 @@
-print("bench")
+// restrace-bench: in-process measurements for `make bench` (scripts/bench.sh prints the table).
+// Each subcommand prints `name value unit` lines.
+import Capture
+import Foundation
+import ResourceProtocol
+import Simulator
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// Realistic messages from the simulated fleet.
+func fleetMessages(_ count: Int) -> [SimulatedMessage] {
+    var o = SimulationOptions()
+    o.devices = 500
+    o.duration = 100 * 3_600_000_000_000
+    var fleet = FleetSimulator(options: o)
+    var out: [SimulatedMessage] = []
+    out.reserveCapacity(count)
+    while out.count < count, let m = fleet.next() { out.append(m) }
+    return out
+}
+
+/// What Foundation's JSONDecoder does with the same payloads (the baseline of the decoder).
+struct Loose: Decodable {
+    struct Progress: Decodable { var state: String?; var percent: Int?; var result_code: Int?; var result_msg: String? }
+    var type: String?
+    var name: String?
+    var size: Int?
+    var md5sum: String?
+    var url: String?
+    var result_code: Int?
+    var progress: Progress?
+}
+
+let args = CommandLine.arguments
+switch args.count > 1 ? args[1] : "" {
+case "decode":
+    let count = Int(args[2]) ?? 1_000_000
+    let payloads = fleetMessages(20_000).map(\.payload)
+    var ok = 0
+    let t = seconds {
+        for i in 0..<count { if (try? ResourceMessage(decoding: payloads[i % payloads.count])) != nil { ok += 1 } }
+    }
+    let decoder = JSONDecoder()
+    let baselineCount = count / 10
+    let tb = seconds {
+        for i in 0..<baselineCount { if (try? decoder.decode(Loose.self, from: Data(payloads[i % payloads.count]))) != nil { ok += 1 } }
+    }
+    print("decode_ns_per_message \(String(format: "%.1f", t / Double(count) * 1e9)) ns")
+    print("jsondecoder_ns_per_message \(String(format: "%.1f", tb / Double(baselineCount) * 1e9)) ns")
+    FileHandle.standardError.write("decoded \(ok)\n".data(using: .utf8)!)
+case "write":
+    // write DIR COUNT: time CaptureWriter alone; also leave DIR.txt (mosquitto_sub lines) for the zstd baseline.
+    let dir = args[2], count = Int(args[3]) ?? 1_000_000
+    let messages = fleetMessages(count).map { CapturedMessage(time: $0.time, topic: $0.topic, qos: $0.qos, payload: $0.payload) }
+    var raw = 0
+    for m in messages { raw += m.payload.count + m.topic.utf8.count + 21 }
+    var text = Data()
+    for m in messages { text.append(contentsOf: MosquittoSubLines.line(for: m)); text.append(0x0A) }
+    try! text.write(to: URL(fileURLWithPath: dir + ".txt"))
+    let t = try! seconds {
+        let w = try CaptureWriter(directory: dir)
+        for m in messages { try w.write(m) }
+        try w.close()
+    }
+    print("write_seconds \(String(format: "%.3f", t)) s")
+    print("write_mb_per_s \(String(format: "%.1f", Double(text.count) / t / 1e6)) MB/s")
+    print("text_bytes \(text.count) B")
+case "read":
+    let dir = args[2]
+    var bytes = 0, n = 0
+    let t = try! seconds {
+        let r = try CaptureReader(paths: [dir])
+        while let e = r.next() { bytes += e.message.payload.count + e.message.topic.utf8.count + 21; n += 1 }
+    }
+    print("read_seconds \(String(format: "%.3f", t)) s")
+    print("read_messages \(n) messages")
+case "csv":
+    // csv CAPTURE: the raw events as CSV (time_ns,topic,payload) for the sqlite3 .import baseline.
+    let r = try! CaptureReader(paths: [args[2]])
+    var out = Data()
+    func field(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    let handle = FileHandle.standardOutput
+    while let e = r.next() {
+        out.append(contentsOf: "\(e.message.time),\(field(e.message.topic)),\(field(String(decoding: e.message.payload, as: UTF8.self)))\n".utf8)
+        if out.count > 1 << 20 { handle.write(out); out.removeAll(keepingCapacity: true) }
+    }
+    handle.write(out)
+case "steady":
+    // steady DIR RATE SECONDS: a capture of RATE messages/s, evenly spaced, for replay lateness.
+    let dir = args[2], rate = Double(args[3]) ?? 10_000, secs = Double(args[4]) ?? 5
+    let w = try! CaptureWriter(directory: dir)
+    let gap = UInt64(1e9 / rate)
+    let payload = Array(#"{"type":"report_upload_progress","name":"face_1.jpg","progress":{"state":"uploading","percent":42,"result_code":0,"result_msg":""}}"#.utf8)
+    for i in 0..<Int(rate * secs) {
+        try! w.write(CapturedMessage(time: 1_795_717_359_000_000_000 + UInt64(i) * gap, topic: "$resource/up/service/P/dev\(i % 100)", payload: payload))
+    }
+    try! w.close()
+default:
+    print("usage: restrace-bench decode COUNT | write DIR COUNT | read DIR | csv CAPTURE | steady DIR RATE SECONDS")
+}

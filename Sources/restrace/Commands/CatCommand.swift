@@ -18,10 +18,10 @@ struct CatCommand: ParsableCommand {
 
     @Argument(help: "Capture directories or .mcap files (several are merged in time order).") var captures: [String]
     @OptionGroup var filters: CaptureFilterOptions
-    @Option(help: "jsonl (one JSON object a line) or text.") var format: CatFormat = .jsonl
+    @Option(help: "jsonl (one JSON object a line), text, or mosquitto-sub (`SECONDS.NANOS TOPIC PAYLOAD`).") var format: CatFormat = .jsonl
     @Flag(help: "Leave out the recorder's own events (restrace/recorder).") var noRecorderEvents = false
 
-    enum CatFormat: String, ExpressibleByArgument, CaseIterable { case jsonl, text }
+    enum CatFormat: String, ExpressibleByArgument, CaseIterable { case jsonl, text, mosquittoSub = "mosquitto-sub" }
 
     func run() throws {
         var filter = try filters.filter(paths: captures)
@@ -34,6 +34,7 @@ struct CatCommand: ParsableCommand {
             switch format {
             case .jsonl: out.line(JSONLines.line(for: e.message))
             case .text: out.line(text(e.message))
+            case .mosquittoSub: out.write(bytes: MosquittoSubLines.line(for: e.message)); out.write("\n")
             }
         }
         out.flush()
