@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# make bench: every benchmark with its baseline, measured in the same run; writes bench/results.md.
+# Timings come from /usr/bin/time (wall, CPU, peak RSS). Nothing here is a test: it never fails on a number.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+R=.build/release/restrace
+RB=.build/release/restrace-bench
+D=bench/data
+PY=notebooks/.venv/bin/python
+EVENTS=${BENCH_EVENTS:-5000000}
+rm -rf "$D" && mkdir -p "$D"
+ROWS=()
+row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-46s %-22s %-22s %s\n' "$1" "$2" "$3" "$4"; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
+timed() { /usr/bin/time -f "%e %U %S %M" -o "$D/time.txt" "$@"; read -r WALL USR SYS RSS < "$D/time.txt"; CPU=$(python3 -c "print(round($USR+$SYS,3))"); }
+"$PY" -m pip install -q mqtt-recorder==1.4.0 >/dev/null 2>&1 || true
+
+echo "== decode"
+out=$("$RB" decode 2000000 2>/dev/null)
+ours=$(echo "$out" | awk '/^decode_ns/ {print $2}'); base=$(echo "$out" | awk '/^jsondecoder_ns/ {print $2}')
+row "decode a typical message (ns)" "$ours" "$base (JSONDecoder)" "$(ratio "$ours" "$base")" "lower is better"
+
+echo "== capture: 1 M realistic messages"
+timed "$RB" write "$D/cap" 1000000 > "$D/write.txt"
+wsec=$(awk '/^write_seconds/ {print $2}' "$D/write.txt"); tbytes=$(awk '/^text_bytes/ {print $2}' "$D/write.txt")
+capbytes=$(du -sb "$D/cap" | cut -f1)
+timed zstd -q -1 -f "$D/cap.txt" -o "$D/cap1.zst"; z1=$WALL; z1b=$(stat -c %s "$D/cap1.zst")
+timed zstd -q -3 -f "$D/cap.txt" -o "$D/cap3.zst"; z3=$WALL; z3b=$(stat -c %s "$D/cap3.zst")
+row "capture write, 1 M messages (s)" "$wsec" "$z3 (zstd -3 of text)" "$(ratio "$wsec" "$z3")" "zstd -1: $z1 s"
+row "capture size (bytes)" "$capbytes" "$z3b (zstd -3)" "$(ratio "$capbytes" "$z3b")" "zstd -1: $z1b; text: $tbytes"
+row "capture write (MB/s of text)" "$(python3 -c "print(round($tbytes/$wsec/1e6,1))")" "$(python3 -c "print(round($tbytes/$z3/1e6,1))") (zstd -3)" "$(ratio "$z3" "$wsec")" "higher is better"
+timed "$RB" read "$D/cap" > /dev/null; rsec=$WALL
+timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zd=$WALL
+row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
+
+echo "== simulate --out"
+DEV=$(( EVENTS / 5000 ))
+timed "$R" simulate --devices "$DEV" --duration 170m --seed 7 --out "$D/big" > /dev/null 2>&1; simsec=$WALL
+msgs=$("$R" info "$D/big" --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['messages']+d['recorder_events'])")
+row "simulate --out ($msgs messages, msg/s)" "$(python3 -c "print(int($msgs/$simsec))")" "-" "-" "$simsec s"
+
+echo "== project $msgs events"
+timed "$R" project "$D/big" --db "$D/big.sqlite" --quiet; psec=$WALL; prss=$RSS
+"$RB" csv "$D/big" > "$D/events.csv"
+timed sqlite3 "$D/import.sqlite" "CREATE TABLE events(time INTEGER, topic TEXT, payload TEXT); CREATE INDEX events_time ON events(time);" ".import --csv $D/events.csv events"; isec=$WALL
+row "project $msgs events (s)" "$psec" "$isec (sqlite3 .import)" "$(ratio "$psec" "$isec")" "$(python3 -c "print(int($msgs/$psec))") events/s, peak RSS $((prss/1024)) MiB"
+timed "$R" project "$D/cap" --db "$D/small.sqlite" --quiet
+row "project peak RSS, 1 M vs $msgs events (MiB)" "$((RSS/1024)) vs $((prss/1024))" "-" "-" "flat: holds tasks, not events"
+
+echo "== reports on $msgs events"
+tasks=$(sqlite3 "$D/big.sqlite" "SELECT count(*) FROM tasks")
+slowest=0; slowname=""
+for kind in summary tasks throughput failures stalled latency anomalies; do
+  timed sh -c "'$R' report $kind --db '$D/big.sqlite' --format json > /dev/null"
+  row "report $kind ($tasks tasks) (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" "process start included"
+  if python3 -c "import sys; sys.exit(0 if $WALL > $slowest else 1)"; then slowest=$WALL; slowname=$kind; fi
+done
+timed sh -c "'$R' report device TESTPROD01/cam000 --db '$D/big.sqlite' --format json > /dev/null"
+row "report device (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" ""
+echo "slowest report: $slowname" > "$D/plan.txt"
+sqlite3 "$D/big.sqlite" "EXPLAIN QUERY PLAN SELECT * FROM tasks t WHERE 1 ORDER BY t.started_at, t.id" >> "$D/plan.txt"
+sqlite3 "$D/big.sqlite" "EXPLAIN QUERY PLAN SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) FROM tasks t WHERE t.state = 'failed' GROUP BY 1,2,3,4" >> "$D/plan.txt"
+
+echo "== broker: record and replay"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\nmax_queued_messages 0\nmax_inflight_messages 0\n' "$PORT" > "$D/mosquitto.conf"
+$(command -v mosquitto || echo /usr/sbin/mosquitto) -c "$D/mosquitto.conf" > /dev/null 2>&1 &
+BROKER=$!
+trap 'kill $BROKER 2>/dev/null || true' EXIT
+sleep 0.5
+N=200000
+"$R" simulate --devices 400 --duration 20m --seed 9 --out "$D/pub" > /dev/null 2>&1
+"$R" cat "$D/pub" --no-recorder-events --format mosquitto-sub > "$D/pub.txt"
+head -n $N "$D/pub.txt" > "$D/pubhead.txt"
+cut -d' ' -f3- "$D/pubhead.txt" > "$D/payloads.txt"
+N=$(wc -l < "$D/payloads.txt")
+"$R" import --format mosquitto-sub "$D/pubhead.txt" --out "$D/pubcap" 2>/dev/null
+publish() { "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos 0 2> "$D/replay.txt"; }
+recorder_run() {  # NAME COMMAND…: start a recorder, publish N messages, stop it, keep its CPU time
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S %M" -o "$D/rec-$name.time" "$@" > "$D/rec-$name.out" 2> "$D/rec-$name.err" &
+  local pid=$!
+  sleep 1.5
+  local t0; t0=$(date +%s.%N)
+  publish
+  local t1; t1=$(date +%s.%N)
+  sleep 3
+  pkill -INT -P $pid 2>/dev/null || true
+  wait $pid 2>/dev/null || true
+  read -r _ u s rss < "$D/rec-$name.time"
+  RCPU=$(python3 -c "print(round(($u+$s)/$N*100000,3))"); RRSS=$((rss/1024))
+  PUBRATE=$(python3 -c "print(int($N/($t1-$t0)))")
+}
+recorder_run restrace "$R" record --broker "mqtt://127.0.0.1:$PORT" --out "$D/rec" --qos 0 --client-id bench-rec
+got=$("$R" info "$D/rec" --format json | python3 -c "import json,sys; print(json.load(sys.stdin)['messages'])")
+ours=$RCPU; ourrss=$RRSS; rate=$PUBRATE
+recorder_run mosquitto_sub mosquitto_sub -p "$PORT" -v -F '%U %t %p' -t '$resource/#' -q 0
+subgot=$(wc -l < "$D/rec-mosquitto_sub.out")
+row "record: CPU s per 100k msgs at $rate msg/s" "$ours ($got/$N kept)" "$RCPU (mosquitto_sub, $subgot/$N)" "$(ratio "$ours" "$RCPU")" "restrace RSS $ourrss MiB"
+if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
+  recorder_run mqtt-recorder notebooks/.venv/bin/mqtt-recorder --host 127.0.0.1 --port "$PORT" --mode record --file "$D/mqttrec.csv" --topic '$resource/#' --qos 0
+  mrgot=$(python3 -c "import csv,sys; csv.field_size_limit(10**9); print(sum(1 for _ in csv.reader(open('$D/mqttrec.csv'))))" 2>/dev/null || echo 0)
+  row "record vs mqtt-recorder (CPU s per 100k)" "$ours ($got/$N kept)" "$RCPU (mqtt-recorder, $mrgot/$N)" "$(ratio "$ours" "$RCPU")" ""
+fi
+
+echo "== replay"
+for q in 0 1; do
+  timed "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos $q 2> /dev/null; ours=$(python3 -c "print(int($N/$WALL))")
+  timed sh -c "mosquitto_pub -p $PORT -q $q -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base=$(python3 -c "print(int($N/$WALL))")
+  row "replay --max-rate QoS $q (msg/s)" "$ours" "$base (mosquitto_pub -l)" "$(ratio "$ours" "$base")" "higher is better"
+done
+"$RB" steady "$D/steady" 10000 5
+"$R" replay "$D/steady" --broker "mqtt://127.0.0.1:$PORT" --qos 0 2> "$D/lateness.txt"
+lat=$(tail -n 1 "$D/lateness.txt" | sed 's/.*lateness //')
+row "replay --rate 1 at 10 k msg/s: lateness" "$lat" "-" "-" "goal: p99 under 1 ms"
+
+{
+  echo "# Benchmarks"
+  echo
+  echo "Made by \`make bench\` on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD)."
+  echo "restrace's figure and its baseline's, measured in the same run; ratio = restrace / baseline."
+  echo
+  echo "| benchmark | restrace | baseline | ratio | note |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Query plans (\`$D/plan.txt\`):"
+  echo
+  echo '```'
+  cat "$D/plan.txt"
+  echo '```'
+} > bench/results.md
+echo "wrote bench/results.md"
