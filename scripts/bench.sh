@@ -12,7 +12,7 @@ rm -rf "$D" && mkdir -p "$D"
 ROWS=()
 row() { ROWS+=("| $1 | $2 | $3 | $4 | $5 |"); printf '%-46s %-22s %-22s %s\n' "$1" "$2" "$3" "$4"; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
-timed() { /usr/bin/time -f "%e %U %S %M" -o "$D/time.txt" "$@"; read -r WALL USR SYS RSS < "$D/time.txt"; CPU=$(python3 -c "print(round($USR+$SYS,3))"); }
+timed() { /usr/bin/time -f "%e %U %S %M" -o "$D/time.txt" "$@"; read -r WALL USR SYS RSS < <(tail -n 1 "$D/time.txt"); CPU=$(python3 -c "print(round($USR+$SYS,3))"); }
 "$PY" -m pip install -q mqtt-recorder==1.4.0 >/dev/null 2>&1 || true
 
 echo "== decode"
@@ -29,12 +29,15 @@ timed zstd -q -3 -f "$D/cap.txt" -o "$D/cap3.zst"; z3=$WALL; z3b=$(stat -c %s "$
 row "capture write, 1 M messages (s)" "$wsec" "$z3 (zstd -3 of text)" "$(ratio "$wsec" "$z3")" "zstd -1: $z1 s"
 row "capture size (bytes)" "$capbytes" "$z3b (zstd -3)" "$(ratio "$capbytes" "$z3b")" "zstd -1: $z1b; text: $tbytes"
 row "capture write (MB/s of text)" "$(python3 -c "print(round($tbytes/$wsec/1e6,1))")" "$(python3 -c "print(round($tbytes/$z3/1e6,1))") (zstd -3)" "$(ratio "$z3" "$wsec")" "higher is better"
+"$RB" write "$D/cap-level3" 1000000 3 > "$D/write3.txt"
+w3=$(awk '/^write_seconds/ {print $2}' "$D/write3.txt"); b3=$(du -sb "$D/cap-level3" | cut -f1)
+row "capture zstd level 1 vs level 3 (bytes)" "$capbytes in $wsec s" "$b3 in $w3 s (level 3)" "$(ratio "$capbytes" "$b3")" "time ratio $(ratio "$wsec" "$w3")"
 timed "$RB" read "$D/cap" > /dev/null; rsec=$WALL
 timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zd=$WALL
 row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
 
 echo "== simulate --out"
-DEV=$(( EVENTS / 5000 ))
+DEV=$(( EVENTS / 800 ))
 timed "$R" simulate --devices "$DEV" --duration 170m --seed 7 --out "$D/big" > /dev/null 2>&1; simsec=$WALL
 msgs=$("$R" info "$D/big" --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['messages']+d['recorder_events'])")
 row "simulate --out ($msgs messages, msg/s)" "$(python3 -c "print(int($msgs/$simsec))")" "-" "-" "$simsec s"
@@ -86,8 +89,10 @@ recorder_run() {  # NAME COMMAND…: start a recorder, publish N messages, stop 
   local t1; t1=$(date +%s.%N)
   sleep 3
   pkill -INT -P $pid 2>/dev/null || true
+  for _ in $(seq 50); do pgrep -P $pid > /dev/null || break; sleep 0.1; done
+  pkill -TERM -P $pid 2>/dev/null || true
   wait $pid 2>/dev/null || true
-  read -r _ u s rss < "$D/rec-$name.time"
+  read -r _ u s rss < <(tail -n 1 "$D/rec-$name.time")
   RCPU=$(python3 -c "print(round(($u+$s)/$N*100000,3))"); RRSS=$((rss/1024))
   PUBRATE=$(python3 -c "print(int($N/($t1-$t0)))")
 }

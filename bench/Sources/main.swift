@@ -55,6 +55,8 @@ case "decode":
 case "write":
     // write DIR COUNT: time CaptureWriter alone; also leave DIR.txt (mosquitto_sub lines) for the zstd baseline.
     let dir = args[2], count = Int(args[3]) ?? 1_000_000
+    var options = CaptureWriter.Options()
+    options.codec = ZstdCodec(level: Int32(args.count > 4 ? args[4] : "1") ?? 1)
     let messages = fleetMessages(count).map { CapturedMessage(time: $0.time, topic: $0.topic, qos: $0.qos, payload: $0.payload) }
     var raw = 0
     for m in messages { raw += m.payload.count + m.topic.utf8.count + 21 }
@@ -62,7 +64,7 @@ case "write":
     for m in messages { text.append(contentsOf: MosquittoSubLines.line(for: m)); text.append(0x0A) }
     try! text.write(to: URL(fileURLWithPath: dir + ".txt"))
     let t = try! seconds {
-        let w = try CaptureWriter(directory: dir)
+        let w = try CaptureWriter(directory: dir, options: options)
         for m in messages { try w.write(m) }
         try w.close()
     }

@@ -8,7 +8,7 @@ extension Reports {
         filters.devices = [device]
         let dc = try ReportContext(db: c.db, filters: filters)
         let w = dc.taskConditions()
-        let tasks = try Row.fetchAll(c.db, sql: "SELECT * FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
+        let tasks = try Row.fetchAll(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
                                      arguments: w.arguments).map(TransferTask.init(row:))
         let aw = dc.anomalyConditions()
         let anomalies = try Row.fetchAll(c.db, sql: """

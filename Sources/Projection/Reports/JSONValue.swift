@@ -57,6 +57,11 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     static func quote(_ t: String, into s: inout String) {
         s += "\""
+        if !t.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            s += t
+            s += "\""
+            return
+        }
         for u in t.unicodeScalars {
             switch u {
             case "\"": s += "\\\""

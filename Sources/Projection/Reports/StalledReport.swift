@@ -9,7 +9,7 @@ extension Reports {
         var args = w.arguments
         args += [limit]
         let tasks = try Row.fetchAll(c.db, sql: """
-            SELECT * FROM tasks t WHERE \(w.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
+            SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
             ORDER BY t.last_event_at, t.id
             """, arguments: args).map(TransferTask.init(row:))
         let windows = try c.blindWindows()

@@ -4,7 +4,7 @@ extension Reports {
     /// `report tasks`: one object per attempt with exactly INTERFACE.md's keys, by start time.
     static func tasks(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
-        let tasks = try Row.fetchAll(c.db, sql: "SELECT * FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
+        let tasks = try Row.fetchAll(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
                                      arguments: w.arguments).map(TransferTask.init(row:))
         return Report(json: .array(tasks.map { taskJSON($0, c) }),
                       tables: [taskTable(tasks, c, title: "")],

@@ -102,7 +102,7 @@ public final class ProjectionStore {
     public func loadReducer(nextTaskID: Int64) throws -> TaskReducer {
         try db.read { db in
             let latest = try Row.fetchAll(db, sql: """
-                SELECT * FROM tasks WHERE id IN (SELECT max(id) FROM tasks GROUP BY product, device, kind, name) ORDER BY id
+                SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (SELECT max(id) FROM tasks GROUP BY product, device, kind, name) ORDER BY id
                 """).map(TransferTask.init(row:))
             let devices = try Row.fetchAll(db, sql: "SELECT * FROM devices").map {
                 DeviceStats(product: $0["product"], device: $0["device"], firstSeen: UInt64(bitPattern: $0["first_seen"]),

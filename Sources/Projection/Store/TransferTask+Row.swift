@@ -16,27 +16,29 @@ extension TransferTask {
         s.bind(pendingResponses)
     }
 
-    /// A task from a `tasks` row.
+    /// `SELECT` list for `init(row:)`: the columns by position (name lookups are case-insensitive
+    /// string compares in GRDB, too slow for hundreds of thousands of rows). `alias` prefixes them.
+    static func selection(_ alias: String = "t") -> String { columns.map { "\(alias).\($0)" }.joined(separator: ", ") }
+
+    /// A task from a row selected with `selection()`.
     init(row: Row) {
-        func ns(_ c: String) -> UInt64? { (row[c] as Int64?).map { UInt64(bitPattern: $0) } }
-        self.init(id: row["id"],
-                  key: TaskKey(product: row["product"], device: row["device"],
-                               kind: TaskKind(rawValue: row["kind"]) ?? .upload, name: row["name"]),
-                  attempt: row["attempt"], state: TaskState(rawValue: row["state"]) ?? .requested,
-                  at: ns("last_event_at") ?? 0)
-        size = row["size"]
-        md5sum = row["md5sum"]
-        lastPercent = row["last_percent"]
-        resultCode = row["result_code"]
-        resultMessage = row["result_msg"]
-        failedBy = (row["failed_by"] as String?).flatMap(FailedBy.init(rawValue:))
-        failReports = row["fail_reports"]
-        offers = row["offers"]
-        progressReports = row["progress_reports"]
-        requestedAt = ns("requested_at")
-        offeredAt = ns("offered_at")
-        firstProgressAt = ns("first_progress_at")
-        finishedAt = ns("finished_at")
-        pendingResponses = row["pending_responses"] ?? 0
+        func ns(_ i: Int) -> UInt64? { (row[i] as Int64?).map { UInt64(bitPattern: $0) } }
+        self.init(id: row[0],
+                  key: TaskKey(product: row[2], device: row[3], kind: TaskKind(rawValue: row[1]) ?? .upload, name: row[4]),
+                  attempt: row[5], state: TaskState(rawValue: row[6]) ?? .requested, at: ns(19) ?? 0)
+        size = row[7]
+        md5sum = row[8]
+        lastPercent = row[9]
+        resultCode = row[10]
+        resultMessage = row[11]
+        failedBy = (row[12] as String?).flatMap(FailedBy.init(rawValue:))
+        failReports = row[13]
+        offers = row[14]
+        progressReports = row[15]
+        requestedAt = ns(16)
+        offeredAt = ns(17)
+        firstProgressAt = ns(18)
+        finishedAt = ns(20)
+        pendingResponses = row[24] ?? 0
     }
 }
