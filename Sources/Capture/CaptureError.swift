@@ -16,7 +16,9 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptRecord(let f, let o, let r): "\(f): corrupt record at offset \(o): \(r)"
         case .invalidCRC(let f, let o, let e, let a):
             "\(f): CRC mismatch in chunk at offset \(o) (expected \(hex(e)), computed \(hex(a)))"
-        case .truncated(let f, let o, let m): "\(f): torn at offset \(o) (record cut short, \(m) bytes missing)"
+        case .truncated(let f, let o, let m):
+            m > 0 ? "\(f): torn at offset \(o) (record cut short, \(m) bytes missing)"
+                  : "\(f): not closed: no summary or footer after offset \(o) (torn, or still being recorded)"
         case .compression(let f, let o, let r): "\(f): chunk at offset \(o) does not decompress: \(r)"
         case .unsupportedCompression(let f, let o, let n): "\(f): chunk at offset \(o) uses unsupported compression '\(n)'"
         case .io(let p, let r): "\(p): \(r)"

@@ -23,6 +23,9 @@ public enum CaptureVerifier {
         while reader.next() != nil { messages += 1 }
         reader.finish()
         var problems = reader.problems
+        if !reader.reachedDataEnd, problems.isEmpty {
+            problems.append(.truncated(file: reader.name, offset: reader.intactLength, missing: 0))
+        }
         var closed = reader.reachedDataEnd && problems.isEmpty
         if reader.reachedDataEnd {
             do {

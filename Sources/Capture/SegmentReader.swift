@@ -86,19 +86,15 @@ public final class SegmentReader {
     }
 
     /// Declares that no more bytes will be appended: a partial record left now is a torn tail.
+    /// A file that ends cleanly between records but has no summary (a crash right after a flush,
+    /// or a file still being recorded) loses nothing and is not a problem here; `verify` reports it.
     public func finish() {
         guard !isFinished else { return }
         isFinished = true
-        let needed = lexer.bytesNeeded
         let pendingBytes = UInt64(lexer.pendingBytes)
-        if pendingBytes > 0 || !reachedDataEnd {
-            let missing = needed > pendingBytes ? needed - pendingBytes : 0
-            if pendingBytes > 0 || lexer.offset < 8 {
-                problems.append(.truncated(file: name, offset: lexer.offset, missing: missing))
-            } else {
-                problems.append(.truncated(file: name, offset: lexer.offset, missing: 0))
-            }
-        }
+        guard pendingBytes > 0 || lexer.offset < 8 else { return }
+        let needed = lexer.bytesNeeded
+        problems.append(.truncated(file: name, offset: lexer.offset, missing: needed > pendingBytes ? needed - pendingBytes : 0))
     }
 
     private func nextRecord() throws(CaptureError) -> MCAPLexer.RawRecord? {
