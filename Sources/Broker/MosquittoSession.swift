@@ -89,7 +89,7 @@ public final class MosquittoSession: @unchecked Sendable {
             let rc = mosquitto_connect_bind_v5(handle, broker.host, Int32(broker.port), options.keepAlive, nil, properties)
             if rc == MOSQ_ERR_SUCCESS.rawValue { break }
             let reason = Self.describe(rc)
-            queue.put(.connectFailed(reason: reason))
+            queue.put(.connectFailed(reason: reason, fatal: false))
             logger.warning("cannot connect to \(broker): \(reason); retrying in \(String(format: "%.1f", delay)) s")
             if let limit = giveUpAfter, Date().timeIntervalSince(started) + delay > limit {
                 throw .gaveUp(broker: broker.description, after: limit, lastReason: reason)
@@ -155,7 +155,10 @@ public final class MosquittoSession: @unchecked Sendable {
 
     fileprivate func connected(rc: Int32, flags: Int32) {
         guard rc == 0 else {
-            queue.put(.connectFailed(reason: String(cString: mosquitto_connack_string(rc))))
+            // 4/5 (MQTT 3.1.1) and 0x86/0x87 (MQTT 5): bad user name or password, not authorized.
+            let fatal = [4, 5, 0x86, 0x87].contains(rc)
+            let reason = rc >= 0x80 ? String(cString: mosquitto_reason_string(rc)) : String(cString: mosquitto_connack_string(rc))
+            queue.put(.connectFailed(reason: reason, fatal: fatal))
             return
         }
         lock.lock()

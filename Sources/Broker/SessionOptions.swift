@@ -25,7 +25,8 @@ public struct SessionOptions: Sendable {
 /// What a session reports, in order.
 public enum BrokerEvent: Sendable {
     case connected(sessionPresent: Bool)
-    case connectFailed(reason: String)
+    /// `fatal`: the broker refused the credentials or the client; retrying will not help.
+    case connectFailed(reason: String, fatal: Bool)
     case disconnected(reason: String)
     case subscribed(grantedQoS: [Int])
     case message(ReceivedMessage)

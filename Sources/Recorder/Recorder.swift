@@ -115,8 +115,9 @@ public final class Recorder {
             status.connected = true
             try event("connected", ["broker": options.broker.description, "session_present": String(present)])
             logger.info("connected to \(options.broker)")
-        case .connectFailed(let reason):
+        case .connectFailed(let reason, let fatal):
             try event("connect_failed", ["reason": reason])
+            if fatal { throw BrokerError.connectionRefused(broker: options.broker.description, reason: reason) }
         case .disconnected(let reason):
             if status.connected { status.disconnects += 1 }
             status.connected = false

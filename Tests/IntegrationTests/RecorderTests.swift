@@ -216,3 +216,70 @@ func readCaptureEvents(_ dir: String) throws -> [String] {
         (try? JSONSerialization.jsonObject(with: Data($0.payload)) as? [String: Any])?["event"] as? String
     }
 }
+
+/// TLS with a CA and certificates made by openssl, and password authentication.
+@Suite(.serialized) struct RecorderTLSTests {
+    private func sh(_ args: [String], in dir: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw NSError(domain: "sh", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: args.joined(separator: " ")]) }
+    }
+
+    @Test func recordsOverTLSWithAPasswordAndRefusesAWrongOne() throws {
+        let certs = temporaryDirectory("tls")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: certs)
+        try sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=restrace test CA",
+                "-keyout", "ca.key", "-out", "ca.crt"], in: certs)
+        try sh(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"], in: certs)
+        try "subjectAltName=IP:127.0.0.1\n".write(toFile: certs + "/san.ext", atomically: true, encoding: .utf8)
+        try sh(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+                "-extfile", "san.ext", "-out", "server.crt"], in: certs)
+        try "recorder:right-password\n".write(toFile: certs + "/passwd", atomically: true, encoding: .utf8)
+        try sh(["mosquitto_passwd", "-U", "passwd"], in: certs)
+        for f in ["ca.crt", "server.crt", "server.key", "passwd"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: certs + "/" + f)
+        }
+        let broker = try TestBroker(config: """
+            cafile \(certs)/ca.crt
+            certfile \(certs)/server.crt
+            keyfile \(certs)/server.key
+            password_file \(certs)/passwd
+            """, allowAnonymous: false)
+        defer { broker.stop() }
+        let url = BrokerURL(tls: true, host: "127.0.0.1", port: broker.port)
+
+        var o = RecorderOptions(broker: url)
+        o.session.caFile = certs + "/ca.crt"
+        o.session.username = "recorder"
+        o.session.password = "right-password"
+        o.session.clientID = "tls-rec"
+        let dir = temporaryDirectory("tls-rec")
+        let rec = try RunningRecorder(o, directory: dir)
+        var po = SessionOptions()
+        po.clientID = "tls-pub"
+        po.caFile = certs + "/ca.crt"
+        po.username = "recorder"
+        po.password = "right-password"
+        Thread.sleep(forTimeInterval: 1)
+        let pub = try MosquittoSession(broker: url, options: po)
+        try pub.connect(giveUpAfter: 5)
+        for i in 0..<20 { try pub.publish(topic: "$resource/up/service/P/tls", payload: Array("secure \(i)".utf8), qos: 1, retain: false, window: 100) }
+        #expect(pub.drain(timeout: 5))
+        #expect(waitUntil(5) { rec.recorder.status.messages == 20 })
+        #expect(try rec.stop().messages == 20)
+        let metadata = try String(contentsOfFile: try CaptureSource.files(of: dir)[0], encoding: .isoLatin1)
+        #expect(!metadata.contains("right-password"))
+
+        o.session.password = "wrong-password"
+        o.session.clientID = "tls-rec-wrong"
+        let wrong = try RunningRecorder(o, directory: temporaryDirectory("tls-wrong"))
+        guard case .failure(let error) = wrong.wait() else { Issue.record("a wrong password must fail"); return }
+        #expect("\(error)".contains("refused"), "\(error)")
+    }
+}

@@ -13,7 +13,10 @@ final class TestBroker {
 
     var url: BrokerURL { BrokerURL(host: "127.0.0.1", port: port) }
 
-    init(config: String = "", persistence: Bool = false) throws {
+    private let allowAnonymous: Bool
+
+    init(config: String = "", persistence: Bool = false, allowAnonymous: Bool = true) throws {
+        self.allowAnonymous = allowAnonymous
         port = Self.freePort()
         directory = NSTemporaryDirectory() + "restrace-broker-\(UUID().uuidString)"
         // mosquitto drops to its own user when started as root: it must be able to write here.
@@ -29,7 +32,7 @@ final class TestBroker {
         let conf = directory + "/mosquitto.conf"
         let text = """
         listener \(port) 127.0.0.1
-        allow_anonymous true
+        allow_anonymous \(allowAnonymous)
         set_tcp_nodelay true
         max_queued_messages 0
         max_inflight_messages 0
