@@ -37,7 +37,7 @@ timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zd=$WALL
 row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
 
 echo "== simulate --out"
-DEV=$(( EVENTS / 800 ))
+DEV=$(( EVENTS / 1400 ))
 timed "$R" simulate --devices "$DEV" --duration 170m --seed 7 --out "$D/big" > /dev/null 2>&1; simsec=$WALL
 msgs=$("$R" info "$D/big" --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['messages']+d['recorder_events'])")
 row "simulate --out ($msgs messages, msg/s)" "$(python3 -c "print(int($msgs/$simsec))")" "-" "-" "$simsec s"

@@ -21,6 +21,11 @@ public enum JSONLines {
     /// Appends `text` as a JSON string literal.
     public static func appendQuoted(_ text: String, to s: inout String) {
         s.append("\"")
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+            s += text  // nothing to escape (0xE2 starts U+2028/U+2029)
+            s.append("\"")
+            return
+        }
         for u in text.unicodeScalars {
             switch u {
             case "\"": s += "\\\""

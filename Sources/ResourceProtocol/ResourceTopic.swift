@@ -29,18 +29,33 @@ public struct ResourceTopic: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a topic, or throws a `ResourceTopicError` that names what is wrong with its shape.
+    /// Works on the UTF-8 bytes: it runs once for every message projected.
     public init(parsing topic: String) throws(ResourceTopicError) {
-        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.first == "$resource" else { throw .notResource(topic) }
-        if parts.count < 5 { throw .tooShort(topic, levels: parts.count) }
-        if parts.count > 5 { throw .tooLong(topic, levels: parts.count) }
-        guard let direction = Direction(rawValue: String(parts[1])) else {
-            throw .unknownDirection(topic, String(parts[1]))
+        let utf8 = topic.utf8
+        var slashes: [String.Index] = []
+        slashes.reserveCapacity(5)
+        var i = utf8.startIndex
+        while i != utf8.endIndex {
+            if utf8[i] == UInt8(ascii: "/") { slashes.append(i) }
+            i = utf8.index(after: i)
         }
-        guard parts[2] == "service" else { throw .unknownVerb(topic, String(parts[2])) }
-        if parts[3].isEmpty { throw .emptySegment(topic, "product") }
-        if parts[4].isEmpty { throw .emptySegment(topic, "device") }
-        self.init(direction: direction, product: String(parts[3]), device: String(parts[4]))
+        func part(_ k: Int) -> Substring {
+            let from = k == 0 ? topic.startIndex : topic.utf8.index(after: slashes[k - 1])
+            let to = k < slashes.count ? slashes[k] : topic.endIndex
+            return topic[from..<to]
+        }
+        let levels = slashes.count + 1
+        guard part(0) == "$resource" else { throw .notResource(topic) }
+        if levels < 5 { throw .tooShort(topic, levels: levels) }
+        if levels > 5 { throw .tooLong(topic, levels: levels) }
+        let dir = part(1)
+        let direction: Direction
+        if dir == "up" { direction = .up } else if dir == "down" { direction = .down } else { throw .unknownDirection(topic, String(dir)) }
+        guard part(2) == "service" else { throw .unknownVerb(topic, String(part(2))) }
+        let product = part(3), device = part(4)
+        if product.isEmpty { throw .emptySegment(topic, "product") }
+        if device.isEmpty { throw .emptySegment(topic, "device") }
+        self.init(direction: direction, product: String(product), device: String(device))
     }
 }
 

@@ -57,6 +57,7 @@ case "write":
     let dir = args[2], count = Int(args[3]) ?? 1_000_000
     var options = CaptureWriter.Options()
     options.codec = ZstdCodec(level: Int32(args.count > 4 ? args[4] : "1") ?? 1)
+    if args.count > 5, let kib = Int(args[5]) { options.chunkSize = kib << 10 }
     let messages = fleetMessages(count).map { CapturedMessage(time: $0.time, topic: $0.topic, qos: $0.qos, payload: $0.payload) }
     var raw = 0
     for m in messages { raw += m.payload.count + m.topic.utf8.count + 21 }

@@ -55,28 +55,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    static func quote(_ t: String, into s: inout String) {
-        s += "\""
-        if !t.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            s += t
-            s += "\""
-            return
-        }
-        for u in t.unicodeScalars {
-            switch u {
-            case "\"": s += "\\\""
-            case "\\": s += "\\\\"
-            case "\n": s += "\\n"
-            case "\r": s += "\\r"
-            case "\t": s += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                s += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: s.unicodeScalars.append(u)
-            }
-        }
-        s += "\""
-    }
+    static func quote(_ t: String, into s: inout String) { JSONLines.appendQuoted(t, to: &s) }
 
     /// The text of a scalar for tables and CSV ("" for null).
     var cell: String {
