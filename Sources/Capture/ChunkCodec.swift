@@ -20,11 +20,12 @@ public struct UncompressedCodec: ChunkCodec {
     }
 }
 
-/// zstd through libzstd. Level 1 by default: measured on protocol traffic it compresses within a
-/// few percent of level 3 at about twice the speed (see README, "Compression level").
+/// zstd through libzstd. Level 3 by default: on simulated protocol traffic with nanosecond receive
+/// times (`make bench`), 1 MiB chunks came out 6 % smaller than at level 1 (4.79 vs 5.10 MB for
+/// 200 k messages) while the writer stayed faster than the broker can deliver.
 public struct ZstdCodec: ChunkCodec {
     public let level: Int32
-    public init(level: Int32 = 1) { self.level = level }
+    public init(level: Int32 = 3) { self.level = level }
     public var name: String { "zstd" }
 
     public func compress(_ bytes: [UInt8]) throws(CaptureError) -> [UInt8] {

@@ -56,9 +56,14 @@ case "write":
     // write DIR COUNT: time CaptureWriter alone; also leave DIR.txt (mosquitto_sub lines) for the zstd baseline.
     let dir = args[2], count = Int(args[3]) ?? 1_000_000
     var options = CaptureWriter.Options()
-    options.codec = ZstdCodec(level: Int32(args.count > 4 ? args[4] : "1") ?? 1)
+    if args.count > 4, let level = Int32(args[4]) { options.codec = ZstdCodec(level: level) }
     if args.count > 5, let kib = Int(args[5]) { options.chunkSize = kib << 10 }
-    let messages = fleetMessages(count).map { CapturedMessage(time: $0.time, topic: $0.topic, qos: $0.qos, payload: $0.payload) }
+    // Receive times as a recorder takes them: nanosecond clock readings, not the simulator's round milliseconds.
+    var noise: UInt64 = 0x9E3779B97F4A7C15
+    let messages = fleetMessages(count).map { m -> CapturedMessage in
+        noise = noise &* 6364136223846793005 &+ 1442695040888963407
+        return CapturedMessage(time: m.time + (noise >> 33) % 1_000_000, topic: m.topic, qos: m.qos, payload: m.payload)
+    }
     var raw = 0
     for m in messages { raw += m.payload.count + m.topic.utf8.count + 21 }
     var text = Data()
@@ -84,14 +89,20 @@ case "read":
 case "csv":
     // csv CAPTURE: the raw events as CSV (time_ns,topic,payload) for the sqlite3 .import baseline.
     let r = try! CaptureReader(paths: [args[2]])
-    var out = Data()
-    func field(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    var out: [UInt8] = []
+    out.reserveCapacity(1 << 21)
+    func field(_ bytes: some Sequence<UInt8>) {
+        out.append(0x22)
+        for b in bytes { if b == 0x22 { out.append(0x22) }; out.append(b) }
+        out.append(0x22)
+    }
     let handle = FileHandle.standardOutput
     while let e = r.next() {
-        out.append(contentsOf: "\(e.message.time),\(field(e.message.topic)),\(field(String(decoding: e.message.payload, as: UTF8.self)))\n".utf8)
-        if out.count > 1 << 20 { handle.write(out); out.removeAll(keepingCapacity: true) }
+        out.append(contentsOf: String(e.message.time).utf8)
+        out.append(0x2C); field(e.message.topic.utf8); out.append(0x2C); field(e.message.payload); out.append(0x0A)
+        if out.count > 1 << 20 { handle.write(Data(out)); out.removeAll(keepingCapacity: true) }
     }
-    handle.write(out)
+    handle.write(Data(out))
 case "steady":
     // steady DIR RATE SECONDS: a capture of RATE messages/s, evenly spaced, for replay lateness.
     let dir = args[2], rate = Double(args[3]) ?? 10_000, secs = Double(args[4]) ?? 5
