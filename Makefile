@@ -28,7 +28,7 @@ release: deps
 
 test: deps venv
 	swift build
-	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test
+	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test --no-parallel
 
 demo: release
 	@scripts/demo.sh

@@ -44,6 +44,9 @@ let package = Package(
         .testTarget(name: "ResourceProtocolTests", dependencies: ["ResourceProtocol"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Selection"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Broker", "Recorder", "Replayer", "Capture", "Selection", "Simulator"]),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "Broker", "Recorder", "Replayer", "Capture", "Selection", "Simulator", "Projection",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )

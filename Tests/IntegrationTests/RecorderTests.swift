@@ -152,6 +152,8 @@ func readCapture(_ dir: String) throws -> [CapturedMessage] {
         #expect(Set(all) == Set((0..<300).map { "m\($0)" }))
     }
 
+    /// SIGTERM in the middle of a burst: exit 0, and every message the recorder says it received
+    /// is in a closed file (what the broker had not delivered yet stays queued on the broker).
     @Test func sigtermDuringABurstClosesTheCapture() throws {
         let broker = try TestBroker()
         defer { broker.stop() }
@@ -159,17 +161,23 @@ func readCapture(_ dir: String) throws -> [CapturedMessage] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: restraceExecutable)
         p.arguments = ["record", "--broker", broker.url.description, "--out", dir, "--client-id", "rec-term"]
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let err = Pipe()
+        p.standardError = err
         try p.run()
         Thread.sleep(forTimeInterval: 0.7)
         let pub = try publisher(broker, id: "burst")
-        for i in 0..<5000 { try pub.publish(topic: "$resource/up/service/P/d", payload: Array("burst \(i)".utf8), qos: 1, retain: false, window: 500) }
-        #expect(pub.drain(timeout: 10))
+        let burst = Thread {
+            for i in 0..<20_000 { try? pub.publish(topic: "$resource/up/service/P/d", payload: Array("burst \(i)".utf8), qos: 1, retain: false, window: 500) }
+        }
+        burst.start()
+        Thread.sleep(forTimeInterval: 0.3)
         kill(p.processIdentifier, SIGTERM)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(p.terminationStatus == 0, "\(stderr)")
         let got = try readCapture(dir).filter { !$0.isRecorderEvent }
-        #expect(got.count == 5000)
+        #expect(got.count > 0)
+        #expect(stderr.contains("recorded \(got.count) messages"), "\(stderr)")
         #expect(try CaptureVerifier.verify(path: dir).allSatisfy { $0.isIntact && $0.closedCleanly })
     }
 
