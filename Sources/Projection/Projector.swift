@@ -45,8 +45,11 @@ public final class Projector {
 
     /// Projects every message not yet projected. With `follow`, keeps waiting for more until
     /// `shouldStop` returns true, committing at least every `pollInterval`.
+    ///
+    /// Two threads share the work: one reads the capture and decodes payloads into batches, the
+    /// other reduces each batch and commits it with its checkpoint.
     public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
-                    shouldStop: () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+                    shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let started = Date()
         var summary = Summary(rebuiltBecause: store.rebuiltBecause)
         var checkpoint = try store.checkpoint()
@@ -56,35 +59,24 @@ public final class Projector {
         if !single {
             for _ in 0..<checkpoint.events where reader.next() != nil {}
         }
-        var batch = 0
+        let queue = BatchQueue(capacity: 3)
+        let producer = BatchProducer(reader: reader, queue: queue, start: checkpoint, single: single, batchSize: batchSize,
+                                     follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
+        let thread = Thread { producer.run() }
+        thread.start()
+        defer { queue.cancel(); producer.finished.wait() }
         var batchNumber = 0
-        func commit() throws {
-            let out = reducer.drain()
+        while let batch = queue.pop() {
+            for m in batch.messages { reducer.apply(m) }
+            checkpoint = batch.checkpoint
             checkpoint.nextTaskID = reducer.nextTaskID
+            let out = reducer.drain()
+            summary.events += Int64(batch.messages.count)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
             try store.write(out, checkpoint: checkpoint) { try beforeCommit(batchNumber) }
             batchNumber += 1
-            batch = 0
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
-        }
-        while true {
-            while let entry = reader.next() {
-                checkpoint.events += 1
-                summary.events += 1
-                if single { checkpoint.position = entry.position }
-                let m = entry.message
-                if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
-                checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
-                reducer.apply(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
-                                              position: entry.position.description))
-                batch += 1
-                if batch >= batchSize { try commit() }
-                if follow, shouldStop() { break }
-            }
-            if batch > 0 || batchNumber == 0 { try commit() }
-            if !follow || shouldStop() { break }
-            Thread.sleep(forTimeInterval: pollInterval)
         }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
         summary.totalEvents = checkpoint.events
@@ -92,4 +84,100 @@ public final class Projector {
         summary.captureProblems = reader.problems.map(\.description)
         return summary
     }
+}
+
+/// Messages decoded ahead of the reducer, with the checkpoint that committing them reaches.
+struct Batch: Sendable {
+    var messages: [IncomingMessage]
+    var checkpoint: Checkpoint
+}
+
+/// Reads the capture and decodes on its own thread, handing batches to the projector.
+final class BatchProducer: @unchecked Sendable {
+    // @unchecked: the reader is used by this producer's thread only, from start until `finished`.
+    let reader: CaptureReader
+    let queue: BatchQueue
+    var checkpoint: Checkpoint
+    let single: Bool
+    let batchSize: Int
+    let follow: Bool
+    let pollInterval: TimeInterval
+    let shouldStop: @Sendable () -> Bool
+    let finished = DispatchSemaphore(value: 0)
+
+    init(reader: CaptureReader, queue: BatchQueue, start: Checkpoint, single: Bool, batchSize: Int, follow: Bool,
+         pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
+        self.reader = reader
+        self.queue = queue
+        checkpoint = start
+        self.single = single
+        self.batchSize = batchSize
+        self.follow = follow
+        self.pollInterval = pollInterval
+        self.shouldStop = shouldStop
+    }
+
+    func run() {
+        defer { queue.close(); finished.signal() }
+        var messages: [IncomingMessage] = []
+        messages.reserveCapacity(batchSize)
+        var sentAny = false
+        func send() -> Bool {
+            sentAny = true
+            defer { messages.removeAll(keepingCapacity: true) }
+            return queue.push(Batch(messages: messages, checkpoint: checkpoint))
+        }
+        while true {
+            while let entry = reader.next() {
+                let m = entry.message
+                checkpoint.events += 1
+                if single { checkpoint.position = entry.position }
+                if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
+                checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
+                messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
+                                                position: entry.position.description))
+                if messages.count >= batchSize, !send() { return }
+                if follow, shouldStop() { break }
+            }
+            if !messages.isEmpty || !sentAny { if !send() { return } }
+            if !follow || shouldStop() { return }
+            Thread.sleep(forTimeInterval: pollInterval)
+        }
+    }
+}
+
+/// A bounded hand-over of batches between the producer and the projector.
+final class BatchQueue: @unchecked Sendable {
+    // @unchecked: every field is only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var items: [Batch] = []
+    private var closed = false
+    private var cancelled = false
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Waits for room; false if the consumer gave up.
+    func push(_ b: Batch) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.count >= capacity, !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        items.append(b)
+        condition.broadcast()
+        return true
+    }
+
+    /// The next batch, or nil once the producer closed the queue and it is empty.
+    func pop() -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty, !closed { condition.wait() }
+        guard !items.isEmpty else { return nil }
+        condition.broadcast()
+        return items.removeFirst()
+    }
+
+    func close() { condition.lock(); closed = true; condition.broadcast(); condition.unlock() }
+    func cancel() { condition.lock(); cancelled = true; items.removeAll(); condition.broadcast(); condition.unlock() }
 }

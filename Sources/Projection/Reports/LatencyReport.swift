@@ -16,8 +16,8 @@ extension Reports {
         for kind in TaskKind.allCases {
             var fields: [(String, JSONValue)] = []
             for (name, expr, cond) in measures {
-                let values = try Double.fetchAll(c.db, sql: "SELECT \(expr) FROM tasks t WHERE \(w.sql) AND t.kind = ? AND \(cond) ORDER BY 1",
-                                                 arguments: w.arguments + [kind.rawValue])
+                let values = try Double.fetchAll(c.db, sql: "SELECT \(expr) FROM tasks t WHERE \(w.sql) AND t.kind = ? AND \(cond)",
+                                                 arguments: w.arguments + [kind.rawValue]).sorted()
                 let digits = name == "bytes_per_s" ? 0 : 3
                 fields.append((name, .object([("count", .int(Int64(values.count))), ("p50", .of(percentile(values, 50), digits: digits)),
                                               ("p95", .of(percentile(values, 95), digits: digits)), ("p99", .of(percentile(values, 99), digits: digits)),
