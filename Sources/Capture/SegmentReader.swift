@@ -114,7 +114,7 @@ public final class SegmentReader {
         case MCAPOpcode.chunk.rawValue:
             readChunk(raw)
         case MCAPOpcode.channel.rawValue, MCAPOpcode.message.rawValue, MCAPOpcode.metadata.rawValue:
-            if let r = parse(raw) { take(r, chunkOffset: raw.offset, index: 0, skip: false) }
+            if let r = parse(raw) { take(r, chunkOffset: raw.offset, index: 0) }
         case MCAPOpcode.dataEnd.rawValue:
             reachedDataEnd = true
             isFinished = true
@@ -172,7 +172,7 @@ public final class SegmentReader {
                     if skip { index += 1; continue }
                 }
                 guard let record = parse(r) else { return }
-                if take(record, chunkOffset: raw.offset, index: index, skip: false) { index += 1 }
+                if take(record, chunkOffset: raw.offset, index: index) { index += 1 }
             }
             if inner.pendingBytes > 0 {
                 problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk ends inside a record"))
@@ -185,7 +185,7 @@ public final class SegmentReader {
 
     /// Applies a record; returns true if it was a message.
     @discardableResult
-    private func take(_ record: MCAPRecord, chunkOffset: UInt64, index: Int, skip: Bool) -> Bool {
+    private func take(_ record: MCAPRecord, chunkOffset: UInt64, index: Int) -> Bool {
         switch record {
         case .channel(let ch):
             channels[ch.id] = (ch.topic, UInt8(ch.metadata["qos"] ?? "0") ?? 0, ch.metadata["retain"] == "true")

@@ -14,7 +14,7 @@ public struct MessageFilter: Sendable {
 
     public init() {}
 
-    /// True when nothing but time is filtered (so payloads need not be decoded).
+    /// True when the topic must be parsed (product, device or direction is filtered).
     var needsTopic: Bool { !products.isEmpty || !devices.isEmpty || direction != nil }
 
     public func matches(_ m: CapturedMessage) -> Bool {
