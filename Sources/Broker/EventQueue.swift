@@ -19,7 +19,8 @@ final class EventQueue: @unchecked Sendable {
         while bytes > 0, bytes + size > capacity { condition.wait() }
         items.append(event)
         bytes += size
-        condition.broadcast()
+        // Wake the consumer only when the queue stops being empty: one wake-up per batch, not per message.
+        if items.count == 1 { condition.broadcast() }
         condition.unlock()
     }
 

@@ -19,6 +19,8 @@ public final class MosquittoSession: @unchecked Sendable {
     private var subscriptions: [(filter: String, qos: Int32)] = []
     private var inflight = 0
     private var isConnected = false
+    /// While a publisher waits for room: the in-flight count that wakes it (-1 when nobody waits).
+    private var waitingForRoom = -1
     private var loopRunning = false
     private var properties: OpaquePointer?
     private let logger: Logger
@@ -42,6 +44,7 @@ public final class MosquittoSession: @unchecked Sendable {
                                        options.protocolVersion == .v5 ? Int32(MQTT_PROTOCOL_V5) : Int32(MQTT_PROTOCOL_V311)), "protocol version")
         try check(mosquitto_int_option(h, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
         mosquitto_reconnect_delay_set(h, options.reconnectMin, options.reconnectMax, true)
+        mosquitto_max_inflight_messages_set(h, options.maxInflight)
         if let user = options.username ?? broker.username {
             try check(mosquitto_username_pw_set(h, user, options.password), "username")
         }
@@ -120,7 +123,12 @@ public final class MosquittoSession: @unchecked Sendable {
     public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil) throws(BrokerError) {
         if let window {
             lock.lock()
-            while inflight >= window { _ = lock.wait(until: Date(timeIntervalSinceNow: 1)) }
+            if inflight >= window {
+                // Wait for half the window to drain: one wake-up per window/2 acknowledgements.
+                waitingForRoom = max(0, window / 2)
+                while inflight > waitingForRoom { _ = lock.wait(until: Date(timeIntervalSinceNow: 1)) }
+                waitingForRoom = -1
+            }
             inflight += 1
             lock.unlock()
         }
@@ -191,7 +199,7 @@ public final class MosquittoSession: @unchecked Sendable {
     fileprivate func published() {
         lock.lock()
         if inflight > 0 { inflight -= 1 }
-        lock.broadcast()
+        if inflight <= waitingForRoom || inflight == 0 { lock.broadcast() }
         lock.unlock()
     }
 }

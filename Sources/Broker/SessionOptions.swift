@@ -16,6 +16,8 @@ public struct SessionOptions: Sendable {
     /// Capacity of the receive queue in bytes; past it the network thread waits (back-pressure).
     public var receiveQueueBytes = 256 << 20
     /// Reconnect delays: from `reconnectMin` doubling up to `reconnectMax` seconds.
+    /// QoS 1/2 messages the library keeps unacknowledged before it queues (libmosquitto's default is 20).
+    public var maxInflight: UInt32 = 20
     public var reconnectMin: UInt32 = 1
     public var reconnectMax: UInt32 = 30
 

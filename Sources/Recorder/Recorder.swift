@@ -14,6 +14,7 @@ public final class Recorder {
     private let logger: Logger
     private let clock: @Sendable () -> UInt64
     private var devices = Set<Substring>()
+    private var topics = Set<String>()
     public private(set) var status = RecorderStatus()
 
     public init(options: RecorderOptions, directory: String, logger: Logger = Logger(label: "restrace.record"),
@@ -72,12 +73,15 @@ public final class Recorder {
         defer { session.disconnect() }
         while !stop() {
             if let max = options.maxMessages, status.messages >= max { break }
-            for e in session.events(timeout: 0.05) {
+            let batch = session.events(timeout: 0.05)
+            for e in batch {
                 try handle(e)
                 if case .disconnected = e { disconnectedSince = disconnectedSince ?? Date() }
                 if case .connected = e { disconnectedSince = nil }
                 if let max = options.maxMessages, status.messages >= max { break }
             }
+            // Under load, let messages gather for a moment: fewer wake-ups, bigger batches.
+            if batch.count > 0, batch.count < 256 { Thread.sleep(forTimeInterval: 0.002) }
             if let since = disconnectedSince, let limit = options.giveUpAfter, Date().timeIntervalSince(since) > limit {
                 throw BrokerError.gaveUp(broker: options.broker.description, after: limit, lastReason: "connection lost")
             }
@@ -108,9 +112,12 @@ public final class Recorder {
             let payload = options.redactURLs ? URLRedaction.redact(m.payload) : m.payload
             try writer.write(CapturedMessage(time: m.time, topic: m.topic, qos: m.qos, retain: m.retain, payload: payload))
             status.messages += 1
-            let parts = m.topic.split(separator: "/", maxSplits: 3)
-            if parts.count == 4 { devices.insert(parts[3]) }
-            status.devices = devices.count
+            // Devices are counted from topics seen for the first time (a set lookup per message).
+            if topics.insert(m.topic).inserted {
+                let parts = m.topic.split(separator: "/", maxSplits: 3)
+                if parts.count == 4 { devices.insert(parts[3]) }
+                status.devices = devices.count
+            }
         case .connected(let present):
             status.connected = true
             try event("connected", ["broker": options.broker.description, "session_present": String(present)])

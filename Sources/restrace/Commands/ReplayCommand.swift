@@ -88,6 +88,7 @@ struct ReplayCommand: ParsableCommand {
             session.username = username
             session.password = ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
             session.caFile = cafile
+            session.maxInflight = 1000
             let client = try MosquittoSession(broker: try BrokerURL(parsing: broker!), options: session)
             try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
             let live = stderrIsTerminal
