@@ -109,10 +109,17 @@ if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
 fi
 
 echo "== replay"
+delivered() {  # FILE: messages a subscriber saw
+  wc -l < "$1" | tr -d ' '
+}
 for q in 0 1; do
+  timeout 60 mosquitto_sub -p "$PORT" -t '$resource/#' -q $q > "$D/sub-ours-$q.txt" 2>/dev/null & SUB=$!; sleep 0.5
   timed "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos $q 2> /dev/null; ours=$(python3 -c "print(int($N/$WALL))")
+  sleep 3; kill $SUB 2>/dev/null; wait $SUB 2>/dev/null || true
+  timeout 60 mosquitto_sub -p "$PORT" -t '$resource/#' -q $q > "$D/sub-base-$q.txt" 2>/dev/null & SUB=$!; sleep 0.5
   timed sh -c "mosquitto_pub -p $PORT -q $q -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base=$(python3 -c "print(int($N/$WALL))")
-  row "replay --max-rate QoS $q (msg/s)" "$ours" "$base (mosquitto_pub -l)" "$(ratio "$ours" "$base")" "higher is better"
+  sleep 3; kill $SUB 2>/dev/null; wait $SUB 2>/dev/null || true
+  row "replay --max-rate QoS $q (msg/s)" "$ours ($(delivered "$D/sub-ours-$q.txt")/$N delivered)" "$base (mosquitto_pub -l, $(delivered "$D/sub-base-$q.txt")/$N delivered)" "$(ratio "$ours" "$base")" "rate = published / process time"
 done
 "$RB" steady "$D/steady" 10000 5
 "$R" replay "$D/steady" --broker "mqtt://127.0.0.1:$PORT" --qos 0 2> "$D/lateness.txt"
