@@ -22,7 +22,7 @@ public struct UncompressedCodec: ChunkCodec {
 
 /// zstd through libzstd. Level 3 by default: on simulated protocol traffic with nanosecond receive
 /// times (`make bench`), 1 MiB chunks came out 6 % smaller than at level 1 (4.79 vs 5.10 MB for
-/// 200 k messages) while the writer stayed faster than the broker can deliver.
+/// 200 k messages); the writer still takes about 0.35 s for 1 M messages, far above a broker's rate.
 public struct ZstdCodec: ChunkCodec {
     public let level: Int32
     public init(level: Int32 = 3) { self.level = level }

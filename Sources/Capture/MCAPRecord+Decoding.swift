@@ -22,8 +22,8 @@ extension MCAPRecord {
         case .messageIndex:
             let id = try r.u16()
             var inner = ByteReader(try r.prefixed32())
-            var entries: [(time: UInt64, offset: UInt64)] = []
-            while inner.remaining > 0 { entries.append((try inner.u64(), try inner.u64())) }
+            var entries: [MCAPMessageIndexEntry] = []
+            while inner.remaining > 0 { entries.append(MCAPMessageIndexEntry(time: try inner.u64(), offset: try inner.u64())) }
             self = .messageIndex(channelID: id, entries: entries)
         case .chunkIndex:
             let start = try r.u64(), end = try r.u64(), offset = try r.u64(), length = try r.u64()

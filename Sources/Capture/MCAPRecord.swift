@@ -16,7 +16,7 @@ public enum MCAPRecord: Sendable, Equatable {
     case channel(MCAPChannel)
     case message(MCAPMessage)
     case chunk(MCAPChunk)
-    case messageIndex(channelID: UInt16, entries: [(time: UInt64, offset: UInt64)])
+    case messageIndex(channelID: UInt16, entries: [MCAPMessageIndexEntry])
     case chunkIndex(MCAPChunkIndex)
     case statistics(MCAPStatistics)
     case metadata(name: String, values: [String: String])
@@ -24,28 +24,12 @@ public enum MCAPRecord: Sendable, Equatable {
     case summaryOffset(groupOpcode: UInt8, groupStart: UInt64, groupLength: UInt64)
     case dataEnd(dataSectionCRC: UInt32)
     case other(opcode: UInt8, content: [UInt8])
+}
 
-    public static func == (a: MCAPRecord, b: MCAPRecord) -> Bool {
-        switch (a, b) {
-        case (.messageIndex(let c1, let e1), .messageIndex(let c2, let e2)):
-            c1 == c2 && e1.map(\.time) == e2.map(\.time) && e1.map(\.offset) == e2.map(\.offset)
-        case (.header(let a1, let a2), .header(let b1, let b2)): a1 == b1 && a2 == b2
-        case (.footer(let a1, let a2, let a3), .footer(let b1, let b2, let b3)): a1 == b1 && a2 == b2 && a3 == b3
-        case (.schema(let a1, let a2, let a3, let a4), .schema(let b1, let b2, let b3, let b4)):
-            a1 == b1 && a2 == b2 && a3 == b3 && a4 == b4
-        case (.channel(let x), .channel(let y)): x == y
-        case (.message(let x), .message(let y)): x == y
-        case (.chunk(let x), .chunk(let y)): x == y
-        case (.chunkIndex(let x), .chunkIndex(let y)): x == y
-        case (.statistics(let x), .statistics(let y)): x == y
-        case (.metadata(let a1, let a2), .metadata(let b1, let b2)): a1 == b1 && a2 == b2
-        case (.metadataIndex(let a1, let a2, let a3), .metadataIndex(let b1, let b2, let b3)): a1 == b1 && a2 == b2 && a3 == b3
-        case (.summaryOffset(let a1, let a2, let a3), .summaryOffset(let b1, let b2, let b3)): a1 == b1 && a2 == b2 && a3 == b3
-        case (.dataEnd(let x), .dataEnd(let y)): x == y
-        case (.other(let a1, let a2), .other(let b1, let b2)): a1 == b1 && a2 == b2
-        default: false
-        }
-    }
+/// One entry of a MessageIndex record.
+public struct MCAPMessageIndexEntry: Sendable, Equatable {
+    public var time: UInt64
+    public var offset: UInt64
 }
 
 public struct MCAPChannel: Sendable, Equatable {

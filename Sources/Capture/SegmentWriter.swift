@@ -9,6 +9,8 @@ final class SegmentWriter {
     private var channelRecords: [MCAPChannel] = []
     private var chunk = ByteWriter(capacity: 1 << 16)
     private var channelsInChunk = Set<UInt16>()
+    /// Messages per channel, indexed by channel id − 1 (the statistics' map is built on close).
+    private var channelCounts: [UInt64] = []
     private var chunkStart: UInt64 = .max
     private var chunkEnd: UInt64 = 0
     private var chunkIndexes: [MCAPChunkIndex] = []
@@ -57,6 +59,7 @@ final class SegmentWriter {
             let record = MCAPChannel(id: id, schemaID: 0, topic: m.topic, messageEncoding: "json",
                                      metadata: ["qos": String(m.qos), "retain": String(m.retain)])
             channelRecords.append(record)
+            channelCounts.append(0)
         }
         // Every chunk carries the channels it uses, so each chunk reads on its own (CRC-protected),
         // and a corrupt chunk never hides the channels of later ones.
@@ -71,7 +74,7 @@ final class SegmentWriter {
         stats.messageStartTime = min(stats.messageStartTime, m.time)
         stats.messageEndTime = max(stats.messageEndTime, m.time)
         stats.messageCount += 1
-        stats.channelMessageCounts[id, default: 0] += 1
+        channelCounts[Int(id) - 1] += 1
         if chunk.bytes.count >= chunkSize { try flush() }
     }
 
@@ -117,6 +120,7 @@ final class SegmentWriter {
             groups.append((opcode, start, sink.size + UInt64(w.bytes.count) - start))
         }
         stats.channelCount = UInt32(channelRecords.count)
+        stats.channelMessageCounts = Dictionary(uniqueKeysWithValues: channelCounts.enumerated().map { (UInt16($0.offset + 1), $0.element) })
         group(.channel, channelRecords.map { .channel($0) })
         group(.statistics, [.statistics(stats)])
         group(.metadataIndex, metadataIndexes.map { .metadataIndex(offset: $0.offset, length: $0.length, name: $0.name) })

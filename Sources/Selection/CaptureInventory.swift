@@ -38,8 +38,7 @@ public struct CaptureInventory: Sendable {
             f.messages = r.messagesRead
             f.rawBytes = r.rawBytesRead
             f.chunks = r.chunksRead
-            f.bytesOnDisk = UInt64((try? FileSummary.read(r.path))??.fileSize ?? 0)
-            if f.bytesOnDisk == 0 { f.bytesOnDisk = fileSize(r.path) }
+            f.bytesOnDisk = fileSize(r.path)
             f.problems = r.problems.map(\.description)
             f.closedCleanly = r.reachedDataEnd && r.problems.isEmpty
             if let m = r.metadata["restrace"] { inv.metadata.merge(m) { a, _ in a } }

@@ -40,40 +40,31 @@ public struct FleetSimulator: Sequence, IteratorProtocol {
         return m
     }
 
-    private mutating func count(_ m: SimulatedMessage) {
-        injected.messages += 1
-        switch m.fault {
-        case .failure(let key)?: injected.failures[key, default: 0] += 1
-        case .stall?:
-            if m.time + Self.stallThreshold <= end { injected.stalls += 1 } else { injected.recentStalls += 1 }
-        case .pause?: injected.pauses += 1
-        case .unanswered?: injected.unansweredRequests += 1
-        case .malformed?: injected.malformedPayloads += 1
-        case .overflow?: injected.percentOverflows += 1
-        case .idlePoll?: injected.idlePolls += 1
-        case .done(let kind)?: injected.transfersDone[kind, default: 0] += 1
-        case nil: break
-        }
-    }
+    private mutating func count(_ m: SimulatedMessage) { tally(m, by: 1) }
 
     /// Counts messages dropped on purpose (a blind window) so `injected` stays true.
     mutating func uncount(_ m: SimulatedMessage) {
-        injected.messages -= 1
+        tally(m, by: -1)
         injected.messagesLostInBlindWindows += 1
-        switch m.fault {
-        case .failure(let key)?: injected.failures[key, default: 0] -= 1
-        case .stall?:
-            if m.time + Self.stallThreshold <= end { injected.stalls -= 1 } else { injected.recentStalls -= 1 }
-        case .pause?: injected.pauses -= 1
-        case .unanswered?: injected.unansweredRequests -= 1
-        case .malformed?: injected.malformedPayloads -= 1
-        case .overflow?: injected.percentOverflows -= 1
-        case .idlePoll?: injected.idlePolls -= 1
-        case .done(let kind)?: injected.transfersDone[kind, default: 0] -= 1
-        case nil: break
-        }
         injected.failures = injected.failures.filter { $0.value != 0 }
         injected.transfersDone = injected.transfersDone.filter { $0.value != 0 }
+    }
+
+    /// Adds `delta` to the counters of what `m` injects.
+    private mutating func tally(_ m: SimulatedMessage, by delta: Int) {
+        injected.messages += delta
+        switch m.fault {
+        case .failure(let key)?: injected.failures[key, default: 0] += delta
+        case .stall?:
+            if m.time + Self.stallThreshold <= end { injected.stalls += delta } else { injected.recentStalls += delta }
+        case .pause?: injected.pauses += delta
+        case .unanswered?: injected.unansweredRequests += delta
+        case .malformed?: injected.malformedPayloads += delta
+        case .overflow?: injected.percentOverflows += delta
+        case .idlePoll?: injected.idlePolls += delta
+        case .done(let kind)?: injected.transfersDone[kind, default: 0] += delta
+        case nil: break
+        }
     }
 
     // A binary min-heap on (time, device): ties go to the lower device index, so order is total.

@@ -116,7 +116,7 @@ import Testing
             .header(profile: "", library: "x"),
             .channel(MCAPChannel(id: 3, schemaID: 0, topic: "t", messageEncoding: "json", metadata: ["qos": "1"])),
             .statistics(MCAPStatistics(messageCount: 5, chunkCount: 1, channelMessageCounts: [3: 5])),
-            .messageIndex(channelID: 3, entries: [(1, 2), (3, 4)]),
+            .messageIndex(channelID: 3, entries: [MCAPMessageIndexEntry(time: 1, offset: 2), MCAPMessageIndexEntry(time: 3, offset: 4)]),
             .metadata(name: "restrace", values: ["a": "b"]),
             .summaryOffset(groupOpcode: 4, groupStart: 10, groupLength: 20),
         ]

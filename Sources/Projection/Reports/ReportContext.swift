@@ -42,15 +42,10 @@ struct ReportContext {
         var args: [DatabaseValueConvertible?] = []
         if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: s)) }
         if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: u)) }
-        func list(_ column: String, _ values: [String]) {
-            guard !values.isEmpty else { return }
-            conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
-            args.append(contentsOf: values)
-        }
-        list("t.product", filters.products)
-        list("t.device", filters.devices)
-        list("t.kind", filters.kinds.map(\.rawValue))
-        list("t.state", filters.states.filter { $0 != "stalled" })
+        Self.inList("t.product", filters.products, &conditions, &args)
+        Self.inList("t.device", filters.devices, &conditions, &args)
+        Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
+        Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)
         if filters.states.contains("stalled") {
             conditions.append("t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?")
             args.append(Int64(bitPattern: asOf &- filters.stallAfter))
@@ -64,15 +59,17 @@ struct ReportContext {
         var args: [DatabaseValueConvertible?] = []
         if let s = filters.since { conditions.append("a.time >= ?"); args.append(Int64(bitPattern: s)) }
         if let u = filters.until { conditions.append("a.time <= ?"); args.append(Int64(bitPattern: u)) }
-        if !filters.products.isEmpty {
-            conditions.append("e.product IN (\(filters.products.map { _ in "?" }.joined(separator: ", ")))")
-            args.append(contentsOf: filters.products)
-        }
-        if !filters.devices.isEmpty {
-            conditions.append("e.device IN (\(filters.devices.map { _ in "?" }.joined(separator: ", ")))")
-            args.append(contentsOf: filters.devices)
-        }
+        Self.inList("e.product", filters.products, &conditions, &args)
+        Self.inList("e.device", filters.devices, &conditions, &args)
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
+    }
+
+    /// Adds `column IN (?, …)` with `values` bound, unless `values` is empty.
+    private static func inList(_ column: String, _ values: [String], _ conditions: inout [String],
+                               _ args: inout [DatabaseValueConvertible?]) {
+        guard !values.isEmpty else { return }
+        conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
+        args.append(contentsOf: values as [DatabaseValueConvertible?])
     }
 
     func isStalled(_ t: TransferTask) -> Bool {
