@@ -8,7 +8,8 @@ final class SegmentWriter {
     private var channels: [Channel: UInt16] = [:]
     private var channelRecords: [MCAPChannel] = []
     private var chunk = ByteWriter(capacity: 1 << 16)
-    private var channelsInChunk = Set<UInt16>()
+    /// Channel records first used by the open chunk: written just before it, outside any chunk.
+    private var newChannels = ByteWriter()
     /// Messages per channel, indexed by channel id − 1 (the statistics' map is built on close).
     private var channelCounts: [UInt64] = []
     private var chunkStart: UInt64 = .max
@@ -60,12 +61,10 @@ final class SegmentWriter {
                                      metadata: ["qos": String(m.qos), "retain": String(m.retain)])
             channelRecords.append(record)
             channelCounts.append(0)
-        }
-        // Every chunk carries the channels it uses, so each chunk reads on its own (CRC-protected),
-        // and a corrupt chunk never hides the channels of later ones.
-        if !channelsInChunk.contains(id) {
-            channelsInChunk.insert(id)
-            MCAPRecord.channel(channelRecords[Int(id) - 1]).encode(into: &chunk)
+            // Each channel is written once per file, in the data section outside the chunks, so a
+            // corrupt chunk never hides the channels of later ones (and a fleet's thousands of
+            // topics are not repeated in every chunk).
+            MCAPRecord.channel(record).encode(into: &newChannels)
         }
         MCAPRecord.encodeMessage(channelID: id, sequence: sequence, time: m.time, payload: m.payload, into: &chunk)
         chunkStart = min(chunkStart, m.time)
@@ -86,9 +85,10 @@ final class SegmentWriter {
         let record = MCAPChunk(messageStartTime: chunkStart == .max ? 0 : chunkStart, messageEndTime: chunkEnd,
                                uncompressedSize: UInt64(raw.count), uncompressedCRC: CRC32.checksum(raw),
                                compression: codec.name, records: compressed[...])
-        channelsInChunk.removeAll(keepingCapacity: true)
-        var w = ByteWriter(capacity: compressed.count + 64)
-        let recordOffset = sink.size
+        var w = ByteWriter(capacity: newChannels.bytes.count + compressed.count + 64)
+        w.bytes.append(contentsOf: newChannels.bytes)
+        newChannels.bytes.removeAll(keepingCapacity: true)
+        let recordOffset = sink.size + UInt64(w.bytes.count)
         MCAPRecord.chunk(record).encode(into: &w)
         chunkIndexes.append(MCAPChunkIndex(
             messageStartTime: record.messageStartTime, messageEndTime: record.messageEndTime,

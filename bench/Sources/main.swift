@@ -14,7 +14,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 /// Realistic messages from the simulated fleet.
 func fleetMessages(_ count: Int) -> [SimulatedMessage] {
     var o = SimulationOptions()
-    o.devices = 500
+    o.devices = 2500  // enough that stalled devices (silent for good) do not end the fleet before `count`
     o.duration = 100 * 3_600_000_000_000
     var fleet = FleetSimulator(options: o)
     var out: [SimulatedMessage] = []
@@ -56,7 +56,7 @@ case "write":
     // write DIR COUNT: time CaptureWriter alone; also leave DIR.txt (mosquitto_sub lines) for the zstd baseline.
     let dir = args[2], count = Int(args[3]) ?? 1_000_000
     var options = CaptureWriter.Options()
-    if args.count > 4, let level = Int32(args[4]) { options.codec = ZstdCodec(level: level) }
+    if args.count > 4, let level = Int32(args[4]) { options.codec = level == 0 ? UncompressedCodec() : ZstdCodec(level: level) }
     if args.count > 5, let kib = Int(args[5]) { options.chunkSize = kib << 10 }
     // Receive times as a recorder takes them: nanosecond clock readings, not the simulator's round milliseconds.
     var noise: UInt64 = 0x9E3779B97F4A7C15
