@@ -28,7 +28,7 @@ public final class Projector {
     public let store: ProjectionStore
     private let paths: [String]
     /// Messages per transaction.
-    public var batchSize = 20_000
+    public var batchSize = 50_000
     /// Called inside each batch's transaction before it commits (tests inject failures here).
     var beforeCommit: (Int) throws -> Void = { _ in }
 
@@ -66,18 +66,22 @@ public final class Projector {
         thread.start()
         defer { queue.cancel(); producer.finished.wait() }
         var batchNumber = 0
+        var indexed = false
         while let batch = queue.pop() {
             for m in batch.messages { reducer.apply(m) }
+            let newTasksFrom = checkpoint.nextTaskID
             checkpoint = batch.checkpoint
             checkpoint.nextTaskID = reducer.nextTaskID
             let out = reducer.drain()
             summary.events += Int64(batch.messages.count)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
-            try store.write(out, checkpoint: checkpoint) { try beforeCommit(batchNumber) }
+            try store.write(out, checkpoint: checkpoint, newTasksFrom: newTasksFrom) { try beforeCommit(batchNumber) }
             batchNumber += 1
+            if batch.caughtUp, !indexed { try store.ensureIndexes(); indexed = true }
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
         }
+        if !indexed { try store.ensureIndexes() }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
         summary.totalEvents = checkpoint.events
         summary.seconds = Date().timeIntervalSince(started)
@@ -90,6 +94,8 @@ public final class Projector {
 struct Batch: Sendable {
     var messages: [IncomingMessage]
     var checkpoint: Checkpoint
+    /// True when the batch ends at what the capture held at the time (a followed capture may grow).
+    var caughtUp = false
 }
 
 /// Reads the capture and decodes on its own thread, handing batches to the projector.
@@ -122,10 +128,10 @@ final class BatchProducer: @unchecked Sendable {
         var messages: [IncomingMessage] = []
         messages.reserveCapacity(batchSize)
         var sentAny = false
-        func send() -> Bool {
+        func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
             defer { messages.removeAll(keepingCapacity: true) }
-            return queue.push(Batch(messages: messages, checkpoint: checkpoint))
+            return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
         }
         while true {
             while let entry = reader.next() {
@@ -139,7 +145,7 @@ final class BatchProducer: @unchecked Sendable {
                 if messages.count >= batchSize, !send() { return }
                 if follow, shouldStop() { break }
             }
-            if !messages.isEmpty || !sentAny { if !send() { return } }
+            if !messages.isEmpty || !sentAny { if !send(caughtUp: true) { return } }
             if !follow || shouldStop() { return }
             Thread.sleep(forTimeInterval: pollInterval)
         }

@@ -112,7 +112,8 @@ struct DeviceSimulator {
 
     private enum Outcome { case success, failure, rejection, stall, pause }
 
-    /// Progress at 0 %, about once a second, 100 %, then `done` (or a fault), each answered by a `_rsp`.
+    /// Progress at 0 %, every `progressInterval` (a second by default), 100 %, then `done` (or a
+    /// fault), each answered by a `_rsp`.
     private mutating func transfer(kind: String, at t: inout UInt64, file: String, size: Int64, md5: String) {
         let name = kind == "upload" ? dialect.name(file) : file
         let rate = rng.logUniform(20_000, 2_000_000)
@@ -180,8 +181,8 @@ struct DeviceSimulator {
                 session[session.count - 2].fault = .pause
                 t += seconds(rng.uniform(20, 90))
             }
-            t += seconds(1)
-            elapsed += 1
+            t += seconds(options.progressInterval)
+            elapsed += options.progressInterval
         }
         t += seconds(kind == "upload" ? 2 : 1)
         emit(t, fromPlatform: false, qos: 1, dialect.progress(kind: kind, name: name, state: "done", percent: nil, code: 0, message: ""), .done(kind))

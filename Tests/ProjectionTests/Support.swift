@@ -41,3 +41,10 @@ func simulatedCapture(devices: Int = 12, minutes: UInt64 = 15, seed: UInt64 = 3,
 }
 
 struct InjectedFailure: Error {}
+
+/// The names of the indexes restrace created in a projection (not SQLite's own).
+func indexNames(_ dbPath: String) throws -> Set<String> {
+    let q = try DatabaseQueue(path: dbPath)
+    defer { try? q.close() }
+    return Set(try q.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'") })
+}

@@ -3,11 +3,11 @@ import GRDB
 /// The SQLite schema of the projection, as named migrations. Documented in the README.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
-    static let version: Int32 = 1
+    static let version: Int32 = 2
 
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v1: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
+        m.registerMigration("v2: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -35,14 +35,8 @@ enum ProjectionSchema {
                 duration_s REAL,
                 bytes_per_s REAL,
                 started_at INTEGER NOT NULL,
-                pending_responses INTEGER NOT NULL DEFAULT 0,
-                UNIQUE (product, device, kind, name, attempt)
+                pending_responses INTEGER NOT NULL DEFAULT 0
             );
-            CREATE INDEX tasks_by_start ON tasks (started_at);
-            CREATE INDEX tasks_by_finish ON tasks (finished_at) WHERE finished_at IS NOT NULL;
-            CREATE INDEX tasks_by_state ON tasks (state, last_event_at);
-            CREATE INDEX tasks_by_device ON tasks (product, device, started_at);
-            CREATE INDEX tasks_by_failure ON tasks (kind, failed_by, result_code, result_msg) WHERE state = 'failed';
 
             CREATE TABLE events (
                 id INTEGER PRIMARY KEY,
@@ -60,7 +54,6 @@ enum ProjectionSchema {
                 payload_bytes INTEGER NOT NULL,
                 position TEXT NOT NULL
             );
-            CREATE INDEX events_by_time ON events (time);
 
             CREATE TABLE anomalies (
                 id INTEGER PRIMARY KEY,
@@ -72,8 +65,6 @@ enum ProjectionSchema {
                 task_id INTEGER,
                 detail TEXT NOT NULL
             );
-            CREATE INDEX anomalies_by_kind ON anomalies (kind, time);
-            CREATE INDEX anomalies_by_time ON anomalies (time);
 
             CREATE TABLE devices (
                 product TEXT NOT NULL,
@@ -119,4 +110,19 @@ enum ProjectionSchema {
         }
         return m
     }
+
+    /// The secondary indexes, for the reports' queries. A fresh projection loads its rows first and
+    /// builds these at the end of the run (one sort each, much faster than keeping them up to date
+    /// row by row); from then on every batch maintains them.
+    static let indexes = [
+        "CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (product, device, kind, name, attempt)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at) WHERE finished_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, last_event_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks (product, device, started_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (kind, failed_by, result_code, result_msg) WHERE state = 'failed'",
+        "CREATE INDEX IF NOT EXISTS events_by_time ON events (time)",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_kind ON anomalies (kind, time)",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_time ON anomalies (time)",
+    ]
 }

@@ -33,7 +33,8 @@ public final class ProjectionStore {
         }
         var config = Configuration()
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+            try db.execute(sql: "PRAGMA cache_size = -131072")
         }
         do {
             db = try DatabaseQueue(path: path, configuration: config)
@@ -115,7 +116,8 @@ public final class ProjectionStore {
 
     /// Writes one batch and the checkpoint in a single transaction; `beforeCommit` may throw to
     /// abandon it (tests inject failures there).
-    func write(_ out: ReducerOutput, checkpoint: Checkpoint, beforeCommit: () throws -> Void = {}) throws {
+    /// Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id) are new.
+    func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
             var ev = try BulkStatement(db, sql: """
                 INSERT INTO events (id, time, topic, product, device, direction, type, name, task_id, percent, state, result_code, payload_bytes, position)
@@ -133,12 +135,23 @@ public final class ProjectionStore {
                 an.bind(a.taskID); an.bind(a.detail)
                 try an.step(db)
             }
+            // Tasks from `newTasksFrom` on are new rows; older ones only change their changing columns.
             let cols = TransferTask.columns
-            var tk = try BulkStatement(db, sql: """
+            var insertTask = try BulkStatement(db, sql: """
                 INSERT INTO tasks (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))
-                ON CONFLICT (id) DO UPDATE SET \(cols.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
                 """)
-            for t in out.tasks { t.bind(into: &tk); try tk.step(db) }
+            var updateTask = try BulkStatement(db, sql: """
+                UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
+                """)
+            for t in out.tasks {
+                if t.id >= newTasksFrom {
+                    t.bind(into: &insertTask)
+                    try insertTask.step(db)
+                } else {
+                    t.bindChanges(into: &updateTask)
+                    try updateTask.step(db)
+                }
+            }
             var dv = try BulkStatement(db, sql: """
                 INSERT INTO devices (product, device, first_seen, last_seen, messages, polls, pending_poll) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (product, device) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
@@ -175,6 +188,13 @@ public final class ProjectionStore {
         }
     }
 
+    /// Builds the secondary indexes that do not exist yet (see `ProjectionSchema.indexes`).
+    public func ensureIndexes() throws {
+        try db.write { db in
+            for sql in ProjectionSchema.indexes { try db.execute(sql: sql) }
+        }
+    }
+
     /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = Int64(bitPattern: asOf &- stallAfter)
@@ -196,3 +216,4 @@ public enum ProjectionError: Error, CustomStringConvertible {
         }
     }
 }
+

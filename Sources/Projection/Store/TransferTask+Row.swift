@@ -7,6 +7,14 @@ extension TransferTask {
                           "progress_reports", "requested_at", "offered_at", "first_progress_at", "last_event_at",
                           "finished_at", "duration_s", "bytes_per_s", "started_at", "pending_responses"]
 
+    /// The columns that never change once the task exists: an update leaves them, and the indexes
+    /// built on them (the unique key, `tasks_by_start`, `tasks_by_device`), alone.
+    static let fixedColumns: Set<String> = ["id", "kind", "product", "device", "name", "attempt", "started_at"]
+
+    /// The other columns, in the order `bindChanges(into:)` binds them, followed by `id`.
+    static let changingColumns = columns.filter { !fixedColumns.contains($0) }
+
+    /// Binds every column, in the order of `columns`.
     func bind(into s: inout BulkStatement) {
         s.bind(id); s.bind(key.kind.rawValue); s.bind(key.product); s.bind(key.device); s.bind(key.name)
         s.bind(attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
@@ -14,6 +22,15 @@ extension TransferTask {
         s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
         s.bind(finishedAt); s.bind(durationSeconds); s.bind(bytesPerSecond); s.bind(requestedAt ?? offeredAt ?? lastEventAt)
         s.bind(pendingResponses)
+    }
+
+    /// Binds `changingColumns`, then `id`.
+    func bindChanges(into s: inout BulkStatement) {
+        s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
+        s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
+        s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
+        s.bind(finishedAt); s.bind(durationSeconds); s.bind(bytesPerSecond); s.bind(pendingResponses)
+        s.bind(id)
     }
 
     /// `SELECT` list for `init(row:)`: the columns by position (name lookups are case-insensitive

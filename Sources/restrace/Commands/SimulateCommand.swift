@@ -11,7 +11,7 @@ struct SimulateCommand: ParsableCommand {
         discussion: """
         Examples:
           restrace simulate --devices 50 --duration 10m --out sim/
-          restrace simulate --devices 1000 --duration 2h --seed 7 --out big/      (millions of messages in seconds)
+          restrace simulate --devices 1000 --duration 2h --seed 7 --out big/      (some 300 000 messages a second)
           restrace simulate --devices 100 --duration 30s --broker mqtt://127.0.0.1:1883
           restrace simulate --failure-rate 0.3 --stall-rate 0 --out failures/
         The same seed and options give the same capture, byte for byte. What was injected
@@ -32,6 +32,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Share of upload requests the platform never answers.") var unansweredRate = 0.02
     @Option(help: "Share of uploads with an unescaped quote in the name (invalid JSON).") var malformedRate = 0.01
     @Option(help: "Share of files over 43 MB (32-bit percent overflow).") var largeFileRate = 0.02
+    @Option(help: ArgumentHelp("How often a transferring device reports progress (\(DurationArgument.forms)).", valueName: "duration"))
+    var progressEvery = DurationArgument(nanoseconds: 1_000_000_000)
     @Option(help: "Recorder blind windows to inject (--out only).") var blindWindows = 0
     @Flag(help: "No faults at all: every transfer succeeds.") var noFaults = false
 
@@ -43,6 +45,7 @@ struct SimulateCommand: ParsableCommand {
         guard (out == nil) != (broker == nil) else { throw ValidationError("give exactly one of --out DIR or --broker URL") }
         guard devices > 0, products > 0 else { throw ValidationError("--devices and --products must be positive") }
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
+        guard progressEvery.nanoseconds >= 1_000_000 else { throw ValidationError("--progress-every must be at least 1ms") }
         if let start, Timestamp.parse(start) == nil { throw ValidationError("--start: expected RFC 3339, such as 2026-11-26T18:22:39Z") }
         for (name, v) in [("failure", failureRate), ("rejection", rejectionRate), ("stall", stallRate), ("pause", pauseRate),
                           ("unanswered", unansweredRate), ("malformed", malformedRate), ("large-file", largeFileRate)] where !(0...1).contains(v) {
@@ -64,6 +67,7 @@ struct SimulateCommand: ParsableCommand {
         o.unansweredRate = unansweredRate
         o.malformedRate = malformedRate
         o.largeFileRate = largeFileRate
+        o.progressInterval = progressEvery.seconds
         o.blindWindows = blindWindows
         if noFaults { o.disableFaults() }
         return o

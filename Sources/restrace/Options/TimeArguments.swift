@@ -51,4 +51,13 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
 
     var seconds: Double { Double(nanoseconds) / 1e9 }
     static let forms = "250ms, 90s, 5m or 2h"
+
+    /// How `--help` shows a default: `10m`, `120s`, `250ms`.
+    var defaultValueDescription: String {
+        for (unit, size) in [("h", 3_600_000_000_000), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000)] as [(String, UInt64)]
+        where nanoseconds >= size && nanoseconds % size == 0 {
+            return "\(nanoseconds / size)\(unit)"
+        }
+        return "\(nanoseconds)ns"
+    }
 }
