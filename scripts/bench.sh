@@ -37,8 +37,9 @@ timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zd=$WALL
 row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
 
 echo "== simulate --out"
-DEV=$(( EVENTS / 1400 ))
-timed "$R" simulate --devices "$DEV" --duration 170m --seed 7 --out "$D/big" > /dev/null 2>&1; simsec=$WALL
+# Progress every 10 s gives about 10 events a task: some 5 M events and 500 k tasks from 8 000 devices.
+DEV=$(( EVENTS / 625 ))
+timed "$R" simulate --devices "$DEV" --duration 170m --progress-every 10s --seed 7 --out "$D/big" > /dev/null 2>&1; simsec=$WALL
 msgs=$("$R" info "$D/big" --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['messages']+d['recorder_events'])")
 row "simulate --out ($msgs messages, msg/s)" "$(python3 -c "print(int($msgs/$simsec))")" "-" "-" "$simsec s"
 
@@ -61,8 +62,12 @@ done
 timed sh -c "'$R' report device TESTPROD01/cam000 --db '$D/big.sqlite' --format json > /dev/null"
 row "report device (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" ""
 echo "slowest report: $slowname" > "$D/plan.txt"
-sqlite3 "$D/big.sqlite" "EXPLAIN QUERY PLAN SELECT * FROM tasks t WHERE 1 ORDER BY t.started_at, t.id" >> "$D/plan.txt"
-sqlite3 "$D/big.sqlite" "EXPLAIN QUERY PLAN SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) FROM tasks t WHERE t.state = 'failed' GROUP BY 1,2,3,4" >> "$D/plan.txt"
+plan() { { echo "-- $1"; sqlite3 "$D/big.sqlite" "EXPLAIN QUERY PLAN $1"; } >> "$D/plan.txt"; }
+plan "SELECT * FROM tasks t WHERE 1 ORDER BY t.started_at, t.id"
+plan "SELECT t.started_at / 60000000000 * 60000000000 / 1000000000 AS b, t.kind, t.state, count(*) FROM tasks t WHERE 1 AND t.started_at IS NOT NULL GROUP BY 1, 2, 3"
+plan "SELECT t.offered_at - t.requested_at FROM tasks t WHERE 1 AND t.kind = 'upload' AND t.requested_at IS NOT NULL AND t.offered_at IS NOT NULL ORDER BY t.offered_at - t.requested_at DESC LIMIT 1 OFFSET 100"
+plan "SELECT t.kind, t.state, count(*) FROM tasks t WHERE 1 GROUP BY t.state, t.kind"
+plan "SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) FROM tasks t WHERE t.state = 'failed' GROUP BY 1,2,3,4"
 
 echo "== broker: record and replay"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

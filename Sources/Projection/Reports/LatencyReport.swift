@@ -7,23 +7,23 @@ extension Reports {
         let w = c.taskConditions()
         var json: [(String, JSONValue)] = []
         var rows: [[String]] = []
-        let measures: [(String, String, String)] = [
-            ("response_s", "(t.offered_at - t.requested_at) / 1e9", "t.requested_at IS NOT NULL AND t.offered_at IS NOT NULL"),
-            ("first_progress_s", "(t.first_progress_at - t.offered_at) / 1e9", "t.first_progress_at IS NOT NULL AND t.offered_at IS NOT NULL"),
-            ("duration_s", "t.duration_s", "t.state = 'done' AND t.duration_s IS NOT NULL"),
-            ("bytes_per_s", "t.bytes_per_s", "t.bytes_per_s IS NOT NULL"),
+        // Each measure's expression as its index in ProjectionSchema has it, and the scale it is printed in.
+        let measures: [(name: String, order: String, scale: Double, condition: String)] = [
+            ("response_s", "t.offered_at - t.requested_at", 1e9, "t.requested_at IS NOT NULL AND t.offered_at IS NOT NULL"),
+            ("first_progress_s", "t.first_progress_at - t.offered_at", 1e9, "t.first_progress_at IS NOT NULL AND t.offered_at IS NOT NULL"),
+            ("duration_s", "t.duration_s", 1, "t.state = 'done' AND t.duration_s IS NOT NULL"),
+            ("bytes_per_s", "t.bytes_per_s", 1, "t.bytes_per_s IS NOT NULL"),
         ]
         for kind in TaskKind.allCases {
             var fields: [(String, JSONValue)] = []
-            for (name, expr, cond) in measures {
-                let values = try Double.fetchAll(c.db, sql: "SELECT \(expr) FROM tasks t WHERE \(w.sql) AND t.kind = ? AND \(cond)",
-                                                 arguments: w.arguments + [kind.rawValue]).sorted()
-                let digits = name == "bytes_per_s" ? 0 : 3
-                fields.append((name, .object([("count", .int(Int64(values.count))), ("p50", .of(percentile(values, 50), digits: digits)),
-                                              ("p95", .of(percentile(values, 95), digits: digits)), ("p99", .of(percentile(values, 99), digits: digits)),
-                                              ("max", .of(values.last, digits: digits))])))
-                rows.append([kind.rawValue, name, String(values.count)] + [50.0, 95, 99].map { JSONValue.of(percentile(values, $0), digits: digits).cell }
-                            + [JSONValue.of(values.last, digits: digits).cell])
+            for m in measures {
+                let d = try Distribution(c.db, order: m.order, scale: m.scale, condition: "\(w.sql) AND t.kind = ? AND \(m.condition)",
+                                         arguments: w.arguments + [kind.rawValue], percentiles: [50, 95, 99])
+                let digits = m.name == "bytes_per_s" ? 0 : 3
+                let values = (d.percentiles + [d.max]).map { JSONValue.of($0, digits: digits) }
+                fields.append((m.name, .object([("count", .int(Int64(d.count))), ("p50", values[0]), ("p95", values[1]),
+                                                ("p99", values[2]), ("max", values[3])])))
+                rows.append([kind.rawValue, m.name, String(d.count)] + values.map(\.cell))
             }
             json.append((kind.rawValue, .object(fields)))
         }

@@ -95,9 +95,31 @@ struct ReportContext {
     }
 }
 
-/// Percentiles of a list of values (nearest rank).
-func percentile(_ sorted: [Double], _ p: Double) -> Double? {
-    guard !sorted.isEmpty else { return nil }
-    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1
-    return sorted[min(sorted.count - 1, max(0, rank))]
+/// Nearest-rank percentiles of `expression` over the tasks (aliased `t`) matching `condition`, with
+/// its count and maximum.
+struct Distribution {
+    var count: Int
+    /// The value at each requested percentile, in order; nil when there are no values.
+    var percentiles: [Double?]
+    var max: Double?
+
+    /// Counts, then asks SQLite for the value at each rank with `ORDER BY … LIMIT 1 OFFSET rank`:
+    /// with an index on the expression it walks the index instead of sorting, and no value is
+    /// fetched that is not printed. `order` is the expression as its index has it (`scale`, such as
+    /// 1e9 for ns to s, divides on output only); `condition` must not be empty.
+    init(_ db: Database, order: String, scale: Double = 1, condition: String, arguments: StatementArguments,
+         percentiles ps: [Double]) throws {
+        let from = "FROM tasks t WHERE \(condition)"
+        let n = try Int.fetchOne(db, sql: "SELECT count(*) \(from)", arguments: arguments) ?? 0
+        count = n
+        // A rank in the upper half is read from the top (ORDER BY … DESC), so p99 and max walk
+        // only the last few entries.
+        func value(rank: Int) throws -> Double? {
+            let fromTop = rank >= n / 2
+            return try Double.fetchOne(db, sql: "SELECT \(order) \(from) ORDER BY \(order)\(fromTop ? " DESC" : "") LIMIT 1 OFFSET ?",
+                                       arguments: arguments + [fromTop ? n - 1 - rank : rank]).map { $0 / scale }
+        }
+        percentiles = try ps.map { p in n == 0 ? nil : try value(rank: Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1))) }
+        max = n == 0 ? nil : try value(rank: n - 1)
+    }
 }

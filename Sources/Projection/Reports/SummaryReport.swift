@@ -11,7 +11,7 @@ extension Reports {
         let devices = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM devices") ?? 0
         let products = try Int64.fetchOne(c.db, sql: "SELECT count(DISTINCT product) FROM devices") ?? 0
         var perKind: [TaskKind: [(String, Int64)]] = [:]
-        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(w.sql) GROUP BY 1, 2",
+        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(w.sql) GROUP BY t.state, t.kind",
                                   arguments: w.arguments) {
             perKind[TaskKind(rawValue: r["kind"]) ?? .upload, default: []].append((r["state"], r["n"]))
         }
@@ -24,8 +24,8 @@ extension Reports {
         let stalled = try Int64.fetchOne(c.db, sql: """
             SELECT count(*) FROM tasks t WHERE \(sw.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
             """, arguments: sw.arguments) ?? 0
-        let durations = try Double.fetchAll(c.db, sql: "SELECT t.duration_s FROM tasks t WHERE \(w.sql) AND t.state = 'done' AND t.duration_s IS NOT NULL",
-                                            arguments: w.arguments).sorted()
+        let durations = try Distribution(c.db, order: "t.duration_s", condition: "\(w.sql) AND t.state = 'done' AND t.duration_s IS NOT NULL",
+                                         arguments: w.arguments, percentiles: [50, 95]).percentiles
         let aw = c.anomalyConditions()
         let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a LEFT JOIN events e ON e.id = a.event_id WHERE \(aw.sql)",
                                            arguments: aw.arguments) ?? 0
@@ -44,7 +44,7 @@ extension Reports {
             ("success_rate", .of(successRate, digits: 4)),
             ("stalled", .int(stalled)),
             ("anomalies", .int(anomalies)),
-            ("duration_s", .object([("p50", .of(percentile(durations, 50))), ("p95", .of(percentile(durations, 95)))])),
+            ("duration_s", .object([("p50", .of(durations[0])), ("p95", .of(durations[1]))])),
             ("top_failures", .array(topCauses)),
             ("blind_windows", .array(windows.map { .object([("from", .time($0.from)), ("to", .time($0.to)),
                                                              ("seconds", .of(Double($0.to - $0.from) / 1e9, digits: 1)),
@@ -61,7 +61,7 @@ extension Reports {
         }
         rows.append(["success rate", successRate.map { String(format: "%.1f %%", $0 * 100) } ?? "-"])
         rows.append(["stalled", "\(stalled) (idle over \(c.filters.stallAfter / 1_000_000_000) s as of \(ReportTime.format(c.asOf)))"])
-        rows.append(["duration", "p50 \(JSONValue.of(percentile(durations, 50), digits: 1).cell) s, p95 \(JSONValue.of(percentile(durations, 95), digits: 1).cell) s"])
+        rows.append(["duration", "p50 \(JSONValue.of(durations[0], digits: 1).cell) s, p95 \(JSONValue.of(durations[1], digits: 1).cell) s"])
         for (i, t) in top.tables[0].rows.prefix(3).enumerated() {
             rows.append([i == 0 ? "top failures" : "", "\(t[4]) × \(t[0]) \(t[1]) \(t[2]) \(t[3])"])
         }

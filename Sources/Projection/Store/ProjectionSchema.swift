@@ -116,9 +116,14 @@ enum ProjectionSchema {
     /// row by row); from then on every batch maintains them.
     static let indexes = [
         "CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (product, device, kind, name, attempt)",
-        "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at)",
-        "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at) WHERE finished_at IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, last_event_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at, kind, state)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, kind, last_event_at)",
+        // Percentiles walk these in order (`Distribution`): durations, response times, time to first progress, bytes/s.
+        "CREATE INDEX IF NOT EXISTS tasks_by_duration ON tasks (state, duration_s, kind)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_response ON tasks (kind, offered_at - requested_at) WHERE requested_at IS NOT NULL AND offered_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_by_first_progress ON tasks (kind, first_progress_at - offered_at) WHERE first_progress_at IS NOT NULL AND offered_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_by_rate ON tasks (kind, bytes_per_s) WHERE bytes_per_s IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks (product, device, started_at)",
         "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (kind, failed_by, result_code, result_msg) WHERE state = 'failed'",
         "CREATE INDEX IF NOT EXISTS events_by_time ON events (time)",
