@@ -71,6 +71,9 @@ public struct TransferTask: Sendable, Equatable {
     }
 
     /// Seconds from the start (request, else offer) to the end, for finished tasks.
+    /// When the attempt started: its request, else its offer (the `started_at` column).
+    public var startedAt: UInt64 { requestedAt ?? offeredAt ?? lastEventAt }
+
     public var durationSeconds: Double? {
         guard let end = finishedAt, let start = requestedAt ?? offeredAt, end >= start else { return nil }
         return Double(end - start) / 1e9

@@ -25,8 +25,12 @@ public struct DeviceStats: Sendable, Equatable {
     public var pendingPoll: UInt64?
 }
 
-/// Messages, payload bytes and transferred bytes in one second.
+/// Messages, payload bytes, transferred bytes and tasks started and ended in one second.
 public struct Traffic: Sendable, Equatable {
+    /// Attempts started in this second (`started_at`), and done or failed in it (`finished_at`), per kind.
+    public var started: [TaskKind: Int64] = [:]
+    public var done: [TaskKind: Int64] = [:]
+    public var failed: [TaskKind: Int64] = [:]
     public var upMessages: Int64 = 0
     public var downMessages: Int64 = 0
     public var upBytes: Int64 = 0

@@ -138,9 +138,29 @@ public struct TaskReducer: Sendable {
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
+        let before = tasks[id]!
         change(&tasks[id]!)
         tasks[id]!.lastEventAt = max(tasks[id]!.lastEventAt, time)
         dirtyTasks.insert(id)
+        let after = tasks[id]!
+        if (before.startedAt, before.state, before.finishedAt) != (after.startedAt, after.state, after.finishedAt) {
+            countTask(before, by: -1)
+            countTask(after, by: 1)
+        }
+    }
+
+    /// Adds `delta` to the per-second counters `t` contributes to as it stands: started in the
+    /// second of its start, done or failed in the second it finished. Kept exact through every
+    /// change, so the `traffic` table answers `report throughput` without reading the tasks.
+    private mutating func countTask(_ t: TransferTask, by delta: Int64) {
+        output.traffic[Int64(t.startedAt / 1_000_000_000), default: Traffic()].started[t.key.kind, default: 0] += delta
+        guard let end = t.finishedAt else { return }
+        let second = Int64(end / 1_000_000_000)
+        switch t.state {
+        case .done: output.traffic[second, default: Traffic()].done[t.key.kind, default: 0] += delta
+        case .failed: output.traffic[second, default: Traffic()].failed[t.key.kind, default: 0] += delta
+        default: break
+        }
     }
 
     private mutating func seeDevice(_ t: ResourceTopic, at time: UInt64, poll: Bool) {
@@ -176,6 +196,7 @@ public struct TaskReducer: Sendable {
         tasks[id] = task
         latest[key] = id
         dirtyTasks.insert(id)
+        countTask(task, by: 1)
         responders[key.deviceKind, default: []].append(id)
         lastStarted[key.deviceKind] = id
         return id

@@ -37,11 +37,14 @@ struct ReportContext {
     }
 
     /// `WHERE` conditions on `tasks` (aliased `t`) from the filters, with bound arguments only.
-    func taskConditions(timeColumn: String = "t.started_at") -> (sql: String, arguments: StatementArguments) {
+    /// With `wholeSeconds`, `--since` and `--until` take in the whole seconds they fall in (as the
+    /// per-second `traffic` table does).
+    func taskConditions(timeColumn: String = "t.started_at", wholeSeconds: Bool = false) -> (sql: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var args: [DatabaseValueConvertible?] = []
-        if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: s)) }
-        if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: u)) }
+        let second: UInt64 = 1_000_000_000
+        if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: wholeSeconds ? s / second * second : s)) }
+        if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: wholeSeconds ? u / second * second + second - 1 : u)) }
         Self.inList("t.product", filters.products, &conditions, &args)
         Self.inList("t.device", filters.devices, &conditions, &args)
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)

@@ -12,27 +12,37 @@ extension Reports {
         var buckets: [Int64: [String: Double]] = [:]
         for r in try Row.fetchAll(c.db, sql: """
             SELECT second / ? * ? AS b, sum(up_messages) AS up, sum(down_messages) AS down, sum(up_bytes) AS upb,
-                   sum(down_bytes) AS downb, sum(upload_bytes) AS ub, sum(download_bytes) AS db
+                   sum(down_bytes) AS downb, sum(upload_bytes) AS ub, sum(download_bytes) AS db,
+                   sum(uploads_started) AS us, sum(uploads_done) AS ud, sum(uploads_failed) AS uf,
+                   sum(downloads_started) AS ds, sum(downloads_done) AS dd, sum(downloads_failed) AS df
             FROM traffic WHERE \(cond) GROUP BY 1
             """, arguments: StatementArguments(args)) {
             let b: Int64 = r["b"]
             for (key, column) in [("up", "up"), ("down", "down"), ("up_bytes", "upb"), ("down_bytes", "downb"),
-                                  ("upload_bytes", "ub"), ("download_bytes", "db")] {
+                                  ("upload_bytes", "ub"), ("download_bytes", "db"),
+                                  ("upload_started", "us"), ("upload_done", "ud"), ("upload_failed", "uf"),
+                                  ("download_started", "ds"), ("download_done", "dd"), ("download_failed", "df")] {
                 let value: Double = r[column]
                 buckets[b, default: [:]][key] = value
             }
         }
-        let w = c.taskConditions()
-        let bucketNs = bucketSeconds * 1_000_000_000
-        // `>= 0` (not `IS NOT NULL`) lets SQLite read the covering index on (time, kind, state).
-        for (column, prefix) in [("started_at", "started"), ("finished_at", "ended")] {
-            for r in try Row.fetchAll(c.db, sql: """
-                SELECT t.\(column) / ? * ? / 1000000000 AS b, t.kind, t.state, count(*) AS n FROM tasks t
-                WHERE \(w.sql) AND t.\(column) >= 0 GROUP BY 1, 2, 3
-                """, arguments: [bucketNs, bucketNs] + w.arguments) {
-                let state: String = r["state"]
-                let key = prefix == "started" ? "\(r["kind"] as String)_started" : "\(r["kind"] as String)_\(state)"
-                buckets[r["b"], default: [:]][key, default: 0] += Double(r["n"] as Int64)
+        // The traffic table counts every task in the second it started and ended. With a filter
+        // on which tasks count, they are counted from the tasks table instead, by the same rule.
+        let f = c.filters
+        if !(f.products.isEmpty && f.devices.isEmpty && f.kinds.isEmpty && f.states.isEmpty) {
+            for key in buckets.keys { for k in TaskKind.allCases { for s in ["started", "done", "failed"] { buckets[key]![("\(k.rawValue)_\(s)")] = 0 } } }
+            let bucketNs = bucketSeconds * 1_000_000_000
+            for (column, prefix) in [("started_at", "started"), ("finished_at", "ended")] {
+                let w = c.taskConditions(timeColumn: "t.\(column)", wholeSeconds: true)
+                // `>= 0` (not `IS NOT NULL`) lets SQLite read the covering index on (time, kind, state).
+                for r in try Row.fetchAll(c.db, sql: """
+                    SELECT t.\(column) / ? * ? / 1000000000 AS b, t.kind, t.state, count(*) AS n FROM tasks t
+                    WHERE \(w.sql) AND t.\(column) >= 0 GROUP BY 1, 2, 3
+                    """, arguments: [bucketNs, bucketNs] + w.arguments) {
+                    let state: String = r["state"]
+                    let key = prefix == "started" ? "\(r["kind"] as String)_started" : "\(r["kind"] as String)_\(state)"
+                    buckets[r["b"], default: [:]][key, default: 0] += Double(r["n"] as Int64)
+                }
             }
         }
         let keys = buckets.keys.sorted()

@@ -84,7 +84,13 @@ enum ProjectionSchema {
                 up_bytes INTEGER NOT NULL,
                 down_bytes INTEGER NOT NULL,
                 upload_bytes REAL NOT NULL,
-                download_bytes REAL NOT NULL
+                download_bytes REAL NOT NULL,
+                uploads_started INTEGER NOT NULL,
+                uploads_done INTEGER NOT NULL,
+                uploads_failed INTEGER NOT NULL,
+                downloads_started INTEGER NOT NULL,
+                downloads_done INTEGER NOT NULL,
+                downloads_failed INTEGER NOT NULL
             );
 
             CREATE TABLE recorder_events (

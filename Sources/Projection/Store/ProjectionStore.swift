@@ -162,17 +162,18 @@ public final class ProjectionStore {
                 dv.bind(d.pendingPoll)
                 try dv.step(db)
             }
+            let counters = ["up_messages", "down_messages", "up_bytes", "down_bytes", "upload_bytes", "download_bytes",
+                            "uploads_started", "uploads_done", "uploads_failed", "downloads_started", "downloads_done", "downloads_failed"]
             var tr = try BulkStatement(db, sql: """
-                INSERT INTO traffic (second, up_messages, down_messages, up_bytes, down_bytes, upload_bytes, download_bytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (second) DO UPDATE SET up_messages = up_messages + excluded.up_messages,
-                  down_messages = down_messages + excluded.down_messages, up_bytes = up_bytes + excluded.up_bytes,
-                  down_bytes = down_bytes + excluded.down_bytes, upload_bytes = upload_bytes + excluded.upload_bytes,
-                  download_bytes = download_bytes + excluded.download_bytes
+                INSERT INTO traffic (second, \(counters.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: counters.count)))
+                ON CONFLICT (second) DO UPDATE SET \(counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
                 """)
             for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) {
                 tr.bind(second); tr.bind(t.upMessages); tr.bind(t.downMessages); tr.bind(t.upBytes); tr.bind(t.downBytes)
                 tr.bind(t.uploadBytes); tr.bind(t.downloadBytes)
+                for kind in [TaskKind.upload, .download] {
+                    tr.bind(t.started[kind] ?? 0); tr.bind(t.done[kind] ?? 0); tr.bind(t.failed[kind] ?? 0)
+                }
                 try tr.step(db)
             }
             var re = try BulkStatement(db, sql: "INSERT INTO recorder_events (time, event, detail) VALUES (?, ?, ?)")

@@ -20,7 +20,7 @@ extension TransferTask {
         s.bind(attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
         s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
         s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
-        s.bind(finishedAt); s.bind(durationSeconds); s.bind(bytesPerSecond); s.bind(requestedAt ?? offeredAt ?? lastEventAt)
+        s.bind(finishedAt); s.bind(durationSeconds); s.bind(bytesPerSecond); s.bind(startedAt)
         s.bind(pendingResponses)
     }
 
