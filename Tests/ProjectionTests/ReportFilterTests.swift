@@ -33,6 +33,23 @@ import Testing
         #expect(try tasks(s, f).map { $0["device"] as! String } == ["cam-05", "sensor.03"])
     }
 
+    @Test func streamedTasksEqualTheRenderedReport() throws {
+        let (s, dir) = try store()
+        defer { cleanup(dir) }
+        var none = ReportFilters()
+        none.devices = ["no-such-device"]
+        var failed = ReportFilters()
+        failed.states = ["failed"]
+        for f in [ReportFilters(), failed, none] {
+            for format in Report.Format.allCases {
+                var streamed = ""
+                try Reports.write(.tasks, store: s, filters: f, format: format) { streamed += $0 }
+                #expect(streamed == (try Reports.run(.tasks, store: s, filters: f).rendered(as: format)), "\(format) \(f.states) \(f.devices)")
+                #expect(!streamed.isEmpty)
+            }
+        }
+    }
+
     @Test func stalledDependsOnAsOfAndThreshold() throws {
         let (s, dir) = try store()
         defer { cleanup(dir) }

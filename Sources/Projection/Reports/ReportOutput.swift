@@ -27,38 +27,63 @@ public struct Report: Sendable {
     }
 
     static func csv(_ t: Table) -> String {
+        ([t.columns] + t.rows).map(csvLine).joined()
+    }
+
+    /// One CSV record, with its line end.
+    static func csvLine(_ r: [String]) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
                 ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
-        return ([t.columns] + t.rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        return r.map(field).joined(separator: ",") + "\n"
     }
 
     static func markdown(_ t: Table) -> String {
-        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+        markdownHeader(t) + t.rows.map(markdownLine).joined()
+    }
+
+    static func markdownHeader(_ t: Table) -> String {
         var s = t.title.isEmpty ? "" : "### \(t.title)\n\n"
-        s += "| " + t.columns.map(cell).joined(separator: " | ") + " |\n"
+        s += markdownLine(t.columns)
         s += "|" + t.columns.indices.map { t.numeric.contains($0) ? " ---: |" : " --- |" }.joined() + "\n"
-        for r in t.rows { s += "| " + r.map(cell).joined(separator: " | ") + " |\n" }
         return s
+    }
+
+    static func markdownLine(_ r: [String]) -> String {
+        func cell(_ s: String) -> String {
+            s.contains(where: { $0 == "|" || $0 == "\n" })
+                ? s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") : s
+        }
+        return "| " + r.map(cell).joined(separator: " | ") + " |\n"
     }
 
     static func aligned(_ t: Table) -> String {
         var widths = t.columns.map(\.count)
-        for r in t.rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-        func line(_ r: [String]) -> String {
-            r.enumerated().map { i, c in
-                let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
-                return t.numeric.contains(i) ? pad + c : (i == r.count - 1 ? c : c + pad)
-            }.joined(separator: "  ")
-        }
+        for r in t.rows { widen(&widths, r) }
+        return alignedHeader(t, widths: widths) + t.rows.map { alignedLine($0, widths: widths, numeric: t.numeric) }.joined()
+            + (t.rows.isEmpty ? "(none)\n" : "")
+    }
+
+    /// Grows `widths` to fit row `r`.
+    static func widen(_ widths: inout [Int], _ r: [String]) {
+        for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) }
+    }
+
+    static func alignedHeader(_ t: Table, widths: [Int]) -> String {
         var s = t.title.isEmpty ? "" : t.title + "\n"
         if t.columns.contains(where: { !$0.isEmpty }) {
-            s += line(t.columns) + "\n"
-            s += line(widths.map { String(repeating: "-", count: $0) }) + "\n"
+            s += alignedLine(t.columns, widths: widths, numeric: t.numeric)
+            s += alignedLine(widths.map { String(repeating: "-", count: $0) }, widths: widths, numeric: t.numeric)
         }
-        for r in t.rows { s += line(r) + "\n" }
-        if t.rows.isEmpty { s += "(none)\n" }
         return s
+    }
+
+    /// One row padded to `widths`, numbers right-aligned, with its line end.
+    static func alignedLine(_ r: [String], widths: [Int], numeric: Set<Int>) -> String {
+        r.enumerated().map { i, c in
+            let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+            return numeric.contains(i) ? pad + c : (i == r.count - 1 ? c : c + pad)
+        }.joined(separator: "  ") + "\n"
     }
 }

@@ -26,48 +26,50 @@ extension Reports {
     }
 
     static func taskTable(_ tasks: [TransferTask], _ c: ReportContext, title: String) -> Report.Table {
-        Report.Table(
-            title: title,
-            columns: ["started", "kind", "device", "name", "try", "state", "%", "result", "duration_s"],
-            rows: tasks.map { t in
-                let result = t.state == .failed
-                    ? "\(t.failedBy?.rawValue ?? "?") \(t.resultCode.map(String.init) ?? "") \(t.resultMessage ?? "")"
-                    : (c.isStalled(t) ? "stalled" : "")
-                return [(t.requestedAt ?? t.offeredAt).map(ReportTime.format) ?? "", t.key.kind.rawValue,
-                        "\(t.key.product)/\(t.key.device)", t.key.name, String(t.attempt), t.state.rawValue,
-                        t.lastPercent.map(String.init) ?? "", result.trimmingCharacters(in: .whitespaces),
-                        JSONValue.of(t.durationSeconds, digits: 1).cell]
-            },
-            numeric: [4, 6, 8])
-    }
-}
-
-/// The reports of `restrace report`, each a query over the projection.
-public enum Reports {
-    public enum Kind: String, Sendable, CaseIterable {
-        case summary, tasks, throughput, failures, stalled, latency, anomalies, device
+        Report.Table(title: title, columns: ["started", "kind", "device", "name", "try", "state", "%", "result", "duration_s"],
+                     rows: tasks.map { taskRow($0, c) }, numeric: [4, 6, 8])
     }
 
-    /// Runs report `kind` on `store`. `device` is `PRODUCT/DEVICE` for the device report.
-    public static func run(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)? = nil) throws -> Report {
-        try store.db.read { db in
-            let c = try ReportContext(db: db, filters: filters)
-            switch kind {
-            case .summary: return try summary(c)
-            case .tasks: return try tasks(c)
-            case .throughput: return try throughput(c)
-            case .failures: return try failures(c)
-            case .stalled: return try stalled(c)
-            case .latency: return try latency(c)
-            case .anomalies: return try anomalies(c)
-            case .device: return try deviceHistory(c, product: device?.0 ?? "", device: device?.1 ?? "")
-            }
+    static func taskRow(_ t: TransferTask, _ c: ReportContext) -> [String] {
+        let result = t.state == .failed
+            ? "\(t.failedBy?.rawValue ?? "?") \(t.resultCode.map(String.init) ?? "") \(t.resultMessage ?? "")"
+            : (c.isStalled(t) ? "stalled" : "")
+        return [(t.requestedAt ?? t.offeredAt).map(ReportTime.format) ?? "", t.key.kind.rawValue,
+                "\(t.key.product)/\(t.key.device)", t.key.name, String(t.attempt), t.state.rawValue,
+                t.lastPercent.map(String.init) ?? "", result.trimmingCharacters(in: .whitespaces),
+                JSONValue.of(t.durationSeconds, digits: 1).cell]
+    }
+
+    /// `report tasks` written row by row as it is read, in the same text as `tasks(_:)` renders:
+    /// memory stays flat however many tasks there are. The table format reads the rows twice
+    /// (column widths first).
+    static func writeTasks(_ c: ReportContext, format: Report.Format, to write: (String) -> Void) throws {
+        let w = c.taskConditions()
+        func each(_ body: (TransferTask) -> Void) throws {
+            let rows = try Row.fetchCursor(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
+                                           arguments: w.arguments)
+            while let row = try rows.next() { body(TransferTask(row: row)) }
         }
-    }
-
-    /// The capture's first and last message times as projected, for relative times and `--as-of`.
-    public static func span(of store: ProjectionStore) throws -> (first: UInt64?, last: UInt64?) {
-        let c = try store.checkpoint()
-        return (c.firstTime, c.lastTime)
+        let table = taskTable([], c, title: "")
+        var count = 0
+        switch format {
+        case .json:
+            write("[")
+            try each { write((count == 0 ? "" : ",") + taskJSON($0, c).rendered()); count += 1 }
+            write("]\n")
+        case .csv:
+            write(Report.csvLine(table.columns))
+            try each { write(Report.csvLine(taskRow($0, c))) }
+        case .markdown:
+            write(Report.markdownHeader(table))
+            try each { write(Report.markdownLine(taskRow($0, c))); count += 1 }
+            write("\n\(count) tasks\n")
+        case .table:
+            var widths = table.columns.map(\.count)
+            try each { Report.widen(&widths, taskRow($0, c)) }
+            write(Report.alignedHeader(table, widths: widths))
+            try each { write(Report.alignedLine(taskRow($0, c), widths: widths, numeric: table.numeric)); count += 1 }
+            write((count == 0 ? "(none)\n" : "") + "\(count) tasks\n")
+        }
     }
 }

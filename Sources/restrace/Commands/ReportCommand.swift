@@ -80,9 +80,9 @@ struct ReportOptions: ParsableArguments {
 
     func print(_ kind: Reports.Kind, kinds: [TaskKind] = [], states: [String] = [], device: (String, String)? = nil) throws {
         let store = try store()
-        let report = try Reports.run(kind, store: store, filters: try filters(store, kinds: kinds, states: states), device: device)
         let out = StandardOutput()
-        out.write(report.rendered(as: Report.Format(rawValue: format.rawValue)!))
+        try Reports.write(kind, store: store, filters: try filters(store, kinds: kinds, states: states), device: device,
+                          format: Report.Format(rawValue: format.rawValue)!) { out.write($0) }
         out.flush()
     }
 }
