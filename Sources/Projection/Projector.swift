@@ -46,8 +46,8 @@ public final class Projector {
     /// Projects every message not yet projected. With `follow`, keeps waiting for more until
     /// `shouldStop` returns true, committing at least every `pollInterval`.
     ///
-    /// Two threads share the work: one reads the capture and decodes payloads into batches, the
-    /// other reduces each batch and commits it with its checkpoint.
+    /// Three threads share the work: one reads the capture and decodes payloads into batches, one
+    /// reduces them, and one commits each batch's rows with its checkpoint.
     public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
                     shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let started = Date()
@@ -59,15 +59,15 @@ public final class Projector {
         if !single {
             for _ in 0..<checkpoint.events where reader.next() != nil {}
         }
-        let queue = BatchQueue(capacity: 3)
-        let producer = BatchProducer(reader: reader, queue: queue, start: checkpoint, single: single, batchSize: batchSize,
+        let batches = HandOver<Batch>(capacity: 3)
+        let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, single: single, batchSize: batchSize,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
-        let thread = Thread { producer.run() }
-        thread.start()
-        defer { queue.cancel(); producer.finished.wait() }
+        Thread { producer.run() }.start()
+        defer { batches.cancel(); producer.finished.wait() }
+        let writer = BatchWriter(store: store, beforeCommit: beforeCommit)
+        Thread { writer.run() }.start()
         var batchNumber = 0
-        var indexed = false
-        while let batch = queue.pop() {
+        while let batch = batches.pop() {
             for m in batch.messages { reducer.apply(m) }
             let newTasksFrom = checkpoint.nextTaskID
             checkpoint = batch.checkpoint
@@ -76,17 +76,61 @@ public final class Projector {
             summary.events += Int64(batch.messages.count)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
-            try store.write(out, checkpoint: checkpoint, newTasksFrom: newTasksFrom) { try beforeCommit(batchNumber) }
+            guard writer.writes.push(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
+                                                  number: batchNumber, caughtUp: batch.caughtUp)) else { break }
             batchNumber += 1
-            if batch.caughtUp, !indexed { try store.ensureIndexes(); indexed = true }
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
         }
-        if !indexed { try store.ensureIndexes() }
+        writer.writes.close()
+        writer.finished.wait()
+        if let error = writer.error { throw error }
+        if !writer.indexed { try store.ensureIndexes() }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
         summary.totalEvents = checkpoint.events
         summary.seconds = Date().timeIntervalSince(started)
         summary.captureProblems = reader.problems.map(\.description)
         return summary
+    }
+}
+
+/// One batch's rows and the checkpoint they reach, on their way to the store.
+struct PendingWrite: Sendable {
+    var output: ReducerOutput
+    var checkpoint: Checkpoint
+    var newTasksFrom: Int64
+    var number: Int
+    var caughtUp: Bool
+}
+
+/// Commits batches in order on its own thread; after a failure it takes no more.
+final class BatchWriter: @unchecked Sendable {
+    // @unchecked: `error` and `indexed` are written by the writer's thread only and read by the
+    // projector after `finished`; `beforeCommit` is only called on the writer's thread.
+    let store: ProjectionStore
+    let writes = HandOver<PendingWrite>(capacity: 2)
+    let finished = DispatchSemaphore(value: 0)
+    private let beforeCommit: (Int) throws -> Void
+    private(set) var error: Error?
+    /// True once the indexes were built (when a batch caught up with the capture).
+    private(set) var indexed = false
+
+    init(store: ProjectionStore, beforeCommit: @escaping (Int) throws -> Void) {
+        self.store = store
+        self.beforeCommit = beforeCommit
+    }
+
+    func run() {
+        defer { finished.signal() }
+        while let w = writes.pop() {
+            do {
+                try store.write(w.output, checkpoint: w.checkpoint, newTasksFrom: w.newTasksFrom) { try beforeCommit(w.number) }
+                if w.caughtUp, !indexed { try store.ensureIndexes(); indexed = true }
+            } catch {
+                self.error = error
+                writes.cancel()
+                return
+            }
+        }
     }
 }
 
@@ -102,7 +146,7 @@ struct Batch: Sendable {
 final class BatchProducer: @unchecked Sendable {
     // @unchecked: the reader is used by this producer's thread only, from start until `finished`.
     let reader: CaptureReader
-    let queue: BatchQueue
+    let queue: HandOver<Batch>
     var checkpoint: Checkpoint
     let single: Bool
     let batchSize: Int
@@ -111,7 +155,7 @@ final class BatchProducer: @unchecked Sendable {
     let shouldStop: @Sendable () -> Bool
     let finished = DispatchSemaphore(value: 0)
 
-    init(reader: CaptureReader, queue: BatchQueue, start: Checkpoint, single: Bool, batchSize: Int, follow: Bool,
+    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, single: Bool, batchSize: Int, follow: Bool,
          pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
         self.reader = reader
         self.queue = queue
@@ -152,11 +196,11 @@ final class BatchProducer: @unchecked Sendable {
     }
 }
 
-/// A bounded hand-over of batches between the producer and the projector.
-final class BatchQueue: @unchecked Sendable {
+/// A bounded hand-over between two threads: the reader and the reducer, the reducer and the writer.
+final class HandOver<Item: Sendable>: @unchecked Sendable {
     // @unchecked: every field is only touched with `condition` locked.
     private let condition = NSCondition()
-    private var items: [Batch] = []
+    private var items: [Item] = []
     private var closed = false
     private var cancelled = false
     private let capacity: Int
@@ -164,7 +208,7 @@ final class BatchQueue: @unchecked Sendable {
     init(capacity: Int) { self.capacity = capacity }
 
     /// Waits for room; false if the consumer gave up.
-    func push(_ b: Batch) -> Bool {
+    func push(_ b: Item) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while items.count >= capacity, !cancelled { condition.wait() }
@@ -174,8 +218,8 @@ final class BatchQueue: @unchecked Sendable {
         return true
     }
 
-    /// The next batch, or nil once the producer closed the queue and it is empty.
-    func pop() -> Batch? {
+    /// The next item, or nil once the sender closed the queue and it is empty (or gave up).
+    func pop() -> Item? {
         condition.lock()
         defer { condition.unlock() }
         while items.isEmpty, !closed { condition.wait() }
