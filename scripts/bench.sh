@@ -126,6 +126,31 @@ for q in 0 1; do
   sleep 3; kill $SUB 2>/dev/null; wait $SUB 2>/dev/null || true
   row "replay --max-rate QoS $q (msg/s)" "$ours ($(delivered "$D/sub-ours-$q.txt")/$N delivered)" "$base (mosquitto_pub -l, $(delivered "$D/sub-base-$q.txt")/$N delivered)" "$(ratio "$ours" "$base")" "rate = published / process time"
 done
+# The same QoS 0 comparison without a subscriber, three runs each, alternating: the median.
+ours_runs=(); base_runs=()
+for _ in 1 2 3; do
+  timed "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos 0 2> /dev/null; ours_runs+=("$WALL")
+  timed sh -c "mosquitto_pub -p $PORT -q 0 -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base_runs+=("$WALL")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+ours=$(python3 -c "print(int($N/$(median "${ours_runs[@]}")))"); base=$(python3 -c "print(int($N/$(median "${base_runs[@]}")))")
+row "replay --max-rate QoS 0, median of 3 (msg/s)" "$ours" "$base (mosquitto_pub -l)" "$(ratio "$ours" "$base")" "no subscriber; runs: ${ours_runs[*]} s vs ${base_runs[*]} s"
+if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
+  # mqtt-recorder replays its own CSV (topic, payload, qos, retain, time, delay); delay 0 = as fast as it can.
+  M=50000
+  python3 - "$D/pubhead.txt" "$D/mr-replay.csv" "$M" <<'PY'
+import csv, sys
+with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'w', newline='') as out:
+    w = csv.writer(out)
+    for i, line in enumerate(f):
+        if i >= int(sys.argv[3]): break
+        t, topic, payload = line.rstrip(b'\n').decode('utf-8', 'replace').split(' ', 2)
+        w.writerow([topic, payload, 0, False, t, 0])
+PY
+  timed notebooks/.venv/bin/mqtt-recorder --host 127.0.0.1 --port "$PORT" --mode replay --file "$D/mr-replay.csv" > /dev/null 2>&1
+  mr=$(python3 -c "print(int($M/$WALL))")
+  row "replay --max-rate QoS 0 vs mqtt-recorder (msg/s)" "$ours" "$mr (mqtt-recorder replay, $M messages)" "$(ratio "$ours" "$mr")" ""
+fi
 "$RB" steady "$D/steady" 10000 5
 "$R" replay "$D/steady" --broker "mqtt://127.0.0.1:$PORT" --qos 0 2> "$D/lateness.txt"
 lat=$(tail -n 1 "$D/lateness.txt" | sed 's/.*lateness //')
