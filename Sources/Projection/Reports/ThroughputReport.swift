@@ -30,7 +30,8 @@ extension Reports {
         // on which tasks count, they are counted from the tasks table instead, by the same rule.
         let f = c.filters
         if !(f.products.isEmpty && f.devices.isEmpty && f.kinds.isEmpty && f.states.isEmpty) {
-            for key in buckets.keys { for k in TaskKind.allCases { for s in ["started", "done", "failed"] { buckets[key]![("\(k.rawValue)_\(s)")] = 0 } } }
+            let counted = TaskKind.allCases.flatMap { k in ["started", "done", "failed"].map { "\(k.rawValue)_\($0)" } }
+            for b in buckets.keys { for key in counted { buckets[b]![key] = nil } }
             let bucketNs = bucketSeconds * 1_000_000_000
             for (column, prefix) in [("started_at", "started"), ("finished_at", "ended")] {
                 let w = c.taskConditions(timeColumn: "t.\(column)", wholeSeconds: true)
