@@ -30,23 +30,21 @@ public struct ZstdCodec: ChunkCodec {
 
     public func compress(_ bytes: [UInt8]) throws(CaptureError) -> [UInt8] {
         let bound = ZSTD_compressBound(bytes.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level)
-            }
+        var n = 0
+        // Uninitialized: zstd writes every byte it reports, and nothing else is kept.
+        let out = [UInt8](unsafeUninitializedCapacity: bound) { dst, count in
+            n = bytes.withUnsafeBytes { src in ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level) }
+            count = ZSTD_isError(n) != 0 ? 0 : n
         }
         if ZSTD_isError(n) != 0 { throw .compression(file: "", offset: 0, reason: String(cString: ZSTD_getErrorName(n))) }
-        out.removeSubrange(n...)
         return out
     }
 
     public func decompress(_ bytes: ArraySlice<UInt8>, uncompressedSize: Int) throws(CaptureError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: uncompressedSize)
-        let n = out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                ZSTD_decompress(dst.baseAddress, uncompressedSize, src.baseAddress, src.count)
-            }
+        var n = 0
+        let out = [UInt8](unsafeUninitializedCapacity: uncompressedSize) { dst, count in
+            n = bytes.withUnsafeBytes { src in ZSTD_decompress(dst.baseAddress, uncompressedSize, src.baseAddress, src.count) }
+            count = ZSTD_isError(n) != 0 ? 0 : n
         }
         if ZSTD_isError(n) != 0 { throw .compression(file: "", offset: 0, reason: String(cString: ZSTD_getErrorName(n))) }
         guard n == uncompressedSize else {

@@ -14,6 +14,8 @@ public final class SegmentReader {
     private var fd: Int32 = -1
     private var lexer = MCAPLexer()
     private var readOffset: UInt64 = 0
+    /// Where `pread` puts the next 256 KiB (reused, so reading does not allocate).
+    private var block = [UInt8](repeating: 0, count: 1 << 18)
     private var channels: [UInt16: (topic: String, qos: UInt8, retain: Bool)] = [:]
     private var pending: [CaptureEntry] = []
     private var pendingIndex = 0
@@ -100,7 +102,6 @@ public final class SegmentReader {
     private func nextRecord() throws(CaptureError) -> MCAPLexer.RawRecord? {
         while true {
             if let r = try lexer.next() { return r }
-            var block = [UInt8](repeating: 0, count: 1 << 18)
             let n = block.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(readOffset)) }
             if n < 0 { throw .io(path: path, reason: "read failed: \(String(cString: strerror(errno)))") }
             if n == 0 { return nil }

@@ -138,27 +138,27 @@ public struct TaskReducer: Sendable {
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
-        let before = tasks[id]!
+        let counted = tasks[id].map { ($0.startedAt, $0.state, $0.finishedAt) }!
         change(&tasks[id]!)
         tasks[id]!.lastEventAt = max(tasks[id]!.lastEventAt, time)
         dirtyTasks.insert(id)
-        let after = tasks[id]!
-        if (before.startedAt, before.state, before.finishedAt) != (after.startedAt, after.state, after.finishedAt) {
-            countTask(before, by: -1)
-            countTask(after, by: 1)
+        let task = tasks[id]!
+        if counted != (task.startedAt, task.state, task.finishedAt) {
+            countTask(kind: task.key.kind, started: counted.0, state: counted.1, finished: counted.2, by: -1)
+            countTask(kind: task.key.kind, started: task.startedAt, state: task.state, finished: task.finishedAt, by: 1)
         }
     }
 
     /// Adds `delta` to the per-second counters `t` contributes to as it stands: started in the
     /// second of its start, done or failed in the second it finished. Kept exact through every
     /// change, so the `traffic` table answers `report throughput` without reading the tasks.
-    private mutating func countTask(_ t: TransferTask, by delta: Int64) {
-        output.traffic[Int64(t.startedAt / 1_000_000_000), default: Traffic()].started[t.key.kind, default: 0] += delta
-        guard let end = t.finishedAt else { return }
+    private mutating func countTask(kind: TaskKind, started: UInt64, state: TaskState, finished: UInt64?, by delta: Int64) {
+        output.traffic[Int64(started / 1_000_000_000), default: Traffic()].started[kind, default: 0] += delta
+        guard let end = finished else { return }
         let second = Int64(end / 1_000_000_000)
-        switch t.state {
-        case .done: output.traffic[second, default: Traffic()].done[t.key.kind, default: 0] += delta
-        case .failed: output.traffic[second, default: Traffic()].failed[t.key.kind, default: 0] += delta
+        switch state {
+        case .done: output.traffic[second, default: Traffic()].done[kind, default: 0] += delta
+        case .failed: output.traffic[second, default: Traffic()].failed[kind, default: 0] += delta
         default: break
         }
     }
@@ -196,7 +196,7 @@ public struct TaskReducer: Sendable {
         tasks[id] = task
         latest[key] = id
         dirtyTasks.insert(id)
-        countTask(task, by: 1)
+        countTask(kind: key.kind, started: task.startedAt, state: task.state, finished: task.finishedAt, by: 1)
         responders[key.deviceKind, default: []].append(id)
         lastStarted[key.deviceKind] = id
         return id

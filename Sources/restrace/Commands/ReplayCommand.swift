@@ -32,6 +32,11 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Publish with this QoS instead of the recorded one.") var qos: Int?
     @Option(help: "Play the capture N times.") var loop = 1
     @Option(help: "QoS 1/2 messages left unacknowledged at most (100 measured fastest on loopback).") var inflight = 100
+    /// With `--max-rate`, QoS 0 messages handed to libmosquitto but not yet written, at most: a
+    /// window of 100 made the publisher and the network thread wake each other for every 50
+    /// messages (1.2 s per 200 k on loopback); from 1 000 on it took 0.83–1.0 s, `mosquitto_pub -l`
+    /// 0.81–0.84 s. 10 000 bounds the memory queued to a few MB.
+    static let queuedAtQoS0 = 10_000
     @Flag(help: "Print what would be published, when and where; connect to no broker.") var dryRun = false
     @Option(help: "MQTT client id.") var clientID: String?
     @Option(help: "User name (password from RESTRACE_PASSWORD).") var username: String?
@@ -97,7 +102,7 @@ struct ReplayCommand: ParsableCommand {
             var last = Date()
             summary = try replayer.run(publish: { m in
                 try client.publish(topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain,
-                                   window: maxRate || m.qos > 0 ? max(1, inflight) : nil)
+                                   window: m.qos > 0 ? max(1, inflight) : (maxRate ? Self.queuedAtQoS0 : nil))
             }, shouldStop: { Interrupts.requested }, progress: { n, m in
                 guard live, Date().timeIntervalSince(last) > 0.2 else { return }
                 last = Date()
