@@ -29,6 +29,9 @@ public final class Projector {
     private let paths: [String]
     /// Messages per transaction.
     public var batchSize = 50_000
+    /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
+    /// follows the tasks of the last minutes, not every task of the capture.
+    public var archiveAfter: UInt64? = 600_000_000_000
     /// Called inside each batch's transaction before it commits (tests inject failures here).
     var beforeCommit: (Int) throws -> Void = { _ in }
 
@@ -53,19 +56,24 @@ public final class Projector {
         let started = Date()
         var summary = Summary(rebuiltBecause: store.rebuiltBecause)
         var checkpoint = try store.checkpoint()
-        var reducer = try store.loadReducer(nextTaskID: checkpoint.nextTaskID)
+        var reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)
         let single = paths.count == 1
         let reader = try CaptureReader(paths: paths, resumeAfter: single ? checkpoint.position : nil, follow: follow)
         if !single {
             for _ in 0..<checkpoint.events where reader.next() != nil {}
         }
-        let batches = HandOver<Batch>(capacity: 3)
+        let batches = HandOver<Batch>(capacity: 2)
         let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, single: single, batchSize: batchSize,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
         Thread { producer.run() }.start()
         defer { batches.cancel(); producer.finished.wait() }
         let writer = BatchWriter(store: store, beforeCommit: beforeCommit)
         Thread { writer.run() }.start()
+        reducer.archiveAfter = archiveAfter
+        reducer.archive = { [store] id in
+            writer.waitUntilIdle()
+            return try? store.task(id: id)
+        }
         var batchNumber = 0
         while let batch = batches.pop() {
             for m in batch.messages { reducer.apply(m) }
@@ -76,12 +84,12 @@ public final class Projector {
             summary.events += Int64(batch.messages.count)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
-            guard writer.writes.push(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
-                                                  number: batchNumber, caughtUp: batch.caughtUp)) else { break }
+            guard writer.submit(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
+                                             number: batchNumber, caughtUp: batch.caughtUp)) else { break }
             batchNumber += 1
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
         }
-        writer.writes.close()
+        writer.close()
         writer.finished.wait()
         if let error = writer.error { throw error }
         if !writer.indexed { try store.ensureIndexes() }
@@ -104,19 +112,49 @@ struct PendingWrite: Sendable {
 
 /// Commits batches in order on its own thread; after a failure it takes no more.
 final class BatchWriter: @unchecked Sendable {
-    // @unchecked: `error` and `indexed` are written by the writer's thread only and read by the
-    // projector after `finished`; `beforeCommit` is only called on the writer's thread.
+    // @unchecked: `failure`, `built` and `outstanding` are guarded by `state`; `beforeCommit` is
+    // only called on the writer's thread.
     let store: ProjectionStore
-    let writes = HandOver<PendingWrite>(capacity: 2)
+    private let writes = HandOver<PendingWrite>(capacity: 2)
+    private let state = NSCondition()
+    private var outstanding = 0
+    private var failure: Error?
+    private var built = false
     let finished = DispatchSemaphore(value: 0)
     private let beforeCommit: (Int) throws -> Void
-    private(set) var error: Error?
-    /// True once the indexes were built (when a batch caught up with the capture).
-    private(set) var indexed = false
 
     init(store: ProjectionStore, beforeCommit: @escaping (Int) throws -> Void) {
         self.store = store
         self.beforeCommit = beforeCommit
+    }
+
+    var error: Error? { state.lock(); defer { state.unlock() }; return failure }
+    /// True once the indexes were built (when a batch caught up with the capture).
+    var indexed: Bool { state.lock(); defer { state.unlock() }; return built }
+
+    /// Queues a batch; false if the writer failed and takes no more.
+    func submit(_ w: PendingWrite) -> Bool {
+        state.lock(); outstanding += 1; state.unlock()
+        guard writes.push(w) else { settle(); return false }
+        return true
+    }
+
+    /// No more batches will come.
+    func close() { writes.close() }
+
+    /// Waits until every batch submitted so far is committed (or the writer failed).
+    func waitUntilIdle() {
+        state.lock()
+        while outstanding > 0, failure == nil { state.wait() }
+        state.unlock()
+    }
+
+    private func settle(failing error: Error? = nil) {
+        state.lock()
+        outstanding -= 1
+        if let error { failure = error; outstanding = 0 }
+        state.broadcast()
+        state.unlock()
     }
 
     func run() {
@@ -124,9 +162,13 @@ final class BatchWriter: @unchecked Sendable {
         while let w = writes.pop() {
             do {
                 try store.write(w.output, checkpoint: w.checkpoint, newTasksFrom: w.newTasksFrom) { try beforeCommit(w.number) }
-                if w.caughtUp, !indexed { try store.ensureIndexes(); indexed = true }
+                if w.caughtUp, !indexed {
+                    try store.ensureIndexes()
+                    state.lock(); built = true; state.unlock()
+                }
+                settle()
             } catch {
-                self.error = error
+                settle(failing: error)
                 writes.cancel()
                 return
             }

@@ -21,7 +21,8 @@ struct Script {
 
     mutating func drain() -> ReducerOutput { reducer.drain() }
     func task(_ kind: TaskKind, _ name: String) -> TransferTask? {
-        reducer.latestTask(TaskKey(product: product, device: device, kind: kind, name: name))
+        var r = reducer  // a copy: looking up never changes what the script tests
+        return r.latestTask(TaskKey(product: product, device: device, kind: kind, name: name))
     }
 }
 

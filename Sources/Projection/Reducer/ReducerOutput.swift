@@ -35,7 +35,8 @@ public struct Traffic: Sendable, Equatable {
     public var downMessages: Int64 = 0
     public var upBytes: Int64 = 0
     public var downBytes: Int64 = 0
-    /// size × percent progress reported in this second, per kind.
-    public var uploadBytes: Double = 0
-    public var downloadBytes: Double = 0
+    /// size × percent progress reported in this second, per kind, in whole bytes (integers add up
+    /// the same in any order, so batch boundaries never change a total).
+    public var uploadBytes: Int64 = 0
+    public var downloadBytes: Int64 = 0
 }

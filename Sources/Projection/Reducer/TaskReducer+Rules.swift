@@ -4,7 +4,7 @@ extension TaskReducer {
     /// `create_upload_task_rsp`: the URL for the open upload of that name.
     mutating func offerUpload(_ topic: ResourceTopic, _ file: FileInfo, _ m: IncomingMessage) -> Int64? {
         let key = TaskKey(product: topic.product, device: topic.device, kind: .upload, name: file.name)
-        guard let task = latestTask(key), task.state.isOpen else {
+        guard let task = openTask(key) else {
             anomaly(.orphanResponse, m, detail: "create_upload_task_rsp for '\(file.name)' with no open upload")
             return nil
         }
@@ -22,7 +22,7 @@ extension TaskReducer {
     /// name and md5 before the device started.
     mutating func offerDownload(_ topic: ResourceTopic, _ file: FileInfo, _ m: IncomingMessage) -> Int64 {
         let key = TaskKey(product: topic.product, device: topic.device, kind: .download, name: file.name)
-        if let task = latestTask(key), task.state == .offered, task.md5sum == file.md5sum {
+        if let task = openTask(key), task.state == .offered, task.md5sum == file.md5sum {
             update(task.id, at: m.time) { $0.offers += 1 }
             return task.id
         }
@@ -61,7 +61,7 @@ extension TaskReducer {
         if let pct = p.percent, let size = task.size, size > 0 {
             let delta = min(100, max(0, pct)) - min(100, max(0, task.lastPercent ?? 0))
             if delta > 0 {
-                let bytes = Double(size) * Double(delta) / 100
+                let bytes = size.multipliedReportingOverflow(by: delta).partialValue / 100
                 let second = Int64(m.time / 1_000_000_000)
                 if key.kind == .upload { output.traffic[second, default: Traffic()].uploadBytes += bytes }
                 else { output.traffic[second, default: Traffic()].downloadBytes += bytes }
@@ -129,7 +129,7 @@ extension TaskReducer {
 
     /// `upload_result`: the platform's verdict on the device's latest upload.
     mutating func uploadResult(_ dk: DeviceKind, _ code: Int64?, _ m: IncomingMessage) -> Int64? {
-        guard let id = lastStarted[dk], tasks[id] != nil else {
+        guard let id = lastStarted[dk], tasks[id] != nil || restore(id) != nil else {
             anomaly(.orphanResponse, m, detail: "upload_result with no upload on the device")
             return nil
         }

@@ -17,6 +17,15 @@ public struct TaskReducer: Sendable {
     var dirtyTasks = Set<Int64>()
     var dirtyDevices = Set<DeviceID>()
     var output = ReducerOutput()
+    /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
+    var archived: [TaskKey: ArchivedAttempt] = [:]
+    /// Ended tasks idle this long (capture time, ns) leave memory at the next drain; nil: never.
+    public var archiveAfter: UInt64?
+    /// Reads an archived task's committed row back (set by the projector). The results are the
+    /// same whether a task was in memory or read back: archiving only bounds memory.
+    public var archive: (@Sendable (Int64) -> TransferTask?)?
+    /// The latest message time applied.
+    var clock: UInt64 = 0
 
     struct DeviceID: Hashable { var product: String; var device: String }
 
@@ -25,8 +34,15 @@ public struct TaskReducer: Sendable {
 
     public init() {}
 
-    /// Restores the state from the latest attempt of every key (as the store keeps them).
-    public init(latestTasks: [TransferTask], devices: [DeviceStats], nextTaskID: Int64) {
+    /// Restores the state from the latest attempt of every key (as the store keeps them): in full,
+    /// or as `archived` id and attempt number for those that had left memory.
+    public init(latestTasks: [TransferTask], archived: [(key: TaskKey, attempt: ArchivedAttempt)] = [], devices: [DeviceStats],
+                nextTaskID: Int64, clock: UInt64 = 0) {
+        for (key, a) in archived {
+            self.archived[key] = a
+            lastStarted[key.deviceKind] = max(lastStarted[key.deviceKind] ?? 0, a.id)
+        }
+        self.clock = clock
         for t in latestTasks {
             tasks[t.id] = t
             latest[t.key] = t.id
@@ -50,6 +66,7 @@ public struct TaskReducer: Sendable {
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
         dirtyDevices.removeAll(keepingCapacity: true)
+        archiveIdle()
         return out
     }
 
@@ -59,6 +76,7 @@ public struct TaskReducer: Sendable {
             output.recorderEvents.append(RecorderEvent(time: m.time, event: m.recorderEvent ?? "unknown", detail: m.recorderDetail))
             return
         }
+        clock = max(clock, m.time)
         var event = ProjectedEvent(id: m.id, time: m.time, topic: m.topic, payloadBytes: m.payloadBytes, position: m.position)
         defer { output.events.append(event) }
         let topic: ResourceTopic
@@ -175,17 +193,27 @@ public struct TaskReducer: Sendable {
         dirtyDevices.insert(id)
     }
 
-    /// The latest attempt of `key`, if any.
-    func latestTask(_ key: TaskKey) -> TransferTask? { latest[key].flatMap { tasks[$0] } }
+    /// The latest attempt of `key`, if any, read back from the archive if it had left memory.
+    mutating func latestTask(_ key: TaskKey) -> TransferTask? {
+        if let id = latest[key] { return tasks[id] }
+        guard let a = archived[key] else { return nil }
+        return restore(a.id)
+    }
+
+    /// The latest attempt of `key` if it is in memory: enough where only an open task matters
+    /// (an archived task has ended).
+    func openTask(_ key: TaskKey) -> TransferTask? { latest[key].flatMap { tasks[$0] }.flatMap { $0.state.isOpen ? $0 : nil } }
 
     /// Starts a new attempt of `key`, superseding an open one.
     mutating func start(_ key: TaskKey, file: FileInfo, state: TaskState, _ m: IncomingMessage) -> Int64 {
         var attempt = 1
-        if let previous = latestTask(key) {
+        if let id = latest[key], let previous = tasks[id] {
             attempt = previous.attempt + 1
             if previous.state.isOpen {
                 update(previous.id, at: m.time) { $0.state = .superseded; $0.finishedAt = m.time }
             }
+        } else if let a = archived.removeValue(forKey: key) {
+            attempt = a.attempt + 1
         }
         let id = nextTaskID
         nextTaskID += 1

@@ -13,7 +13,8 @@ public struct Checkpoint: Sendable, Equatable {
 }
 
 /// The SQLite file of the projection: schema, checkpoint, and batch writes in one transaction each.
-public final class ProjectionStore {
+public final class ProjectionStore: @unchecked Sendable {
+    // @unchecked: its only mutable field is set in `init`; the database queue serializes access.
     public let path: String
     let db: DatabaseQueue
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
@@ -34,7 +35,7 @@ public final class ProjectionStore {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = OFF")
-            try db.execute(sql: "PRAGMA cache_size = -131072")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             db = try DatabaseQueue(path: path, configuration: config)
@@ -99,18 +100,37 @@ public final class ProjectionStore {
         }
     }
 
-    /// The reducer as the last committed batch left it.
-    public func loadReducer(nextTaskID: Int64) throws -> TaskReducer {
+    /// The reducer as the last committed batch left it. With `archiveAfter`, the latest attempts
+    /// that ended, were answered and stayed idle that long before the checkpoint's last message
+    /// are loaded as archived (id and attempt only), as the reducer itself would have left them.
+    public func loadReducer(checkpoint: Checkpoint, archiveAfter: UInt64? = nil) throws -> TaskReducer {
         try db.read { db in
+            let clock = checkpoint.lastTime ?? 0
+            let cutoff = archiveAfter.map { clock > $0 ? Int64(bitPattern: clock - $0) : Int64.min } ?? Int64.min
+            let latestIDs = "SELECT max(id) FROM tasks GROUP BY product, device, kind, name"
+            let kept = "(state IN ('requested', 'offered', 'transferring') OR pending_responses > 0 OR last_event_at >= ?)"
             let latest = try Row.fetchAll(db, sql: """
-                SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (SELECT max(id) FROM tasks GROUP BY product, device, kind, name) ORDER BY id
-                """).map(TransferTask.init(row:))
+                SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (\(latestIDs)) AND \(kept) ORDER BY id
+                """, arguments: [cutoff]).map(TransferTask.init(row:))
+            let archived = try Row.fetchAll(db, sql: """
+                SELECT product, device, kind, name, id, attempt FROM tasks WHERE id IN (\(latestIDs)) AND NOT \(kept) ORDER BY id
+                """, arguments: [cutoff]).map { r in
+                (key: TaskKey(product: r[0], device: r[1], kind: TaskKind(rawValue: r[2]) ?? .upload, name: r[3]),
+                 attempt: ArchivedAttempt(id: r[4], attempt: r[5]))
+            }
             let devices = try Row.fetchAll(db, sql: "SELECT * FROM devices").map {
                 DeviceStats(product: $0["product"], device: $0["device"], firstSeen: UInt64(bitPattern: $0["first_seen"]),
                             lastSeen: UInt64(bitPattern: $0["last_seen"]), messages: $0["messages"], polls: $0["polls"],
                             pendingPoll: ($0["pending_poll"] as Int64?).map { UInt64(bitPattern: $0) })
             }
-            return TaskReducer(latestTasks: latest, devices: devices, nextTaskID: nextTaskID)
+            return TaskReducer(latestTasks: latest, archived: archived, devices: devices, nextTaskID: checkpoint.nextTaskID, clock: clock)
+        }
+    }
+
+    /// Task `id` as committed.
+    public func task(id: Int64) throws -> TransferTask? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id = ?", arguments: [id]).map(TransferTask.init(row:))
         }
     }
 

@@ -1,0 +1,71 @@
+import Capture
+import Foundation
+import Testing
+@testable import Projection
+
+/// Archiving (ended tasks leaving the reducer's memory) bounds memory and changes no result.
+@Suite struct ArchiveTests {
+    /// Every message of a simulated capture with every kind of fault, as the projector feeds them.
+    private func messages() throws -> (dir: String, messages: [IncomingMessage]) {
+        let (dir, _) = try simulatedCapture(devices: 12, minutes: 30)
+        let reader = try CaptureReader(paths: [dir])
+        var out: [IncomingMessage] = []
+        while let e = reader.next() {
+            out.append(IncomingMessage(id: Int64(out.count + 1), time: e.message.time, topic: e.message.topic,
+                                       payload: e.message.payload, position: e.position.description))
+        }
+        return (dir, out)
+    }
+
+    @Test func theReducerGivesTheSameRowsWithTasksArchivedAndReadBack() throws {
+        let (dir, messages) = try messages()
+        defer { cleanup(dir) }
+        // The "store": every row drained so far, as the archive reads them back.
+        final class Rows: @unchecked Sendable { var byID: [Int64: TransferTask] = [:]; var readBack = 0 }
+        let rows = Rows()
+        var archiving = TaskReducer()
+        archiving.archiveAfter = 100_000_000  // shorter than the gap to a second `fail`: some are read back
+        archiving.archive = { id in rows.readBack += 1; return rows.byID[id] }
+        var plain = TaskReducer()
+        var plainRows: [Int64: TransferTask] = [:]
+        var mostArchived = 0
+        for (i, m) in messages.enumerated() {
+            archiving.apply(m)
+            plain.apply(m)
+            if i % 3 == 2 || i == messages.count - 1 {
+                for t in archiving.drain().tasks { rows.byID[t.id] = t }
+                for t in plain.drain().tasks { plainRows[t.id] = t }
+                mostArchived = max(mostArchived, archiving.archived.count)
+                #expect(archiving.tasks.count < plain.tasks.count || i < 1000)
+            }
+        }
+        #expect(rows.byID == plainRows)
+        #expect(mostArchived > 50, "archived at most \(mostArchived)")
+        #expect(rows.readBack > 0, "no archived task was ever read back: the test proves nothing")
+    }
+
+    @Test func projectionsWithAndWithoutArchivingAreIdentical() throws {
+        let (dir, _) = try simulatedCapture(devices: 12, minutes: 30)
+        defer { cleanup(dir) }
+        let plain = try Projector(paths: [dir], databasePath: dir + "/plain.sqlite")
+        plain.archiveAfter = nil
+        let summary = try plain.run()
+        // Archiving after 1 s of idleness, in small batches, interrupted and resumed.
+        let db = dir + "/archiving.sqlite"
+        var runs = 0
+        repeat {
+            let p = try Projector(paths: [dir], databasePath: db)
+            p.archiveAfter = 1_000_000_000
+            p.batchSize = 211
+            p.beforeCommit = { n in if n == 7 { throw InjectedFailure() } }
+            do { _ = try p.run() } catch is InjectedFailure {}
+            runs += 1
+        } while try ProjectionStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
+        #expect(runs > 2)
+        let expected = try dump(dir + "/plain.sqlite"), got = try dump(db)
+        for (table, rows) in expected where got[table] != rows {
+            let diff = zip(rows, got[table] ?? []).first { $0.0 != $0.1 }
+            Issue.record("table \(table) differs: \(rows.count) vs \(got[table]?.count ?? 0) rows; first: \(String(describing: diff))")
+        }
+    }
+}
