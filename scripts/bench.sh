@@ -124,6 +124,7 @@ for q in 0 1; do
   timeout 60 mosquitto_sub -p "$PORT" -t '$resource/#' -q $q > "$D/sub-base-$q.txt" 2>/dev/null & SUB=$!; sleep 0.5
   timed sh -c "mosquitto_pub -p $PORT -q $q -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base=$(python3 -c "print(int($N/$WALL))")
   sleep 3; kill $SUB 2>/dev/null; wait $SUB 2>/dev/null || true
+  [ "$q" = 1 ] && ours_qos1=$ours
   row "replay --max-rate QoS $q (msg/s)" "$ours ($(delivered "$D/sub-ours-$q.txt")/$N delivered)" "$base (mosquitto_pub -l, $(delivered "$D/sub-base-$q.txt")/$N delivered)" "$(ratio "$ours" "$base")" "rate = published / process time"
 done
 # The same QoS 0 comparison without a subscriber, three runs each, alternating: the median.
@@ -138,18 +139,23 @@ row "replay --max-rate QoS 0, median of 3 (msg/s)" "$ours" "$base (mosquitto_pub
 if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
   # mqtt-recorder replays its own CSV (topic, payload, qos, retain, time, delay); delay 0 = as fast as it can.
   M=50000
-  python3 - "$D/pubhead.txt" "$D/mr-replay.csv" "$M" <<'PY'
+  for q in 0 1; do
+    python3 - "$D/pubhead.txt" "$D/mr-replay.csv" "$M" "$q" <<'PY'
 import csv, sys
 with open(sys.argv[1], 'rb') as f, open(sys.argv[2], 'w', newline='') as out:
     w = csv.writer(out)
     for i, line in enumerate(f):
         if i >= int(sys.argv[3]): break
         t, topic, payload = line.rstrip(b'\n').decode('utf-8', 'replace').split(' ', 2)
-        w.writerow([topic, payload, 0, False, t, 0])
+        w.writerow([topic, payload, int(sys.argv[4]), False, t, 0])
 PY
-  timed notebooks/.venv/bin/mqtt-recorder --host 127.0.0.1 --port "$PORT" --mode replay --file "$D/mr-replay.csv" > /dev/null 2>&1
-  mr=$(python3 -c "print(int($M/$WALL))")
-  row "replay --max-rate QoS 0 vs mqtt-recorder (msg/s)" "$ours" "$mr (mqtt-recorder replay, $M messages)" "$(ratio "$ours" "$mr")" ""
+    timeout 60 mosquitto_sub -p "$PORT" -t '$resource/#' -q $q > "$D/sub-mr-$q.txt" 2>/dev/null & SUB=$!; sleep 0.5
+    timed notebooks/.venv/bin/mqtt-recorder --host 127.0.0.1 --port "$PORT" --mode replay --file "$D/mr-replay.csv" > /dev/null 2>&1
+    mr=$(python3 -c "print(int($M/$WALL))")
+    sleep 3; kill $SUB 2>/dev/null; wait $SUB 2>/dev/null || true
+    ours_q=$ours; [ "$q" = 1 ] && ours_q=$ours_qos1
+    row "replay --max-rate QoS $q vs mqtt-recorder (msg/s)" "$ours_q" "$mr (mqtt-recorder replay, $(delivered "$D/sub-mr-$q.txt")/$M delivered)" "$(ratio "$ours_q" "$mr")" ""
+  done
 fi
 "$RB" steady "$D/steady" 10000 5
 "$R" replay "$D/steady" --broker "mqtt://127.0.0.1:$PORT" --qos 0 2> "$D/lateness.txt"
