@@ -21,19 +21,31 @@ ours=$(echo "$out" | awk '/^decode_ns/ {print $2}'); base=$(echo "$out" | awk '/
 row "decode a typical message (ns)" "$ours" "$base (JSONDecoder)" "$(ratio "$ours" "$base")" "lower is better"
 
 echo "== capture: 1 M realistic messages"
-timed "$RB" write "$D/cap" 1000000 > "$D/write.txt"
-wsec=$(awk '/^write_seconds/ {print $2}' "$D/write.txt"); tbytes=$(awk '/^text_bytes/ {print $2}' "$D/write.txt")
-capbytes=$(du -sb "$D/cap" | cut -f1)
-timed zstd -q -1 -f "$D/cap.txt" -o "$D/cap1.zst"; z1=$WALL; z1b=$(stat -c %s "$D/cap1.zst")
-timed zstd -q -3 -f "$D/cap.txt" -o "$D/cap3.zst"; z3=$WALL; z3b=$(stat -c %s "$D/cap3.zst")
-row "capture write, 1 M messages (s)" "$wsec" "$z3 (zstd -3 of text)" "$(ratio "$wsec" "$z3")" "zstd -1: $z1 s"
+# Each timing below is the median of three runs, alternating restrace and its baseline: the
+# machine is shared and a single run can be off by half.
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+ws=(); z1s=(); z3s=()
+for _ in 1 2 3; do
+  rm -rf "$D/cap"
+  "$RB" write "$D/cap" 1000000 > "$D/write.txt"; ws+=("$(awk '/^write_seconds/ {print $2}' "$D/write.txt")")
+  timed zstd -q -1 -f "$D/cap.txt" -o "$D/cap1.zst"; z1s+=("$WALL")
+  timed zstd -q -3 -f "$D/cap.txt" -o "$D/cap3.zst"; z3s+=("$WALL")
+done
+wsec=$(median "${ws[@]}"); z1=$(median "${z1s[@]}"); z3=$(median "${z3s[@]}")
+tbytes=$(awk '/^text_bytes/ {print $2}' "$D/write.txt")
+capbytes=$(du -sb "$D/cap" | cut -f1); z1b=$(stat -c %s "$D/cap1.zst"); z3b=$(stat -c %s "$D/cap3.zst")
+row "capture write, 1 M messages (s)" "$wsec" "$z3 (zstd -3 of text)" "$(ratio "$wsec" "$z3")" "zstd -1: $z1 s; medians of ${ws[*]} and ${z3s[*]}"
 row "capture size (bytes)" "$capbytes" "$z3b (zstd -3)" "$(ratio "$capbytes" "$z3b")" "zstd -1: $z1b; text: $tbytes"
 row "capture write (MB/s of text)" "$(python3 -c "print(round($tbytes/$wsec/1e6,1))")" "$(python3 -c "print(round($tbytes/$z3/1e6,1))") (zstd -3)" "$(ratio "$z3" "$wsec")" "higher is better"
 "$RB" write "$D/cap-level1" 1000000 1 > "$D/write1.txt"
 w1=$(awk '/^write_seconds/ {print $2}' "$D/write1.txt"); b1=$(du -sb "$D/cap-level1" | cut -f1)
 row "capture zstd level 3 (default) vs level 1 (bytes)" "$capbytes in $wsec s" "$b1 in $w1 s (level 1)" "$(ratio "$capbytes" "$b1")" "time ratio $(ratio "$wsec" "$w1")"
-timed "$RB" read "$D/cap" > /dev/null; rsec=$WALL
-timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zd=$WALL
+rs=(); zds=()
+for _ in 1 2 3; do
+  timed "$RB" read "$D/cap" > /dev/null; rs+=("$WALL")
+  timed sh -c "zstd -q -d -c '$D/cap3.zst' > /dev/null"; zds+=("$WALL")
+done
+rsec=$(median "${rs[@]}"); zd=$(median "${zds[@]}")
 row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
 
 echo "== simulate --out"
@@ -55,8 +67,10 @@ echo "== reports on $msgs events"
 tasks=$(sqlite3 "$D/big.sqlite" "SELECT count(*) FROM tasks")
 slowest=0; slowname=""
 for kind in summary tasks throughput failures stalled latency anomalies; do
-  timed sh -c "'$R' report $kind --db '$D/big.sqlite' --format json > /dev/null"
-  row "report $kind ($tasks tasks) (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" "process start included"
+  runs=()
+  for _ in 1 2 3; do timed sh -c "'$R' report $kind --db '$D/big.sqlite' --format json > /dev/null"; runs+=("$WALL"); done
+  WALL=$(median "${runs[@]}")
+  row "report $kind ($tasks tasks) (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" "median of ${runs[*]} s, process start included"
   if python3 -c "import sys; sys.exit(0 if $WALL > $slowest else 1)"; then slowest=$WALL; slowname=$kind; fi
 done
 timed sh -c "'$R' report device TESTPROD01/cam000 --db '$D/big.sqlite' --format json > /dev/null"
@@ -133,7 +147,6 @@ for _ in 1 2 3; do
   timed "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos 0 2> /dev/null; ours_runs+=("$WALL")
   timed sh -c "mosquitto_pub -p $PORT -q 0 -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base_runs+=("$WALL")
 done
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 ours=$(python3 -c "print(int($N/$(median "${ours_runs[@]}")))"); base=$(python3 -c "print(int($N/$(median "${base_runs[@]}")))")
 row "replay --max-rate QoS 0, median of 3 (msg/s)" "$ours" "$base (mosquitto_pub -l)" "$(ratio "$ours" "$base")" "no subscriber; runs: ${ours_runs[*]} s vs ${base_runs[*]} s"
 if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
