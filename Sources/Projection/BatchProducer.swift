@@ -1,0 +1,64 @@
+import Capture
+import Foundation
+
+/// Messages decoded ahead of the reducer, with the checkpoint that committing them reaches.
+struct Batch: Sendable {
+    var messages: [IncomingMessage]
+    var checkpoint: Checkpoint
+    /// True when the batch ends at what the capture held at the time (a followed capture may grow).
+    var caughtUp = false
+}
+
+/// Reads the capture and decodes on its own thread, handing batches to the projector.
+final class BatchProducer: @unchecked Sendable {
+    // @unchecked: the reader is used by this producer's thread only, from start until `finished`.
+    let reader: CaptureReader
+    let queue: HandOver<Batch>
+    var checkpoint: Checkpoint
+    let single: Bool
+    let batchSize: Int
+    let follow: Bool
+    let pollInterval: TimeInterval
+    let shouldStop: @Sendable () -> Bool
+    let finished = DispatchSemaphore(value: 0)
+
+    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, single: Bool, batchSize: Int, follow: Bool,
+         pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
+        self.reader = reader
+        self.queue = queue
+        checkpoint = start
+        self.single = single
+        self.batchSize = batchSize
+        self.follow = follow
+        self.pollInterval = pollInterval
+        self.shouldStop = shouldStop
+    }
+
+    func run() {
+        defer { queue.close(); finished.signal() }
+        var messages: [IncomingMessage] = []
+        messages.reserveCapacity(batchSize)
+        var sentAny = false
+        func send(caughtUp: Bool = false) -> Bool {
+            sentAny = true
+            defer { messages.removeAll(keepingCapacity: true) }
+            return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
+        }
+        while true {
+            while let entry = reader.next() {
+                let m = entry.message
+                checkpoint.events += 1
+                if single { checkpoint.position = entry.position }
+                if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
+                checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
+                messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
+                                                position: entry.position.description))
+                if messages.count >= batchSize, !send() { return }
+                if follow, shouldStop() { break }
+            }
+            if !messages.isEmpty || !sentAny { if !send(caughtUp: true) { return } }
+            if !follow || shouldStop() { return }
+            Thread.sleep(forTimeInterval: pollInterval)
+        }
+    }
+}
