@@ -21,25 +21,49 @@ public enum JSONLines {
     /// Appends `text` as a JSON string literal.
     public static func appendQuoted(_ text: String, to s: inout String) {
         s.append("\"")
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
-            s += text  // nothing to escape (0xE2 starts U+2028/U+2029)
-            s.append("\"")
-            return
-        }
-        for u in text.unicodeScalars {
-            switch u {
-            case "\"": s += "\\\""
-            case "\\": s += "\\\\"
-            case "\n": s += "\\n"
-            case "\r": s += "\\r"
-            case "\t": s += "\\t"
-            case _ where u.value < 0x20 || u.value == 0x7F || u.value == 0x2028 || u.value == 0x2029:
-                let hex = String(u.value, radix: 16)
-                s += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: s.unicodeScalars.append(u)
+        if !text.utf8.contains(where: mayNeedEscape) {
+            s += text
+        } else {
+            for u in text.unicodeScalars {
+                if let e = escape(u) { s += e } else { s.unicodeScalars.append(u) }
             }
         }
         s.append("\"")
+    }
+
+    /// Appends `text` as a JSON string literal, as UTF-8 bytes.
+    public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
+        out.append(0x22)
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            guard !utf8.contains(where: mayNeedEscape) else { return false }
+            out.append(contentsOf: utf8)
+            return true
+        }
+        if !plain {
+            for u in text.unicodeScalars {
+                if let e = escape(u) { out.append(contentsOf: e.utf8) } else { out.append(contentsOf: UTF8.encode(u)!) }
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// Bytes that may start something to escape (0xE2 starts U+2028 and U+2029).
+    private static func mayNeedEscape(_ b: UInt8) -> Bool { b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || b == 0xE2 }
+
+    /// The escape sequence of `u` in a JSON string, or nil when it stands as it is.
+    private static func escape(_ u: Unicode.Scalar) -> String? {
+        switch u {
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case _ where u.value < 0x20 || u.value == 0x7F || u.value == 0x2028 || u.value == 0x2029:
+            let hex = String(u.value, radix: 16)
+            return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: return nil
+        }
     }
 
     private struct Line: Decodable {

@@ -3,17 +3,27 @@ public enum Timestamp {
     /// `2026-11-26T18:22:39.768482899Z` with `fractionDigits` digits (0, 3 or 9).
     public static func format(_ ns: UInt64, fractionDigits: Int = 9) -> String {
         let seconds = Int64(ns / 1_000_000_000)
-        let fraction = ns % 1_000_000_000
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secs = seconds - days * 86400
+        let days = seconds / 86400  // ns is unsigned: never before 1970, never past year 2554
+        let secs = Int(seconds - days * 86400)
         let (y, m, d) = civil(fromDays: days)
-        var s = "\(pad(Int(y), 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(secs / 3600), 2)):\(pad(Int(secs / 60 % 60), 2)):\(pad(Int(secs % 60), 2))"
-        if fractionDigits > 0 {
-            var f = fraction
-            for _ in 0..<(9 - fractionDigits) { f /= 10 }
-            s += "." + pad(Int(f), fractionDigits)
+        let digits = min(9, max(0, fractionDigits))
+        var fraction = Int(ns % 1_000_000_000)
+        for _ in 0..<(9 - digits) { fraction /= 10 }
+        // Written digit by digit into one buffer: reports format millions of times.
+        return String(unsafeUninitializedCapacity: 31) { buf in
+            var i = 0
+            func put(_ value: Int, _ width: Int) {
+                var v = value
+                for k in stride(from: width - 1, through: 0, by: -1) { buf[i + k] = UInt8(48 + v % 10); v /= 10 }
+                i += width
+            }
+            func put(_ c: Character) { buf[i] = c.asciiValue!; i += 1 }
+            put(Int(y), 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+            put(secs / 3600, 2); put(":"); put(secs / 60 % 60, 2); put(":"); put(secs % 60, 2)
+            if digits > 0 { put("."); put(fraction, digits) }
+            put("Z")
+            return i
         }
-        return s + "Z"
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a space may stand for the `T`.
@@ -77,11 +87,6 @@ public enum Timestamp {
         }
         let (m, o) = secs.multipliedReportingOverflow(by: 1_000_000_000)
         return o ? nil : m + frac
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 
     // Howard Hinnant's days-from-civil algorithms.

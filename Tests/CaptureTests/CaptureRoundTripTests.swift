@@ -137,5 +137,14 @@ import Testing
         #expect(Timestamp.parse("2026-13-26T18:22:39Z") == nil)
         #expect(Timestamp.parseUnixSeconds("1795717359.768482899") == ns)
         #expect(Timestamp.parseUnixSeconds("1795717359.5") == 1_795_717_359_500_000_000)
+        #expect(Timestamp.format(0) == "1970-01-01T00:00:00.000000000Z")
+        #expect(Timestamp.format(ns, fractionDigits: 0) == "2026-11-26T18:22:39Z")
+        #expect(Timestamp.format(.max, fractionDigits: 3) == "2554-07-21T23:34:33.709Z")
+        // Every instant a UInt64 can hold, from 1970 to 2554, comes back from its text.
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<2000 {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            #expect(Timestamp.parse(Timestamp.format(x)) == x, "\(x)")
+        }
     }
 }

@@ -26,36 +26,37 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// Compact JSON text.
     public func rendered() -> String {
-        var s = ""
-        write(to: &s)
-        return s
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512)
+        write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func write(to s: inout String) {
+    /// Appends the compact JSON text as UTF-8 (bytes, not String appends: `report tasks` renders
+    /// hundreds of thousands of objects).
+    func write(to s: inout [UInt8]) {
         switch self {
-        case .null: s += "null"
-        case .bool(let b): s += b ? "true" : "false"
-        case .int(let i): s += String(i)
+        case .null: s.append(contentsOf: "null".utf8)
+        case .bool(let b): s.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): s.append(contentsOf: String(i).utf8)
         case .double(let d):
-            if d == d.rounded(), abs(d) < 1e15 { s += String(Int64(d)) } else { s += String(d) }
-        case .string(let t): Self.quote(t, into: &s)
+            s.append(contentsOf: (d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)).utf8)
+        case .string(let t): JSONLines.appendQuoted(t, to: &s)
         case .array(let a):
-            s += "["
-            for (i, v) in a.enumerated() { if i > 0 { s += "," }; v.write(to: &s) }
-            s += "]"
+            s.append(0x5B)
+            for (i, v) in a.enumerated() { if i > 0 { s.append(0x2C) }; v.write(to: &s) }
+            s.append(0x5D)
         case .object(let o):
-            s += "{"
+            s.append(0x7B)
             for (i, (k, v)) in o.enumerated() {
-                if i > 0 { s += "," }
-                Self.quote(k, into: &s)
-                s += ":"
+                if i > 0 { s.append(0x2C) }
+                JSONLines.appendQuoted(k, to: &s)
+                s.append(0x3A)
                 v.write(to: &s)
             }
-            s += "}"
+            s.append(0x7D)
         }
     }
-
-    static func quote(_ t: String, into s: inout String) { JSONLines.appendQuoted(t, to: &s) }
 
     /// The text of a scalar for tables and CSV ("" for null).
     var cell: String {
