@@ -128,7 +128,8 @@ enum ProjectionSchema {
         "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks (state, kind, last_event_at)",
         // Percentiles walk these in order (`Distribution`): durations, response times, time to first progress, bytes/s.
-        "CREATE INDEX IF NOT EXISTS tasks_by_duration ON tasks (state, duration_s, kind)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_duration ON tasks (state, duration_s)",  // summary: both kinds
+        "CREATE INDEX IF NOT EXISTS tasks_by_kind_duration ON tasks (state, kind, duration_s)",  // latency: per kind
         "CREATE INDEX IF NOT EXISTS tasks_by_response ON tasks (kind, offered_at - requested_at) WHERE requested_at IS NOT NULL AND offered_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_first_progress ON tasks (kind, first_progress_at - offered_at) WHERE first_progress_at IS NOT NULL AND offered_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_rate ON tasks (kind, bytes_per_s) WHERE bytes_per_s IS NOT NULL",
