@@ -42,10 +42,12 @@ let package = Package(
             "ResourceProtocol", "Capture", "Projection", "Simulator",
         ], path: "bench/Sources"),
         .testTarget(name: "ResourceProtocolTests", dependencies: ["ResourceProtocol"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Selection"]),
-        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator"]),
+        // Helpers the test targets share (temporary directories, paths, running a program).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Selection", "TestSupport"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Capture", "ResourceProtocol", "Simulator", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "Broker", "Recorder", "Replayer", "Capture", "Selection", "Simulator", "Projection",
+            "Broker", "Recorder", "Replayer", "Capture", "Selection", "Simulator", "Projection", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]

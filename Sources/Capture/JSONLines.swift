@@ -3,35 +3,24 @@ import Foundation
 /// The JSON Lines form of a capture (INTERFACE.md): one object a line with `time`, `time_ns`,
 /// `topic`, `qos`, `retain` and `payload` (or `payload_base64` when it is not valid UTF-8).
 public enum JSONLines {
-    /// One line (without the newline) for `message`.
-    public static func line(for m: CapturedMessage) -> String {
-        var s = "{\"time\":\"\(Timestamp.format(m.time))\",\"time_ns\":\(m.time),\"topic\":"
+    /// One line (without the newline) for `message`, as UTF-8.
+    public static func line(for m: CapturedMessage) -> [UInt8] {
+        var s: [UInt8] = []
+        s.reserveCapacity(m.payload.count + m.topic.utf8.count + 128)
+        s += "{\"time\":\"\(Timestamp.format(m.time))\",\"time_ns\":\(m.time),\"topic\":".utf8
         appendQuoted(m.topic, to: &s)
-        s += ",\"qos\":\(m.qos),\"retain\":\(m.retain),"
+        s += ",\"qos\":\(m.qos),\"retain\":\(m.retain),".utf8
         if let text = String(validating: m.payload, as: UTF8.self) {
-            s += "\"payload\":"
+            s += "\"payload\":".utf8
             appendQuoted(text, to: &s)
         } else {
-            s += "\"payload_base64\":\"\(Data(m.payload).base64EncodedString())\""
+            s += "\"payload_base64\":\"\(Data(m.payload).base64EncodedString())\"".utf8
         }
-        s += "}"
+        s.append(0x7D)
         return s
     }
 
-    /// Appends `text` as a JSON string literal.
-    public static func appendQuoted(_ text: String, to s: inout String) {
-        s.append("\"")
-        if !text.utf8.contains(where: mayNeedEscape) {
-            s += text
-        } else {
-            for u in text.unicodeScalars {
-                if let e = escape(u) { s += e } else { s.unicodeScalars.append(u) }
-            }
-        }
-        s.append("\"")
-    }
-
-    /// Appends `text` as a JSON string literal, as UTF-8 bytes.
+    /// Appends `text` as a JSON string literal, as UTF-8.
     public static func appendQuoted(_ text: String, to out: inout [UInt8]) {
         out.append(0x22)
         var text = text

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
+import TestSupport
 
 /// Torn and corrupted files: readers return exactly the intact messages, verify names the damage,
 /// recover makes the file whole again.

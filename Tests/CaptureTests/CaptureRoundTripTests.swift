@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
+import TestSupport
 
 @Suite struct CaptureRoundTripTests {
     @Test func messagesComeBackIdenticalAcrossChunksAndFiles() throws {

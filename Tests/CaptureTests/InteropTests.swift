@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
+import TestSupport
 
 /// Captures are read by the official Python `mcap` package, and we read what it writes.
 @Suite struct InteropTests {
@@ -24,9 +25,9 @@ import Testing
                     out.append([message.log_time, message.sequence, channel.topic, channel.metadata['qos'], channel.metadata['retain'], message.data.hex()])
         print(json.dumps(out))
         """
-        let result = try run(python(), ["-c", script, dir])
+        let result = try runProcess(venvPython, ["-c", script, dir])
         #expect(result.status == 0, "\(result.err)")
-        let rows = try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as! [[Any]]
+        let rows = try JSONSerialization.jsonObject(with: result.out) as! [[Any]]
         #expect(rows.count == messages.count)
         for (row, (i, m)) in zip(rows, messages.enumerated()) {
             #expect((row[0] as! NSNumber).uint64Value == m.time)
@@ -52,9 +53,9 @@ import Testing
         with open(sys.argv[1], 'rb') as f:
             print(sum(1 for _ in make_reader(f).iter_messages()))
         """
-        let result = try run(python(), ["-c", script, dir + "/000001.mcap"])
+        let result = try runProcess(venvPython, ["-c", script, dir + "/000001.mcap"])
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.trimmingCharacters(in: .whitespacesAndNewlines) == "300")
+        #expect(result.text.trimmingCharacters(in: .whitespacesAndNewlines) == "300")
     }
 
     @Test func weReadWhatPythonWrites() throws {
@@ -73,7 +74,7 @@ import Testing
             w.finish()
         """
         let file = dir + "/python.mcap"
-        let result = try run(python(), ["-c", script, file])
+        let result = try runProcess(venvPython, ["-c", script, file])
         #expect(result.status == 0, "\(result.err)")
         let (entries, problems) = try readAll([file])
         #expect(problems.isEmpty)

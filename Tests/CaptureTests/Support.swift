@@ -1,15 +1,6 @@
 import Foundation
 @testable import Capture
 
-/// A fresh temporary directory, removed by the caller with `cleanup`.
-func temporaryDirectory(_ label: String = "capture") -> String {
-    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func cleanup(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
-
 /// Realistic traffic: uploads with progress of several devices, as PROTOCOL.md shows it.
 func sampleMessages(count: Int, start: UInt64 = 1_795_717_359_000_000_000) -> [CapturedMessage] {
     (0..<count).map { i in
@@ -40,26 +31,4 @@ func readAll(_ paths: [String]) throws -> (entries: [CaptureEntry], problems: [C
     var out: [CaptureEntry] = []
     while let e = r.next() { out.append(e) }
     return (out, r.problems)
-}
-
-/// The venv Python with the official `mcap` package (`make test` creates it).
-func python() -> String {
-    if let p = ProcessInfo.processInfo.environment["RESTRACE_PYTHON"] { return p }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent("notebooks/.venv/bin/python").path
-}
-
-@discardableResult
-func run(_ executable: String, _ args: [String], stdin: String? = nil) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

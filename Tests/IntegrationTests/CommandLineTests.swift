@@ -1,34 +1,15 @@
 import Capture
 import Foundation
 import Testing
+import TestSupport
 
 /// The executable as a user runs it: exit codes, messages, and round trips through files.
 @Suite struct CommandLineTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fixtures")
+    static let fixtures = repositoryRoot.appendingPathComponent("fixtures")
 
     @discardableResult
-    func restrace(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: Data, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: restraceExecutable)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let stdin {
-            let inPipe = Pipe()
-            p.standardInput = inPipe
-            try p.run()
-            inPipe.fileHandleForWriting.write(stdin)
-            try inPipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
-            try p.run()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, o, String(decoding: e, as: UTF8.self))
+    func restrace(_ args: [String], stdin: Data? = nil) throws -> ProcessResult {
+        try runProcess(restraceExecutable, args, stdin: stdin)
     }
 
     @Test func importThenCatGivesBackTheSameLinesForBothForms() throws {
@@ -63,12 +44,12 @@ import Testing
         #expect(lines.count == 2)
         #expect(lines[0].contains(#""time":"2026-11-26T18:22:39.768482899Z","time_ns":1795717359768482899"#))
         #expect(lines[1].contains(#""payload":"{\"type\":\"download\",\"name\":\"a b\",\"size\":1}""#))
-        try? FileManager.default.removeItem(atPath: dir)
+        cleanup(dir)
     }
 
     @Test func exitCodesFollowTheInterface() throws {
         let dir = temporaryDirectory("cli-exit")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { cleanup(dir) }
         let capture = Self.fixtures.appendingPathComponent("sdk-dialects/capture").path
         // 2: bad usage, with the accepted forms in the message.
         let badTime = try restrace(["cat", capture, "--since", "yesterday"])
@@ -103,7 +84,7 @@ import Testing
 
     @Test func reportsReadAProjectionFile() throws {
         let dir = temporaryDirectory("cli-report")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { cleanup(dir) }
         let capture = Self.fixtures.appendingPathComponent("failure-storm/capture").path
         #expect(try restrace(["project", capture, "--db", dir + "/p.sqlite"]).status == 0)
         for kind in ["summary", "tasks", "throughput", "failures", "stalled", "latency", "anomalies"] {

@@ -3,6 +3,7 @@ import Capture
 import Foundation
 import Recorder
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -228,15 +229,8 @@ func readCaptureEvents(_ dir: String) throws -> [String] {
 /// TLS with a CA and certificates made by openssl, and password authentication.
 @Suite(.serialized) struct RecorderTLSTests {
     private func sh(_ args: [String], in dir: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try p.run()
-        p.waitUntilExit()
-        if p.terminationStatus != 0 { throw NSError(domain: "sh", code: Int(p.terminationStatus), userInfo: [NSLocalizedDescriptionKey: args.joined(separator: " ")]) }
+        let r = try runProcess("/usr/bin/env", args, in: dir)
+        if r.status != 0 { throw NSError(domain: "sh", code: Int(r.status), userInfo: [NSLocalizedDescriptionKey: args.joined(separator: " ") + ": " + r.err]) }
     }
 
     @Test func recordsOverTLSWithAPasswordAndRefusesAWrongOne() throws {

@@ -5,6 +5,7 @@ import Recorder
 import Replayer
 import Selection
 import Testing
+import TestSupport
 
 /// Subscribes to a filter and collects what arrives, with its arrival time.
 final class Collector: @unchecked Sendable {
@@ -148,17 +149,9 @@ func publisherFor(_ client: MosquittoSession) -> (ReplayMessage) throws -> Void 
         defer { broker.stop() }
         let (dir, messages) = try replayCapture(count: 30)
         let collector = try Collector(broker, filter: "#")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: restraceExecutable)
-        p.arguments = ["replay", dir, "--broker", broker.url.description, "--dry-run"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        #expect(text.split(separator: "\n").count == messages.count)
+        let dry = try runProcess(restraceExecutable, ["replay", dir, "--broker", broker.url.description, "--dry-run"])
+        #expect(dry.status == 0)
+        #expect(dry.text.split(separator: "\n").count == messages.count)
         #expect(collector.collect(count: 1, timeout: 1).isEmpty)
     }
 }

@@ -6,6 +6,7 @@ import Projection
 import Recorder
 import Simulator
 import Testing
+import TestSupport
 
 /// `simulate --broker`, recorded by `record`, gives the same task outcomes as `simulate --out`
 /// with the same seed (timing aside).

@@ -1,5 +1,6 @@
 import Broker
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,7 +66,7 @@ final class TestBroker {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(atPath: directory)
+        cleanup(directory)
     }
 
     static var mosquittoPath: String {
@@ -107,18 +108,6 @@ func publisher(_ broker: TestBroker, id: String, version: SessionOptions.Protoco
     let s = try MosquittoSession(broker: broker.url, options: o)
     try s.connect(giveUpAfter: 5)
     return s
-}
-
-func temporaryDirectory(_ label: String) -> String {
-    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// The built `restrace` executable (swift build puts it beside the test bundle).
-var restraceExecutable: String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return root.appendingPathComponent(".build/debug/restrace").path
 }
 
 /// Waits until `condition` holds or `timeout` seconds pass.

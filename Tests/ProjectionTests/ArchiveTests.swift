@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import Testing
 @testable import Projection
+import TestSupport
 
 /// Archiving (ended tasks leaving the reducer's memory) bounds memory and changes no result.
 @Suite struct ArchiveTests {

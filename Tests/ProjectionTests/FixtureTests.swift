@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Projection
+import TestSupport
 
 /// Every report over every fixture, in every format; tasks and failures compared field by field
 /// with the expected files beside each fixture.

@@ -4,6 +4,7 @@ import GRDB
 import Testing
 @testable import Projection
 import Simulator
+import TestSupport
 
 @Suite struct ProjectorTests {
     @Test func incrementalAndInterruptedEqualOneShot() throws {

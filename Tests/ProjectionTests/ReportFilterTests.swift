@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Projection
+import TestSupport
 
 @Suite struct ReportFilterTests {
     private func store() throws -> (ProjectionStore, String) {

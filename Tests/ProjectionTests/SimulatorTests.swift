@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import Projection
 @testable import Simulator
+import TestSupport
 
 @Suite struct SimulatorTests {
     private func bytes(_ dir: String) throws -> [Data] {

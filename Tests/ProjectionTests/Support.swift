@@ -3,14 +3,7 @@ import Foundation
 import GRDB
 @testable import Projection
 import Simulator
-
-func temporaryDirectory(_ label: String) -> String {
-    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func cleanup(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+import TestSupport
 
 /// Every table of a projection as text, row by row, for whole-table comparisons.
 func dump(_ dbPath: String, excluding: Set<String> = []) throws -> [String: [String]] {

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 @testable import Projection
+import TestSupport
 
 /// `report throughput` reads task counts from the per-second `traffic` table, or from the tasks
 /// themselves when a filter picks tasks: both must give the same buckets.

@@ -32,9 +32,9 @@ struct CatCommand: ParsableCommand {
             if let until = filter.until, e.message.time > until, captures.count == 1 { break }
             guard filter.matches(e.message) else { continue }
             switch format {
-            case .jsonl: out.line(JSONLines.line(for: e.message))
+            case .jsonl: out.line(bytes: JSONLines.line(for: e.message))
             case .text: out.line(text(e.message))
-            case .mosquittoSub: out.write(bytes: MosquittoSubLines.line(for: e.message)); out.write("\n")
+            case .mosquittoSub: out.line(bytes: MosquittoSubLines.line(for: e.message))
             }
         }
         out.flush()

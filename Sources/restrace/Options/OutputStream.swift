@@ -11,6 +11,7 @@ final class StandardOutput {
     func write(_ s: String) { buffer.append(contentsOf: s.utf8); if buffer.count >= 1 << 16 { flush() } }
     func write(bytes: [UInt8]) { buffer.append(contentsOf: bytes); if buffer.count >= 1 << 16 { flush() } }
     func line(_ s: String) { write(s); buffer.append(0x0A) }
+    func line(bytes: [UInt8]) { write(bytes: bytes); buffer.append(0x0A) }
 
     func flush() {
         var done = 0

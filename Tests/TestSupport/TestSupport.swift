@@ -1,0 +1,71 @@
+import Foundation
+
+// What every test target needs: temporary directories, the repository's paths, and running a
+// program to its end.
+
+/// The repository's root folder.
+public let repositoryRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A fresh temporary directory, removed by the caller with `cleanup`.
+public func temporaryDirectory(_ label: String = "test") -> String {
+    let path = NSTemporaryDirectory() + "restrace-\(label)-\(UUID().uuidString)"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+public func cleanup(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+/// The built `restrace` executable (`swift build` puts it in .build/debug).
+public var restraceExecutable: String { repositoryRoot.appendingPathComponent(".build/debug/restrace").path }
+
+/// The venv Python with the official `mcap` package and the notebooks' packages (`make test`
+/// creates it; `RESTRACE_PYTHON` overrides it).
+public var venvPython: String {
+    ProcessInfo.processInfo.environment["RESTRACE_PYTHON"] ?? repositoryRoot.appendingPathComponent("notebooks/.venv/bin/python").path
+}
+
+/// What a finished program left: its exit status, standard output and standard error.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var out: Data
+    public var err: String
+    public var text: String { String(decoding: out, as: UTF8.self) }
+}
+
+/// Runs `executable` to its end, with `stdin` as its input (else /dev/null) and `environment`
+/// added to this process's. Standard error is read on its own thread, so neither pipe can fill
+/// up and stall the program.
+@discardableResult
+public func runProcess(_ executable: String, _ args: [String], stdin: Data? = nil, environment: [String: String] = [:],
+                       in directory: String? = nil) throws -> ProcessResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = stdin == nil ? FileHandle(forReadingAtPath: "/dev/null") : input
+    try p.run()
+    let errors = ErrorText()
+    let reader = Thread { errors.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
+    if let stdin {
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+    }
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return ProcessResult(status: p.terminationStatus, out: o, err: errors.wait())
+}
+
+/// Standard error as the reading thread hands it over.
+private final class ErrorText: @unchecked Sendable {
+    // @unchecked: `data` is written once before `done` is signalled and read after waiting on it.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+    func set(_ d: Data) { data = d; done.signal() }
+    func wait() -> String { done.wait(); return String(decoding: data, as: UTF8.self) }
+}
