@@ -21,6 +21,13 @@ public struct CapturedMessage: Sendable, Equatable {
 
     /// True for the recorder's own events, false for traffic.
     public var isRecorderEvent: Bool { topic == Self.recorderTopic }
+
+    /// Equal byte for byte. Swift's `==` on strings treats canonically equivalent spellings (`é`
+    /// and `e` + U+0301) as equal, but MQTT topics are distinct byte strings.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.time == b.time && a.qos == b.qos && a.retain == b.retain && a.payload == b.payload
+            && a.topic.utf8.elementsEqual(b.topic.utf8)
+    }
 }
 
 /// Where a message lies in a capture: the file, the chunk's offset in it, and its index in the chunk.

@@ -1,6 +1,23 @@
 /// Writes one MCAP file: header, metadata, zstd chunks, and on `close()` the summary and footer.
 final class SegmentWriter {
-    struct Channel: Hashable { var topic: String; var qos: UInt8; var retain: Bool }
+    /// A channel's key, compared and hashed on the topic's bytes: canonically equivalent
+    /// spellings of a topic are different MQTT topics, so they get different channels.
+    struct Channel: Hashable {
+        var topic: String
+        var qos: UInt8
+        var retain: Bool
+
+        static func == (a: Self, b: Self) -> Bool {
+            a.qos == b.qos && a.retain == b.retain && a.topic.utf8.elementsEqual(b.topic.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            var topic = topic
+            topic.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(qos)
+            hasher.combine(retain)
+        }
+    }
 
     private let sink: FileSink
     private let codec: ChunkCodec

@@ -26,6 +26,21 @@ import TestSupport
         for r in try CaptureVerifier.verify(path: dir) { #expect(r.isIntact && r.closedCleanly) }
     }
 
+    @Test func canonicallyEquivalentTopicsStayDistinctChannels() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        // "café" precomposed and decomposed: equal as Swift strings, different MQTT topics.
+        let composed = "$resource/up/service/P/caf\u{E9}", decomposed = "$resource/up/service/P/cafe\u{301}"
+        #expect(composed == decomposed && !composed.utf8.elementsEqual(decomposed.utf8))
+        let messages = [composed, decomposed, composed].enumerated().map {
+            CapturedMessage(time: 1_795_717_359_000_000_000 + UInt64($0.offset), topic: $0.element, payload: [UInt8($0.offset)])
+        }
+        _ = try writeCapture(messages, to: dir)
+        let entries = try readAll([dir]).entries
+        #expect(entries.map { Array($0.message.topic.utf8) } == messages.map { Array($0.topic.utf8) })
+        #expect(CapturedMessage(time: 1, topic: composed, payload: []) != CapturedMessage(time: 1, topic: decomposed, payload: []))
+    }
+
     @Test func segmentRotationByDuration() throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
