@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One MQTT message as the capture holds it.
 public struct CapturedMessage: Sendable, Equatable {
     /// When the recorder received it, ns since the Unix epoch (MCAP `log_time` and `publish_time`).
@@ -26,7 +30,7 @@ public struct CapturedMessage: Sendable, Equatable {
     /// and `e` + U+0301) as equal, but MQTT topics are distinct byte strings.
     public static func == (a: Self, b: Self) -> Bool {
         a.time == b.time && a.qos == b.qos && a.retain == b.retain && a.payload == b.payload
-            && a.topic.utf8.elementsEqual(b.topic.utf8)
+            && a.topic.hasSameUTF8(as: b.topic)
     }
 }
 
@@ -54,4 +58,12 @@ public struct CaptureEntry: Sendable, Equatable {
     public var message: CapturedMessage
     public var sequence: UInt32
     public var position: CapturePosition
+}
+
+extension String {
+    /// Equal UTF-8 bytes: unlike `==`, canonically equivalent spellings differ.
+    func hasSameUTF8(as other: String) -> Bool {
+        var a = self, b = other
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
+    }
 }

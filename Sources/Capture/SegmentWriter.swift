@@ -8,7 +8,7 @@ final class SegmentWriter {
         var retain: Bool
 
         static func == (a: Self, b: Self) -> Bool {
-            a.qos == b.qos && a.retain == b.retain && a.topic.utf8.elementsEqual(b.topic.utf8)
+            a.qos == b.qos && a.retain == b.retain && a.topic.hasSameUTF8(as: b.topic)
         }
 
         func hash(into hasher: inout Hasher) {
