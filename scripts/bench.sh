@@ -143,13 +143,19 @@ for q in 0 1; do
   row "replay --max-rate QoS $q (msg/s)" "$ours ($(delivered "$D/sub-ours-$q.txt")/$N delivered)" "$base (mosquitto_pub -l, $(delivered "$D/sub-base-$q.txt")/$N delivered)" "$(ratio "$ours" "$base")" "rate = published / process time"
 done
 # The same QoS 0 comparison without a subscriber, three runs each, alternating: the median.
-ours_runs=(); base_runs=()
+# The broker's own CPU time during each run shows what bounds both publishers.
+broker_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$BROKER/stat"; }
+ours_runs=(); base_runs=(); ours_bcpu=(); base_bcpu=()
 for _ in 1 2 3; do
+  b0=$(broker_cpu)
   timed "$R" replay "$D/pubcap" --broker "mqtt://127.0.0.1:$PORT" --max-rate --qos 0 2> /dev/null; ours_runs+=("$WALL")
+  b1=$(broker_cpu); ours_bcpu+=("$(python3 -c "print(round($b1-$b0,2))")"); ours_cpu=$CPU
   timed sh -c "mosquitto_pub -p $PORT -q 0 -l -t '\$resource/up/service/P/bench' < '$D/payloads.txt'"; base_runs+=("$WALL")
+  b2=$(broker_cpu); base_bcpu+=("$(python3 -c "print(round($b2-$b1,2))")"); base_cpu=$CPU
 done
 ours=$(python3 -c "print(int($N/$(median "${ours_runs[@]}")))"); base=$(python3 -c "print(int($N/$(median "${base_runs[@]}")))")
 row "replay --max-rate QoS 0, median of 3 (msg/s)" "$ours" "$base (mosquitto_pub -l)" "$(ratio "$ours" "$base")" "no subscriber; runs: ${ours_runs[*]} s vs ${base_runs[*]} s"
+row "broker CPU s during those QoS 0 runs" "${ours_bcpu[*]}" "${base_bcpu[*]} (mosquitto_pub -l)" "-" "walls above; publisher CPU of the last run: $ours_cpu s vs $base_cpu s"
 if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
   # mqtt-recorder replays its own CSV (topic, payload, qos, retain, time, delay); delay 0 = as fast as it can.
   M=50000

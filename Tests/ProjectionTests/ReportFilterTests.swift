@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import Testing
 @testable import Projection
@@ -49,6 +50,39 @@ import TestSupport
                 #expect(!streamed.isEmpty)
             }
         }
+    }
+
+    @Test func streamedTableWidthsFitEveryRow() throws {
+        // Names Swift counts in fewer characters than SQLite's code points, a long failure, odd
+        // percents and a fractional duration: the widths fixed before the rows must fit them all.
+        let dir = temporaryDirectory("widths")
+        defer { cleanup(dir) }
+        let w = try CaptureWriter(directory: dir)
+        let t0: UInt64 = 1_795_717_359_000_000_000
+        var time = t0
+        func send(_ device: String, _ up: Bool, _ json: String, after ms: UInt64 = 1) throws {
+            time += ms * 1_000_000
+            try w.write(CapturedMessage(time: time, topic: "$resource/\(up ? "up" : "down")/service/P/\(device)", payload: Array(json.utf8)))
+        }
+        for (i, device) in ["cafe\u{301}-\u{1F469}\u{200D}\u{1F4BB}", "gate-04"].enumerated() {
+            let name = i == 0 ? "na\u{308}me-\u{1F1E8}\u{1F1F3}.bin" : "fw.bin"
+            try send(device, true, #"{"type":"create_upload_task","size":100,"name":"\#(name)","md5sum":"m"}"#)
+            try send(device, false, #"{"type":"create_upload_task_rsp","result_code":0,"url":"http://u"}"#)
+            try send(device, true, #"{"type":"report_upload_progress","name":"\#(name)","progress":{"state":"uploading","percent":-3}}"#)
+            try send(device, true, #"{"type":"report_upload_progress","name":"\#(name)","progress":{"state":"uploading","percent":150}}"#, after: 1234)
+            try send(device, true, #"{"type":"report_upload_progress","name":"\#(name)","progress":{"state":"fail","result_code":-2,"result_msg":"\#(String(repeating: "disk full ", count: 5))"}}"#)
+        }
+        try w.close()
+        _ = try Projector(paths: [dir], databasePath: dir + "/p.sqlite").run()
+        let s = try ProjectionStore(readingFrom: dir + "/p.sqlite")
+        let fixed = try s.db.read { try Reports.taskTableWidths(ReportContext(db: $0, filters: ReportFilters())) }
+        var table = try Reports.run(.tasks, store: s, filters: ReportFilters()).tables[0]
+        #expect(table.rows.count == 2)
+        table.minimumWidths = nil
+        var needed = table.columns.map(\.count)
+        for r in table.rows { Report.widen(&needed, r) }
+        for (column, (n, f)) in zip(table.columns, zip(needed, fixed)) { #expect(n <= f, "\(column): \(n) > \(f)") }
+        #expect(table.rows.contains { $0[6] == "150" } && table.rows.contains { $0[7].hasPrefix("device -2 disk full") })
     }
 
     @Test func stalledDependsOnAsOfAndThreshold() throws {

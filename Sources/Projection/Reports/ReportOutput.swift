@@ -8,6 +8,8 @@ public struct Report: Sendable {
         public var rows: [[String]]
         /// Columns aligned right (numbers).
         public var numeric: Set<Int> = []
+        /// Widths the columns have at least (a streamed table fixes them before its rows).
+        public var minimumWidths: [Int]?
     }
 
     public var json: JSONValue
@@ -59,7 +61,7 @@ public struct Report: Sendable {
     }
 
     static func aligned(_ t: Table) -> String {
-        var widths = t.columns.map(\.count)
+        var widths = t.minimumWidths ?? t.columns.map(\.count)
         for r in t.rows { widen(&widths, r) }
         return alignedHeader(t, widths: widths) + t.rows.map { alignedLine($0, widths: widths, numeric: t.numeric) }.joined()
             + (t.rows.isEmpty ? "(none)\n" : "")

@@ -6,9 +6,9 @@ extension Reports {
         let w = c.taskConditions()
         let tasks = try Row.fetchAll(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
                                      arguments: w.arguments).map(TransferTask.init(row:))
-        return Report(json: .array(tasks.map { taskJSON($0, c) }),
-                      tables: [taskTable(tasks, c, title: "")],
-                      notes: ["\(tasks.count) tasks"])
+        var table = taskTable(tasks, c, title: "")
+        table.minimumWidths = try taskTableWidths(c)
+        return Report(json: .array(tasks.map { taskJSON($0, c) }), tables: [table], notes: ["\(tasks.count) tasks"])
     }
 
     static func taskJSON(_ t: TransferTask, _ c: ReportContext, extra: [(String, JSONValue)] = []) -> JSONValue {
@@ -41,8 +41,7 @@ extension Reports {
     }
 
     /// `report tasks` written row by row as it is read, in the same text as `tasks(_:)` renders:
-    /// memory stays flat however many tasks there are. The table format reads the rows twice
-    /// (column widths first).
+    /// memory stays flat however many tasks there are, and the first row comes at once.
     static func writeTasks(_ c: ReportContext, format: Report.Format, to write: (String) -> Void) throws {
         let w = c.taskConditions()
         func each(_ body: (TransferTask) -> Void) throws {
@@ -65,11 +64,36 @@ extension Reports {
             try each { write(Report.markdownLine(taskRow($0, c))); count += 1 }
             write("\n\(count) tasks\n")
         case .table:
-            var widths = table.columns.map(\.count)
-            try each { Report.widen(&widths, taskRow($0, c)) }
+            let widths = try taskTableWidths(c)
             write(Report.alignedHeader(table, widths: widths))
             try each { write(Report.alignedLine(taskRow($0, c), widths: widths, numeric: table.numeric)); count += 1 }
             write((count == 0 ? "(none)\n" : "") + "\(count) tasks\n")
         }
+    }
+
+    /// The tasks table's column widths, from one aggregate over the same rows, so that the table can
+    /// be written as it is read. Each is an upper bound of what the rows need: SQLite counts code
+    /// points, never fewer than Swift's characters, and numbers are sized from their extremes.
+    static func taskTableWidths(_ c: ReportContext) throws -> [Int] {
+        let w = c.taskConditions()
+        let row = try Row.fetchOne(c.db, sql: """
+            SELECT max(length(t.kind)), max(length(t.product) + 1 + length(t.device)), max(length(t.name)), max(t.attempt),
+                   max(length(t.state)), max(t.last_percent), min(t.last_percent),
+                   max(CASE WHEN t.state = 'failed' THEN length(coalesce(t.failed_by, '?')) + length(coalesce(t.result_code, ''))
+                                                         + length(coalesce(t.result_msg, '')) + 2 END),
+                   max(abs(t.duration_s)), min(t.duration_s), count(*)
+            FROM tasks t WHERE \(w.sql)
+            """, arguments: w.arguments)!
+        func digits(_ i: Int) -> Int { (row[i] as Int64?).map { String($0).count } ?? 0 }
+        func length(_ i: Int) -> Int { row[i] ?? 0 }
+        var duration = 0
+        if let d: Double = row[8], d.isFinite, d < 1e15 {
+            let sign = ((row[9] as Double?) ?? 0) < 0 ? 1 : 0
+            duration = String(Int64(d)).count + 4 + sign  // "%.3f" when not whole
+        }
+        let started = (row[10] as Int64) > 0 ? 24 : 0
+        let needed: [Int] = [started, length(0), length(1), length(2), digits(3), length(4),
+                             max(digits(5), digits(6)), max(length(7), 7), duration]
+        return zip(taskTable([], c, title: "").columns, needed).map { max($0.count, $1) }
     }
 }
