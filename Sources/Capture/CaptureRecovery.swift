@@ -14,6 +14,9 @@ public enum CaptureRecovery {
         /// Bytes cut from the end of the original file (its torn tail).
         public var bytesCut: UInt64
         public var problems: [CaptureError]
+        /// Set when the file is damaged but was left as it is: it is not an MCAP file at all, and
+        /// rewriting it would destroy whatever it is.
+        public var notRecoverable: CaptureError?
     }
 
     /// Recovers every file of the capture at `path` that needs it, each through a temporary file
@@ -29,6 +32,10 @@ public enum CaptureRecovery {
         guard !report.isIntact || !report.closedCleanly else {
             return FileResult(path: file, rewritten: false, messagesKept: report.messages, messagesLost: 0,
                               chunksDropped: 0, bytesCut: 0, problems: [])
+        }
+        if let notMCAP = report.problems.first(where: { if case .badMagic(_, 0) = $0 { true } else { false } }) {
+            return FileResult(path: file, rewritten: false, messagesKept: 0, messagesLost: 0, chunksDropped: 0, bytesCut: 0,
+                              problems: report.problems, notRecoverable: notMCAP)
         }
         let reader = try SegmentReader(path: file)
         let temp = file + ".recovering"
@@ -61,6 +68,6 @@ public enum CaptureRecovery {
             throw .io(path: file, reason: "cannot replace with the recovered copy: \(String(cString: strerror(errno)))")
         }
         return FileResult(path: file, rewritten: true, messagesKept: kept, messagesLost: lost,
-                          chunksDropped: corruptChunks, bytesCut: dropped, problems: reader.problems)
+                          chunksDropped: corruptChunks, bytesCut: dropped, problems: reader.problems, notRecoverable: nil)
     }
 }

@@ -72,10 +72,10 @@ public enum JSONLines {
             decoded = try JSONDecoder().decode(Line.self, from: Data(line))
         } catch let DecodingError.keyNotFound(key, _) {
             throw .invalid("missing \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, ctx) {
+        } catch let DecodingError.typeMismatch(_, ctx) where !ctx.codingPath.isEmpty {
             throw .invalid("wrong type for \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\"")
         } catch {
-            throw .invalid("not a JSON object")
+            throw .invalid(diagnosis(of: line))
         }
         let time: UInt64
         if let ns = decoded.time_ns { time = ns }
@@ -89,6 +89,20 @@ public enum JSONLines {
         } else { throw .invalid("needs \"payload\" or \"payload_base64\"") }
         guard (decoded.qos ?? 0) <= 2 else { throw .invalid("qos must be 0, 1 or 2") }
         return CapturedMessage(time: time, topic: decoded.topic, qos: decoded.qos ?? 0, retain: decoded.retain ?? false, payload: payload)
+    }
+}
+
+extension JSONLines {
+    /// Why a line that the decoder refused is wrong: not JSON, not an object, or a number out of
+    /// range (the decoder reports all three as invalid JSON).
+    static func diagnosis(of line: ArraySlice<UInt8>) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) else { return "not valid JSON" }
+        guard let fields = object as? [String: Any] else { return "not a JSON object" }
+        if let t = fields["time_ns"], !(t is NSNull), UInt64("\(t)") == nil {
+            return "\"time_ns\" must be a whole number of ns from 0 to \(UInt64.max), not \(t)"
+        }
+        if let q = fields["qos"], !(q is NSNull), UInt8("\(q)").map({ $0 <= 2 }) != true { return "qos must be 0, 1 or 2, not \(q)" }
+        return "a value of the wrong type or out of range"
     }
 }
 

@@ -41,10 +41,11 @@ public struct MCAPLexer: Sendable {
     /// The next whole record, or nil when more bytes are needed.
     public mutating func next() throws(CaptureError) -> RawRecord? {
         if needsMagic {
-            guard pendingBytes >= 8 else { return nil }
-            guard Array(buffer[start..<start + 8]) == mcapMagic else {
+            // A prefix that already differs from the magic is not MCAP, however short the file.
+            guard buffer[start...].prefix(8).elementsEqual(mcapMagic.prefix(pendingBytes)) else {
                 throw .badMagic(file: "", offset: offset)
             }
+            guard pendingBytes >= 8 else { return nil }
             consume(8)
             needsMagic = false
         }

@@ -110,4 +110,37 @@ import TestSupport
         defer { cleanup(empty) }
         #expect(throws: CaptureError.notACapture(path: empty)) { try CaptureReader(paths: [empty]) }
     }
+
+    @Test func recoverLeavesAFileThatIsNotMCAPAsItIs() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        // Shorter than the magic, longer, and a torn prefix of the magic (which is a recorder's crash).
+        let files = ["000001.mcap": Array("hello\n".utf8), "000002.mcap": Array(repeating: 0x41, count: 5000),
+                     "000003.mcap": Array(mcapMagic.prefix(3))]
+        for (name, bytes) in files { try Data(bytes).write(to: URL(fileURLWithPath: dir + "/" + name)) }
+        for r in try CaptureVerifier.verify(path: dir) where !r.path.hasSuffix("000003.mcap") {
+            #expect(r.problems.contains { if case .badMagic(_, 0) = $0 { true } else { false } }, "\(r.path)")
+        }
+        let results = try CaptureRecovery.recover(path: dir)
+        #expect(results.map { $0.notRecoverable != nil } == [true, true, false])
+        for (name, bytes) in files where name != "000003.mcap" {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name)) == Data(bytes), "\(name) was rewritten")
+        }
+        #expect(try CaptureVerifier.verifyFile(dir + "/000003.mcap").closedCleanly)
+    }
+
+    @Test func importSaysWhatIsWrongWithALine() {
+        func reason(_ line: String) -> String {
+            do { _ = try JSONLines.parse(Array(line.utf8)[...]); return "ok" } catch { return error.description }
+        }
+        #expect(reason(#"{"broken"#) == "not valid JSON")
+        #expect(reason("[]") == "not a JSON object")
+        #expect(reason(#"{"time_ns":-5,"topic":"t","payload":""}"#).hasPrefix(#""time_ns" must be a whole number"#))
+        #expect(reason(#"{"time_ns":18446744073709551616,"topic":"t","payload":""}"#).hasPrefix(#""time_ns" must be"#))
+        #expect(reason(#"{"time_ns":1.5,"topic":"t","payload":""}"#).hasPrefix(#""time_ns" must be"#))
+        #expect(reason(#"{"time_ns":1,"topic":"t","qos":300,"payload":""}"#) == "qos must be 0, 1 or 2, not 300")
+        #expect(reason(#"{"time_ns":1,"topic":"t","qos":3,"payload":""}"#) == "qos must be 0, 1 or 2")
+        #expect(reason(#"{"time_ns":1,"topic":"t","payload_base64":"!!"}"#) == "payload_base64 is not base64")
+        #expect(reason(#"{"time_ns":18446744073709551615,"topic":"t","payload":"x"}"#) == "ok")
+    }
 }

@@ -74,6 +74,12 @@ import TestSupport
         #expect(String(decoding: verify.out, as: UTF8.self).contains("000001.mcap"))
         #expect(try restrace(["recover", dir + "/torn"]).status == 0)
         #expect(try restrace(["verify", dir + "/torn"]).status == 0)
+        // 3 again: recover leaves a file that is not MCAP as it is, and says so.
+        try Data("hello\n".utf8).write(to: URL(fileURLWithPath: dir + "/notes.mcap"))
+        let refused = try restrace(["recover", dir + "/notes.mcap"])
+        #expect(refused.status == 3)
+        #expect(refused.text.contains("notes.mcap: not an MCAP file"))
+        #expect(try String(contentsOfFile: dir + "/notes.mcap", encoding: .utf8) == "hello\n")
         // 0: reports with filters that match nothing.
         let empty = try restrace(["report", "tasks", capture, "--db", dir + "/p.sqlite", "--device", "nobody", "--format", "json"])
         #expect(empty.status == 0)

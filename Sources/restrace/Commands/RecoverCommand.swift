@@ -10,20 +10,29 @@ struct RecoverCommand: ParsableCommand {
         Examples:
           restrace recover capture/
         Each damaged file is rewritten into a temporary file and renamed over the original; intact
-        files are not touched. Do not run it on a capture that is still being recorded.
+        files are not touched. A file that is not MCAP at all (its first bytes are not the MCAP
+        magic) is left as it is and reported, with exit status 3. Do not run it on a capture that
+        is still being recorded.
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]
 
     func run() throws {
+        var leftAlone = 0
         for capture in captures {
             for r in try CaptureRecovery.recover(path: capture) {
                 let name = (r.path as NSString).lastPathComponent
+                if let reason = r.notRecoverable {
+                    print("\(reason); left as it is")
+                    leftAlone += 1
+                    continue
+                }
                 guard r.rewritten else { print("\(name): intact, \(r.messagesKept) messages"); continue }
                 print("\(name): recovered \(r.messagesKept) messages; lost at least \(r.messagesLost) messages "
                       + "(\(r.chunksDropped) corrupt chunks dropped, \(r.bytesCut) torn bytes cut)")
                 for p in r.problems { print("  \(p)") }
             }
         }
+        if leftAlone > 0 { throw ExitCode(3) }
     }
 }
