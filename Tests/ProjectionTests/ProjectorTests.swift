@@ -88,6 +88,26 @@ import TestSupport
         #expect(p2.store.rebuiltBecause?.contains("another capture") == true)
     }
 
+    @Test func aFileThatIsNotAProjectionIsNeverOverwritten() throws {
+        let (dir, _) = try simulatedCapture(devices: 2, minutes: 2)
+        defer { cleanup(dir) }
+        let text = dir + "/notes.txt", other = dir + "/other.sqlite", empty = dir + "/empty.sqlite"
+        try Data("1795717359.768482899 t {}\n".utf8).write(to: URL(fileURLWithPath: text))
+        let q = try DatabaseQueue(path: other)
+        try q.write { try $0.execute(sql: "CREATE TABLE t (x); INSERT INTO t VALUES (42)") }
+        try q.close()
+        for path in [text, other] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            for rebuild in [false, true] {
+                #expect(throws: ProjectionError.self) { try Projector(paths: [dir], databasePath: path, rebuild: rebuild) }
+            }
+            #expect(throws: ProjectionError.self) { try ProjectionStore(readingFrom: path) }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        }
+        FileManager.default.createFile(atPath: empty, contents: nil)
+        #expect(try Projector(paths: [dir], databasePath: empty).run().events > 0)
+    }
+
     @Test func followingACaptureBeingWrittenEqualsOneShot() throws {
         let (source, _) = try simulatedCapture(devices: 6, minutes: 6)
         defer { cleanup(source) }

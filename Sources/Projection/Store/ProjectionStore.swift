@@ -25,8 +25,12 @@ public final class ProjectionStore: @unchecked Sendable {
     public init(path: String, captureID: String, rebuild: Bool = false) throws {
         self.path = path
         var reason: String? = rebuild ? "--rebuild" : nil
-        if reason == nil, FileManager.default.fileExists(atPath: path) {
-            reason = try Self.staleness(of: path, captureID: captureID)
+        if FileManager.default.fileExists(atPath: path) {
+            // Only a projection is ever started over: any other file given as --db is left alone.
+            if let foreign = Self.notAProjection(path) {
+                throw ProjectionError.database(path: path, reason: "\(foreign); not overwritten (give another --db, or remove it)")
+            }
+            if reason == nil { reason = try Self.staleness(of: path, captureID: captureID) }
         }
         if let reason, FileManager.default.fileExists(atPath: path) {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -58,12 +62,35 @@ public final class ProjectionStore: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ProjectionError.database(path: path, reason: "no such file")
         }
+        if let foreign = Self.notAProjection(path) { throw ProjectionError.database(path: path, reason: foreign) }
         var config = Configuration()
         config.readonly = true
         db = try DatabaseQueue(path: path, configuration: config)
         let version = try db.read { try Int32.fetchOne($0, sql: "PRAGMA user_version") } ?? 0
         guard version == ProjectionSchema.version else {
             throw ProjectionError.database(path: path, reason: "made by projection version \(version), this is \(ProjectionSchema.version): run `restrace project CAPTURE --db \(path)` to rebuild it")
+        }
+    }
+
+    /// Why the existing file at `path` is not a restrace projection (of any version), or nil if it
+    /// is one. An empty file counts as one: there is nothing in it to lose.
+    static func notAProjection(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot be read" }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        if header.isEmpty { return nil }
+        guard header == Data("SQLite format 3\0".utf8) else { return "not a restrace projection (not an SQLite database)" }
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let q = try DatabaseQueue(path: path, configuration: config)
+            defer { try? q.close() }
+            let ours = try q.read { db in
+                try db.tableExists("checkpoint") && db.columns(in: "checkpoint").contains { $0.name == "projection_version" }
+            }
+            return ours ? nil : "not a restrace projection (an SQLite database without restrace's checkpoint table)"
+        } catch {
+            return "not a restrace projection (\(error))"
         }
     }
 
