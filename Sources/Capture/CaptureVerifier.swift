@@ -22,28 +22,28 @@ public enum CaptureVerifier {
         var messages: UInt64 = 0
         while reader.next() != nil { messages += 1 }
         reader.finish()
-        var problems = reader.problems
-        if !reader.reachedDataEnd, problems.isEmpty {
-            problems.append(.truncated(file: reader.name, offset: reader.intactLength, missing: 0))
-        }
-        var closed = reader.reachedDataEnd && problems.isEmpty
-        if reader.reachedDataEnd {
-            do {
-                if let summary = try FileSummary.read(file) {
-                    if let stats = summary.statistics, stats.messageCount != messages, problems.isEmpty {
-                        problems.append(.corruptRecord(file: reader.name, offset: summary.summaryStart,
-                                                       reason: "statistics count \(stats.messageCount) messages, the chunks hold \(messages)"))
-                        closed = false
-                    }
-                } else {
-                    problems.append(.truncated(file: reader.name, offset: reader.intactLength, missing: 0))
-                    closed = false
-                }
-            } catch {
-                problems.append(error.inFile(reader.name))
-                closed = false
+        let problems = reader.problems + closingProblems(of: reader)
+        return FileReport(path: file, messages: messages, chunks: reader.chunksRead,
+                          closedCleanly: reader.reachedDataEnd && problems.isEmpty, problems: problems)
+    }
+
+    /// What is wrong with the end of a file `reader` has read through (after `finish()`): no
+    /// DataEnd, or no summary, or a summary that disagrees with the chunks. Empty if it was closed
+    /// cleanly, or if the reader already found a problem.
+    public static func closingProblems(of reader: SegmentReader) -> [CaptureError] {
+        guard reader.problems.isEmpty else { return [] }
+        guard reader.reachedDataEnd else { return [.truncated(file: reader.name, offset: reader.intactLength, missing: 0)] }
+        do {
+            guard let summary = try FileSummary.read(reader.path) else {
+                return [.truncated(file: reader.name, offset: reader.intactLength, missing: 0)]
             }
+            if let stats = summary.statistics, stats.messageCount != reader.messagesRead {
+                return [.corruptRecord(file: reader.name, offset: summary.summaryStart,
+                                       reason: "statistics count \(stats.messageCount) messages, the chunks hold \(reader.messagesRead)")]
+            }
+            return []
+        } catch {
+            return [error.inFile(reader.name)]
         }
-        return FileReport(path: file, messages: messages, chunks: reader.chunksRead, closedCleanly: closed, problems: problems)
     }
 }

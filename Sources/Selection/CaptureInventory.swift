@@ -39,8 +39,11 @@ public struct CaptureInventory: Sendable {
             f.rawBytes = r.rawBytesRead
             f.chunks = r.chunksRead
             f.bytesOnDisk = fileSize(r.path)
-            f.problems = r.problems.map(\.description)
-            f.closedCleanly = r.reachedDataEnd && r.problems.isEmpty
+            // A file without DataEnd is open (being recorded, or torn: `verify` tells); one with
+            // DataEnd but no sound summary is damaged.
+            let problems = r.problems + (r.reachedDataEnd ? CaptureVerifier.closingProblems(of: r) : [])
+            f.problems = problems.map(\.description)
+            f.closedCleanly = r.reachedDataEnd && problems.isEmpty
             if let m = r.metadata["restrace"] { inv.metadata.merge(m) { a, _ in a } }
             inv.files.append(f)
         }

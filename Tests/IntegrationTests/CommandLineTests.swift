@@ -74,6 +74,18 @@ import TestSupport
         #expect(String(decoding: verify.out, as: UTF8.self).contains("000001.mcap"))
         #expect(try restrace(["recover", dir + "/torn"]).status == 0)
         #expect(try restrace(["verify", dir + "/torn"]).status == 0)
+        // replay: usage checked first (2), a missing capture fails before any broker is tried (1),
+        // and damaged data skipped while every intact message is published gives 3.
+        #expect(try restrace(["replay", capture, "--broker", "http://x"]).status == 2)
+        #expect(try restrace(["replay", capture, "--dry-run", "--topic-prefix", "a/#"]).status == 2)
+        let nowhere = try restrace(["replay", dir + "/nope", "--broker", "mqtt://127.0.0.1:1"])
+        #expect(nowhere.status == 1 && nowhere.err.contains(dir + "/nope") && !nowhere.err.contains("cannot connect"))
+        try FileManager.default.copyItem(atPath: capture, toPath: dir + "/torn2")
+        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: dir + "/torn2/000002.mcap"))  // cut inside its chunk
+        let intact = try restrace(["cat", dir + "/torn2", "--no-recorder-events"]).text.split(separator: "\n").count
+        let tornReplay = try restrace(["replay", dir + "/torn2", "--dry-run"])
+        #expect(tornReplay.status == 3 && tornReplay.err.contains("skipped damaged data"))
+        #expect(intact > 0 && tornReplay.text.split(separator: "\n").count == intact)
         // 3 again: recover leaves a file that is not MCAP as it is, and says so.
         try Data("hello\n".utf8).write(to: URL(fileURLWithPath: dir + "/notes.mcap"))
         let refused = try restrace(["recover", dir + "/notes.mcap"])

@@ -49,14 +49,14 @@ struct RecordCommand: ParsableCommand {
     func validate() throws {
         guard (0...2).contains(qos) else { throw ValidationError("--qos must be 0, 1 or 2") }
         guard SessionOptions.ProtocolVersion(rawValue: mqttVersion) != nil else { throw ValidationError("--mqtt-version must be 3.1.1 or 5") }
-        _ = try BrokerURL(parsing: broker)
+        _ = try brokerArgument(broker)
         if let g = shareGroup, g.isEmpty || g.contains("/") || g.contains("+") || g.contains("#") {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
         }
     }
 
     func run() throws {
-        var o = RecorderOptions(broker: try BrokerURL(parsing: broker))
+        var o = RecorderOptions(broker: try brokerArgument(broker))
         if !topic.isEmpty { o.filters = topic }
         o.qos = qos
         o.shareGroup = shareGroup

@@ -17,7 +17,8 @@ struct ReplayCommand: ParsableCommand {
           restrace replay capture/ --broker mqtt://127.0.0.1:1883 --map-product TESTPROD01=STAGING01 --max-rate --qos 1
         --broker has no default, on purpose. Recorder events are never published. Ctrl-C stops
         after the current message. At the end: published, skipped, failed, and lateness against
-        the schedule (p50/p99/max).
+        the schedule (p50/p99/max). Exit 1 if a publish failed, 3 if damaged data was skipped
+        (every intact message is still published).
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]
@@ -46,20 +47,24 @@ struct ReplayCommand: ParsableCommand {
 
     func validate() throws {
         if broker == nil, !dryRun { throw ValidationError("--broker is required (there is no default), or use --dry-run") }
-        if let broker { _ = try BrokerURL(parsing: broker) }
+        if let broker { _ = try brokerArgument(broker) }
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
         _ = try Self.pairs(mapProduct, "--map-product")
         _ = try Self.pairs(mapDevice, "--map-device")
+        if topicPrefix.contains(where: { $0 == "+" || $0 == "#" || $0 == "\0" }) {
+            throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
+        }
     }
 
     static func pairs(_ items: [String], _ option: String) throws -> [String: String] {
         var out: [String: String] = [:]
         for item in items {
             let parts = item.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, !parts[1].contains("/") else {
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                  !parts[1].contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) else {
                 throw ValidationError("\(option) expects OLD=NEW, got '\(item)'")
             }
             out[String(parts[0])] = String(parts[1])
@@ -68,6 +73,8 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A missing or unreadable capture fails before any broker is contacted.
+        for capture in captures { _ = try CaptureSource.files(of: capture) }
         var o = ReplayOptions()
         o.filter = try filters.filter(paths: captures)
         o.filter.includeRecorderEvents = false
@@ -96,7 +103,7 @@ struct ReplayCommand: ParsableCommand {
             session.password = ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
             session.caFile = cafile
             session.maxInflight = UInt32(max(1, inflight))
-            let client = try MosquittoSession(broker: try BrokerURL(parsing: broker!), options: session)
+            let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
             try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
             let live = stderrIsTerminal
             var last = Date()
@@ -117,5 +124,6 @@ struct ReplayCommand: ParsableCommand {
                           summary.interrupted ? "interrupted: " : "", summary.published, summary.skipped, summary.failed,
                           summary.seconds, summary.latenessP50, summary.latenessP99, summary.latenessMax))
         if summary.failed > 0 { throw ExitCode(1) }
+        if !summary.captureProblems.isEmpty { throw ExitCode(3) }
     }
 }

@@ -43,6 +43,7 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         guard (out == nil) != (broker == nil) else { throw ValidationError("give exactly one of --out DIR or --broker URL") }
+        if let broker { _ = try brokerArgument(broker) }
         guard devices > 0, products > 0 else { throw ValidationError("--devices and --products must be positive") }
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
         guard progressEvery.nanoseconds >= 1_000_000 else { throw ValidationError("--progress-every must be at least 1ms") }
@@ -79,7 +80,7 @@ struct SimulateCommand: ParsableCommand {
         if let out {
             injected = try SimulationToCapture.write(options, to: out)
         } else {
-            injected = try SimulationToBroker.run(options, broker: try BrokerURL(parsing: broker!), speed: speed) { status in
+            injected = try SimulationToBroker.run(options, broker: try brokerArgument(broker!), speed: speed) { status in
                 if stderrIsTerminal { printError("\u{1B}[2K\r\(status)", newline: false) }
             }
             if stderrIsTerminal { printError("") }
