@@ -74,6 +74,11 @@ import TestSupport
         #expect(String(decoding: verify.out, as: UTF8.self).contains("000001.mcap"))
         #expect(try restrace(["recover", dir + "/torn"]).status == 0)
         #expect(try restrace(["verify", dir + "/torn"]).status == 0)
+        // record: topic filters and TLS files are checked before connecting (2).
+        for bad in [["--topic", ""], ["--topic", "a/#/b"], ["--topic", "a+/b"], ["--cafile", dir + "/none.pem"]] {
+            let r = try restrace(["record", "--broker", "mqtt://127.0.0.1:1", "--out", dir + "/rec"] + bad)
+            #expect(r.status == 2 && r.err.contains(bad[0]) && !r.err.contains("cannot connect"), "\(bad)")
+        }
         // replay: usage checked first (2), a missing capture fails before any broker is tried (1),
         // and damaged data skipped while every intact message is published gives 3.
         #expect(try restrace(["replay", capture, "--broker", "http://x"]).status == 2)

@@ -53,6 +53,24 @@ struct RecordCommand: ParsableCommand {
         if let g = shareGroup, g.isEmpty || g.contains("/") || g.contains("+") || g.contains("#") {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
         }
+        for filter in topic {
+            if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter)': \(problem)") }
+        }
+        for (option, path) in [("--cafile", cafile), ("--cert", cert), ("--key", key)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("cannot read \(option) \(path)") }
+        }
+    }
+
+    /// Why `filter` is not an MQTT topic filter, or nil if it is one.
+    static func topicFilterProblem(_ filter: String) -> String? {
+        if filter.isEmpty { return "a topic filter cannot be empty" }
+        if filter.contains("\0") { return "a topic filter cannot contain NUL" }
+        let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, level) in levels.enumerated() {
+            if level.contains("#"), level != "#" || i != levels.count - 1 { return "# must be a whole level, and the last one" }
+            if level.contains("+"), level != "+" { return "+ must be a whole level" }
+        }
+        return nil
     }
 
     func run() throws {

@@ -54,6 +54,7 @@ struct ReplayCommand: ParsableCommand {
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
         _ = try Self.pairs(mapProduct, "--map-product")
         _ = try Self.pairs(mapDevice, "--map-device")
+        if let cafile, !FileManager.default.isReadableFile(atPath: cafile) { throw ValidationError("cannot read --cafile \(cafile)") }
         if topicPrefix.contains(where: { $0 == "+" || $0 == "#" || $0 == "\0" }) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
         }
