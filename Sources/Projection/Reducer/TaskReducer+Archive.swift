@@ -7,13 +7,13 @@ extension TaskReducer {
     mutating func archiveIdle() {
         guard let after = archiveAfter, archive != nil, clock > after else { return }
         let cutoff = clock - after
-        let idle = tasks.values.filter { t in
-            !t.state.isOpen && t.pendingResponses == 0 && t.lastEventAt < cutoff && latest[t.key] == t.id
-        }
-        for t in idle {
-            tasks[t.id] = nil
+        while let (time, id) = endedQueue.popFirst(before: cutoff) {
+            // A task changed since it was queued was queued again with its new last event.
+            guard let t = tasks[id], t.lastEventAt == time, !t.state.isOpen, t.pendingResponses == 0,
+                  latest[t.key] == id else { continue }
+            tasks[id] = nil
             latest[t.key] = nil
-            archived[t.key] = ArchivedAttempt(id: t.id, attempt: t.attempt)
+            archived[t.key] = ArchivedAttempt(id: id, attempt: t.attempt)
         }
     }
 
@@ -31,4 +31,24 @@ extension TaskReducer {
 public struct ArchivedAttempt: Sendable, Equatable {
     public var id: Int64
     public var attempt: Int
+}
+
+/// A first-in, first-out list of (last event time, task id) of ended tasks. Times are nearly in
+/// order (capture time); one that is out of order only waits for those queued before it.
+struct EndedQueue: Sendable {
+    private var items: [(time: UInt64, id: Int64)] = []
+    private var head = 0
+
+    mutating func noteIfEnded(_ t: TransferTask) {
+        if !t.state.isOpen, t.pendingResponses == 0 { items.append((t.lastEventAt, t.id)) }
+    }
+
+    mutating func popFirst(before cutoff: UInt64) -> (time: UInt64, id: Int64)? {
+        guard head < items.count, items[head].time < cutoff else {
+            if head > 4096, head * 2 > items.count { items.removeFirst(head); head = 0 }
+            return nil
+        }
+        head += 1
+        return items[head - 1]
+    }
 }

@@ -26,6 +26,9 @@ public struct TaskReducer: Sendable {
     public var archive: (@Sendable (Int64) -> TransferTask?)?
     /// The latest message time applied.
     var clock: UInt64 = 0
+    /// Ended tasks with no response pending, by the time of their last event as they were queued:
+    /// the candidates of `archiveIdle`, which looks at no other task.
+    var endedQueue = EndedQueue()
 
     struct DeviceID: Hashable { var product: String; var device: String }
 
@@ -50,6 +53,7 @@ public struct TaskReducer: Sendable {
             lastStarted[t.key.deviceKind] = max(lastStarted[t.key.deviceKind] ?? 0, t.id)
         }
         for k in responders.keys { responders[k]!.sort() }
+        for t in latestTasks.sorted(by: { ($0.lastEventAt, $0.id) < ($1.lastEventAt, $1.id) }) { endedQueue.noteIfEnded(t) }
         for d in devices { self.devices[DeviceID(product: d.product, device: d.device)] = d }
         self.nextTaskID = nextTaskID
     }
@@ -62,6 +66,7 @@ public struct TaskReducer: Sendable {
         var out = output
         output = ReducerOutput()
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
+        for t in out.tasks { endedQueue.noteIfEnded(t) }
         out.devices = dirtyDevices.compactMap { devices[$0] }.sorted { ($0.product, $0.device) < ($1.product, $1.device) }
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
