@@ -120,13 +120,27 @@ public final class MosquittoSession: @unchecked Sendable {
     }
 
     /// Publishes one message. With `window`, waits while that many QoS > 0 messages are unacknowledged.
-    public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil) throws(BrokerError) {
+    /// Publishes; with a `window`, first waits until fewer than that many messages are unacknowledged.
+    /// The wait ends with `.interrupted` when `shouldStop`, and with `.stalled` when the broker
+    /// acknowledged nothing for `stallLimit` seconds.
+    public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil,
+                        shouldStop: () -> Bool = { false }, stallLimit: Double = 30) throws(BrokerError) {
         if let window {
             lock.lock()
             if inflight >= window {
                 // Wait for half the window to drain: one wake-up per window/2 acknowledgements.
                 waitingForRoom = max(0, window / 2)
-                while inflight > waitingForRoom { _ = lock.wait(until: Date(timeIntervalSinceNow: 1)) }
+                var seen = inflight, lastProgress = Date()
+                while inflight > waitingForRoom {
+                    _ = lock.wait(until: Date(timeIntervalSinceNow: 0.2))
+                    if inflight != seen { seen = inflight; lastProgress = Date() }
+                    let stalled = Date().timeIntervalSince(lastProgress) >= stallLimit
+                    if shouldStop() || stalled {
+                        waitingForRoom = -1
+                        lock.unlock()
+                        throw stalled ? .stalled(broker: broker.description, seconds: Int(stallLimit.rounded(.up)), unacknowledged: seen) : .interrupted
+                    }
+                }
                 waitingForRoom = -1
             }
             inflight += 1

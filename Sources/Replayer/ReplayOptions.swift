@@ -55,4 +55,8 @@ public struct ReplaySummary: Sendable {
     /// Damage met in the capture (what could not be read was skipped).
     public var captureProblems: [String] = []
     public var interrupted = false
+    /// Why the first failed message failed (the others are counted in `failed`).
+    public var firstFailure: String?
+    /// Set when a failure ended the replay early (a broker that acknowledges nothing any more).
+    public var abortedBecause: String?
 }

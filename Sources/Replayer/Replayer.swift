@@ -35,12 +35,18 @@ public final class Replayer {
                 let offset = UInt64(Double(m.time &- first!) / (options.maxRate ? .infinity : options.rate))
                 let message = ReplayMessage(due: offset, loop: loop, originalTime: m.time, topic: options.address(m.topic),
                                             payload: m.payload, qos: options.qos ?? Int(m.qos), retain: m.retain)
-                if paced, !options.maxRate { Self.wait(until: start + offset, clock: clock) }
+                if paced, !options.maxRate, !Self.wait(until: start + offset, clock: clock, shouldStop: shouldStop) {
+                    summary.interrupted = true
+                    break loops
+                }
                 do {
                     try publish(message)
                     summary.published += 1
                 } catch {
+                    if shouldStop() { summary.interrupted = true; break loops }
                     summary.failed += 1
+                    if summary.firstFailure == nil { summary.firstFailure = "\(error)" }
+                    if case BrokerError.stalled = error { summary.abortedBecause = "\(error)"; break loops }
                 }
                 if paced, !options.maxRate { lateness.append(Double(clock() &- (start + offset)) / 1e6) }
                 progress(summary.published, message)
@@ -58,14 +64,17 @@ public final class Replayer {
     }
 
     /// Sleeps until shortly before `due`, then yields until it comes: sub-millisecond lateness
-    /// without burning a core on long gaps.
-    static func wait(until due: UInt64, clock: () -> UInt64) {
+    /// without burning a core on long gaps. Sleeps at most 50 ms at a time, so that a stop request
+    /// in a long gap of the capture is seen at once; returns false if one came.
+    static func wait(until due: UInt64, clock: () -> UInt64, shouldStop: () -> Bool = { false }) -> Bool {
         while true {
             let now = clock()
-            guard now < due else { return }
+            guard now < due else { return true }
             let left = due - now
             if left > 2_000_000 {
-                var ts = timespec(tv_sec: Int((left - 1_000_000) / 1_000_000_000), tv_nsec: Int((left - 1_000_000) % 1_000_000_000))
+                if shouldStop() { return false }
+                let nap = min(left - 1_000_000, 50_000_000)
+                var ts = timespec(tv_sec: 0, tv_nsec: Int(nap))
                 nanosleep(&ts, nil)
             } else {
                 sched_yield()

@@ -2,7 +2,7 @@ import Broker
 import Capture
 import Foundation
 import Recorder
-import Replayer
+@testable import Replayer
 import Selection
 import Testing
 import TestSupport
@@ -142,6 +142,43 @@ func publisherFor(_ client: MosquittoSession) -> (ReplayMessage) throws -> Void 
         #expect(dues.count == 60)
         #expect(Array(dues[0..<20]) == Array(dues[20..<40]) && dues[0] == 0 && dues[40] == 0)
         #expect(collector.collect(count: 60, timeout: 5).map(\.payload) == Array(repeating: messages.map(\.payload), count: 3).flatMap { $0 })
+    }
+
+    @Test func aBrokerThatGoesAwayEndsTheReplayWithTheReason() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let (dir, _) = try replayCapture(count: 200, spacing: 1_000_000)
+        let client = try publisher(broker, id: "replayer-gone")
+        defer { client.disconnect() }
+        broker.pause()  // connected, but acknowledging nothing: as a broker that went away unannounced
+        var o = ReplayOptions()
+        o.qos = 1
+        let started = Date()
+        let summary = try Replayer(paths: [dir], options: o).run(publish: { m in
+            try client.publish(topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, window: 10, stallLimit: 1)
+        })
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(summary.abortedBecause?.contains("no acknowledgement for 1 s") == true)
+        #expect(summary.published >= 10 && summary.published < 200 && summary.failed >= 1)
+    }
+
+    @Test func aStopRequestEndsAWaitAtOnce() throws {
+        // A gap of an hour in the capture, or a window that never drains: either way a stop is seen within a moment.
+        let clock = WallClock.monotonic
+        let started = Date()
+        #expect(!Replayer.wait(until: clock() + 3_600_000_000_000, clock: clock, shouldStop: { Date().timeIntervalSince(started) > 0.2 }))
+        #expect(Date().timeIntervalSince(started) < 2)
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let client = try publisher(broker, id: "replayer-stop")
+        defer { client.disconnect() }
+        broker.pause()
+        var error: BrokerError?
+        do {
+            for _ in 0..<20 { try client.publish(topic: "t", payload: [], qos: 1, retain: false, window: 5, shouldStop: { Date().timeIntervalSince(started) > 0.5 }) }
+        } catch let e { error = e }
+        #expect(error == .interrupted)
+        #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func dryRunPublishesNothing() throws {

@@ -45,6 +45,13 @@ final class TestBroker {
         p.arguments = ["-c", conf]
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        // A child inherits the signal mask of the thread that starts it, and the test runner's
+        // threads block SIGTERM and SIGINT: unblocked here, so that mosquitto can be stopped.
+        var signals = sigset_t(), previous = sigset_t()
+        sigemptyset(&signals)
+        for s in [SIGTERM, SIGINT, SIGHUP] { sigaddset(&signals, s) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         try p.run()
         process = p
         for _ in 0..<200 {
@@ -58,11 +65,17 @@ final class TestBroker {
         guard let p = process else { return }
         process = nil
         guard p.isRunning else { return }
+        if paused { kill(p.processIdentifier, SIGCONT); Thread.sleep(forTimeInterval: 0.1) }
         kill(p.processIdentifier, SIGTERM)
-        // mosquitto closes its listener last, after saving its state.
-        if !waitUntil(5, { !Self.canConnect(port) }) { kill(p.processIdentifier, SIGKILL) }
+        // mosquitto exits after saving its state. (Probing the port instead kept it busy with
+        // new connections: every stop took the whole 5 s and ended in SIGKILL.)
+        if !waitUntil(5, { !p.isRunning }) { kill(p.processIdentifier, SIGKILL) }
         _ = waitUntil(1) { !p.isRunning }
     }
+
+    /// Freezes the broker (SIGSTOP): connections stay open, but nothing is read or acknowledged.
+    func pause() { if let p = process { kill(p.processIdentifier, SIGSTOP); paused = true } }
+    private var paused = false
 
     deinit {
         stop()

@@ -110,17 +110,21 @@ struct ReplayCommand: ParsableCommand {
             var last = Date()
             summary = try replayer.run(publish: { m in
                 try client.publish(topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain,
-                                   window: m.qos > 0 ? max(1, inflight) : (maxRate ? Self.queuedAtQoS0 : nil))
+                                   window: m.qos > 0 ? max(1, inflight) : (maxRate ? Self.queuedAtQoS0 : nil),
+                                   shouldStop: { Interrupts.requested })
             }, shouldStop: { Interrupts.requested }, progress: { n, m in
                 guard live, Date().timeIntervalSince(last) > 0.2 else { return }
                 last = Date()
                 printError("\u{1B}[2K\rreplay: \(n) published, at \(Timestamp.format(m.originalTime, fractionDigits: 0)) of the capture", newline: false)
             })
             if live { printError("") }
-            _ = client.drain(timeout: 10)
+            // What is still unacknowledged gets a moment; less after Ctrl-C, none from a stalled broker.
+            if summary.abortedBecause == nil { _ = client.drain(timeout: summary.interrupted ? 2 : 10) }
             client.disconnect()
         }
         for p in summary.captureProblems { printError("restrace: skipped damaged data: \(p)") }
+        if let reason = summary.abortedBecause { printError("restrace: replay stopped: \(reason)") }
+        else if let reason = summary.firstFailure { printError("restrace: \(summary.failed) messages failed, the first because: \(reason)") }
         printError(String(format: "%@%d published, %d skipped, %d failed in %.2f s; lateness p50 %.3f ms, p99 %.3f ms, max %.3f ms",
                           summary.interrupted ? "interrupted: " : "", summary.published, summary.skipped, summary.failed,
                           summary.seconds, summary.latenessP50, summary.latenessP99, summary.latenessMax))
