@@ -1,5 +1,6 @@
 import Capture
 import Foundation
+import ResourceProtocol
 import Testing
 @testable import Projection
 import TestSupport
@@ -83,6 +84,31 @@ import TestSupport
         for r in table.rows { Report.widen(&needed, r) }
         for (column, (n, f)) in zip(table.columns, zip(needed, fixed)) { #expect(n <= f, "\(column): \(n) > \(f)") }
         #expect(table.rows.contains { $0[6] == "150" } && table.rows.contains { $0[7].hasPrefix("device -2 disk full") })
+    }
+
+    @Test func anomalyFiltersMatchTheTopicsDevice() throws {
+        let (dir, _) = try simulatedCapture(devices: 8, minutes: 10) { $0.malformedRate = 0.02 }
+        defer { cleanup(dir) }
+        let w = try CaptureWriter(directory: dir)  // a second file with a message on a topic that is not a device's
+        try w.write(CapturedMessage(time: 1_895_000_000_000_000_000, topic: "$resource/up/service/P", payload: Array("{}".utf8)))
+        try w.close()
+        _ = try Projector(paths: [dir], databasePath: dir + "/p.sqlite").run()
+        let s = try ProjectionStore(readingFrom: dir + "/p.sqlite")
+        func recent(_ f: ReportFilters) throws -> [[String: Any]] {
+            var f = f
+            f.limit = 10_000
+            let report = try JSONSerialization.jsonObject(with: Data(Reports.run(.anomalies, store: s, filters: f).json.rendered().utf8)) as! [String: Any]
+            return report["recent"] as! [[String: Any]]
+        }
+        let all = try recent(ReportFilters())
+        let devices = Set(all.compactMap { (try? ResourceTopic(parsing: $0["topic"] as! String))?.device })
+        #expect(devices.count >= 2 && all.contains { (try? ResourceTopic(parsing: $0["topic"] as! String)) == nil })
+        for device in devices {
+            var f = ReportFilters()
+            f.devices = [device]
+            let expected = all.filter { (try? ResourceTopic(parsing: $0["topic"] as! String))?.device == device }
+            #expect(try recent(f).map { $0["position"] as! String } == expected.map { $0["position"] as! String }, "\(device)")
+        }
     }
 
     @Test func stalledDependsOnAsOfAndThreshold() throws {

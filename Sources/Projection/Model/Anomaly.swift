@@ -17,6 +17,9 @@ public struct Anomaly: Sendable, Equatable {
     public var kind: Kind
     public var time: UInt64
     public var topic: String
+    /// The topic's product and device, when it is a `$resource` topic (for filters without a join).
+    public var product: String?
+    public var device: String?
     /// The event's number in the projection (the `events.id` of a `$resource` message).
     public var eventID: Int64
     /// Where the raw message lies in the capture (`file@chunk#index`).

@@ -6,10 +6,10 @@ extension Reports {
         let w = c.anomalyConditions()
         let counts = try Row.fetchAll(c.db, sql: """
             SELECT a.kind, count(*) AS n, min(a.time) AS first, max(a.time) AS last FROM anomalies a
-            LEFT JOIN events e ON e.id = a.event_id WHERE \(w.sql) GROUP BY a.kind ORDER BY n DESC, a.kind
+            WHERE \(w.sql) GROUP BY a.kind ORDER BY n DESC, a.kind
             """, arguments: w.arguments)
         let recent = try Row.fetchAll(c.db, sql: """
-            SELECT a.* FROM anomalies a LEFT JOIN events e ON e.id = a.event_id WHERE \(w.sql)
+            SELECT a.* FROM anomalies a WHERE \(w.sql)
             ORDER BY a.time DESC, a.id DESC LIMIT ?
             """, arguments: w.arguments + [c.filters.limit])
         let countJSON = JSONValue.array(counts.map {

@@ -12,7 +12,7 @@ extension Reports {
                                      arguments: w.arguments).map(TransferTask.init(row:))
         let aw = dc.anomalyConditions()
         let anomalies = try Row.fetchAll(c.db, sql: """
-            SELECT a.* FROM anomalies a LEFT JOIN events e ON e.id = a.event_id WHERE \(aw.sql) ORDER BY a.time, a.id
+            SELECT a.* FROM anomalies a WHERE \(aw.sql) ORDER BY a.time, a.id
             """, arguments: aw.arguments)
         let stats = try Row.fetchOne(c.db, sql: "SELECT * FROM devices WHERE product = ? AND device = ?", arguments: [product, device])
         var notes: [String] = []

@@ -56,14 +56,14 @@ struct ReportContext {
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
     }
 
-    /// Conditions on `anomalies` (aliased `a`, joined to `events` as `e`).
+    /// Conditions on `anomalies` (aliased `a`).
     func anomalyConditions() -> (sql: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var args: [DatabaseValueConvertible?] = []
         if let s = filters.since { conditions.append("a.time >= ?"); args.append(Int64(bitPattern: s)) }
         if let u = filters.until { conditions.append("a.time <= ?"); args.append(Int64(bitPattern: u)) }
-        Self.inList("e.product", filters.products, &conditions, &args)
-        Self.inList("e.device", filters.devices, &conditions, &args)
+        Self.inList("a.product", filters.products, &conditions, &args)
+        Self.inList("a.device", filters.devices, &conditions, &args)
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
     }
 

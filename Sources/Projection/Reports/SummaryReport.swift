@@ -27,7 +27,7 @@ extension Reports {
         let durations = try Distribution(c.db, order: "t.duration_s", condition: "\(w.sql) AND t.state = 'done' AND t.duration_s IS NOT NULL",
                                          arguments: w.arguments, percentiles: [50, 95]).percentiles
         let aw = c.anomalyConditions()
-        let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a LEFT JOIN events e ON e.id = a.event_id WHERE \(aw.sql)",
+        let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a WHERE \(aw.sql)",
                                            arguments: aw.arguments) ?? 0
         let top = try failures(c)
         let topCauses: [JSONValue] = if case .array(let a) = top.json { Array(a.prefix(3)) } else { [] }

@@ -3,11 +3,11 @@ import GRDB
 /// The SQLite schema of the projection, as named migrations. Documented in the README.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
-    static let version: Int32 = 2
+    static let version: Int32 = 3
 
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v2: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
+        m.registerMigration("v3: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -60,6 +60,8 @@ enum ProjectionSchema {
                 kind TEXT NOT NULL,
                 time INTEGER NOT NULL,
                 topic TEXT NOT NULL,
+                product TEXT,
+                device TEXT,
                 event_id INTEGER NOT NULL,
                 position TEXT NOT NULL,
                 task_id INTEGER,
@@ -138,5 +140,6 @@ enum ProjectionSchema {
         "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (state, kind, failed_by, result_code, result_msg, product, device, finished_at) WHERE state = 'failed'",
         "CREATE INDEX IF NOT EXISTS anomalies_by_kind ON anomalies (kind, time)",
         "CREATE INDEX IF NOT EXISTS anomalies_by_time ON anomalies (time)",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_device ON anomalies (product, device, time)",
     ]
 }

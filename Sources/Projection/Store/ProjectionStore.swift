@@ -176,9 +176,9 @@ public final class ProjectionStore: @unchecked Sendable {
                 ev.bind(e.state); ev.bind(e.resultCode); ev.bind(e.payloadBytes); ev.bind(e.position)
                 try ev.step(db)
             }
-            var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for a in out.anomalies {
-                an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.eventID); an.bind(a.position)
+                an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.product); an.bind(a.device); an.bind(a.eventID); an.bind(a.position)
                 an.bind(a.taskID); an.bind(a.detail)
                 try an.step(db)
             }
