@@ -88,6 +88,24 @@ import TestSupport
         #expect(p2.store.rebuiltBecause?.contains("another capture") == true)
     }
 
+    @Test func aFreshProjectionLeavesEveryTableButEventsInConsecutivePages() throws {
+        let (dir, _) = try simulatedCapture(devices: 8, minutes: 10)
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        let p = try Projector(paths: [dir], databasePath: db)
+        p.batchSize = 300  // many batches: tasks written between events all along the file
+        _ = try p.run()
+        let q = try DatabaseQueue(path: db)
+        for name in ["tasks", "anomalies", "devices", "traffic", "tasks_by_state", "tasks_by_key", "anomalies_by_kind"] {
+            let interleaved = try q.read { try Int.fetchOne($0, sql: """
+                SELECT count(*) FROM dbstat e, (SELECT min(pageno) AS lo, max(pageno) AS hi FROM dbstat WHERE name = ?) t
+                WHERE e.name = 'events' AND e.pageno BETWEEN t.lo AND t.hi
+                """, arguments: [name]) }
+            #expect(interleaved == 0, "\(name) has \(interleaved ?? -1) pages of events among its own")
+        }
+        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dbstat WHERE name = 'events'") }! > 20)
+    }
+
     @Test func aFileThatIsNotAProjectionIsNeverOverwritten() throws {
         let (dir, _) = try simulatedCapture(devices: 2, minutes: 2)
         defer { cleanup(dir) }
