@@ -106,6 +106,36 @@ import TestSupport
         #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dbstat WHERE name = 'events'") }! > 20)
     }
 
+    @Test func reportsReadWhileTheProjectorWrites() throws {
+        // A user runs `report --db` while `project --follow` commits batch after batch: neither
+        // side fails with "database is locked", and the projection comes out whole.
+        let (dir, _) = try simulatedCapture(devices: 12, minutes: 15)
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite", oneShot = dir + "/one.sqlite"
+        nonisolated(unsafe) let p = try Projector(paths: [dir], databasePath: db)  // creates the file and its schema
+        p.batchSize = 200
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var projectError: Error?
+        Thread.detachNewThread {
+            do { _ = try p.run() } catch { projectError = error }
+            done.signal()
+        }
+        var reads = 0, readErrors: [String] = []
+        while done.wait(timeout: .now()) == .timedOut {
+            do {
+                let s = try ProjectionStore(readingFrom: db)
+                _ = try Reports.run(.summary, store: s, filters: ReportFilters())
+                _ = try Reports.run(.stalled, store: s, filters: ReportFilters())
+                reads += 1
+            } catch { readErrors.append("\(error)") }
+        }
+        #expect(projectError == nil, "\(String(describing: projectError))")
+        #expect(readErrors.isEmpty, "\(readErrors.prefix(3))")
+        #expect(reads > 0)
+        _ = try Projector(paths: [dir], databasePath: oneShot).run()
+        #expect(try dump(db, excluding: ["checkpoint"]) == dump(oneShot, excluding: ["checkpoint"]))
+    }
+
     @Test func aFileThatIsNotAProjectionIsNeverOverwritten() throws {
         let (dir, _) = try simulatedCapture(devices: 2, minutes: 2)
         defer { cleanup(dir) }

@@ -36,7 +36,7 @@ public final class ProjectionStore: @unchecked Sendable {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             rebuiltBecause = reason
         }
-        var config = Configuration()
+        var config = Self.configuration(readonly: false)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = OFF")
             try db.execute(sql: "PRAGMA cache_size = -65536")
@@ -63,9 +63,7 @@ public final class ProjectionStore: @unchecked Sendable {
             throw ProjectionError.database(path: path, reason: "no such file")
         }
         if let foreign = Self.notAProjection(path) { throw ProjectionError.database(path: path, reason: foreign) }
-        var config = Configuration()
-        config.readonly = true
-        db = try DatabaseQueue(path: path, configuration: config)
+        db = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
         let version = try db.read { try Int32.fetchOne($0, sql: "PRAGMA user_version") } ?? 0
         guard version == ProjectionSchema.version else {
             throw ProjectionError.database(path: path, reason: "made by projection version \(version), this is \(ProjectionSchema.version): run `restrace project CAPTURE --db \(path)` to rebuild it")
@@ -81,9 +79,7 @@ public final class ProjectionStore: @unchecked Sendable {
         if header.isEmpty { return nil }
         guard header == Data("SQLite format 3\0".utf8) else { return "not a restrace projection (not an SQLite database)" }
         do {
-            var config = Configuration()
-            config.readonly = true
-            let q = try DatabaseQueue(path: path, configuration: config)
+            let q = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
             defer { try? q.close() }
             let ours = try q.read { db in
                 try db.tableExists("checkpoint") && db.columns(in: "checkpoint").contains { $0.name == "projection_version" }
@@ -94,9 +90,21 @@ public final class ProjectionStore: @unchecked Sendable {
         }
     }
 
+    /// How a connection waits for another one: a report run while `project --follow` commits a
+    /// batch (or the projector committing while a report reads) waits for the other instead of
+    /// failing with "database is locked".
+    static func configuration(readonly: Bool) -> Configuration {
+        var config = Configuration()
+        config.readonly = readonly
+        config.busyMode = .timeout(60)
+        return config
+    }
+
+    /// Why the projection at `path` must be started over, or nil if it can be continued. A file
+    /// that cannot be read is an error, never a reason to delete it.
     private static func staleness(of path: String, captureID: String) throws -> String? {
         do {
-            let q = try DatabaseQueue(path: path)
+            let q = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
             defer { try? q.close() }
             return try q.read { db -> String? in
                 let version = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -107,7 +115,7 @@ public final class ProjectionStore: @unchecked Sendable {
                 return nil
             }
         } catch {
-            return "unreadable (\(error))"
+            throw ProjectionError.database(path: path, reason: "\(error)")
         }
     }
 
