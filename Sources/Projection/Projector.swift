@@ -54,6 +54,7 @@ public final class Projector {
     public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
                     shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
         let started = Date()
+        defer { store.releaseWriterLock() }  // a projector writes in one run; another may follow it
         var summary = Summary(rebuiltBecause: store.rebuiltBecause)
         var checkpoint = try store.checkpoint()
         var reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)

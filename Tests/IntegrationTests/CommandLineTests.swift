@@ -47,6 +47,27 @@ import TestSupport
         cleanup(dir)
     }
 
+    @Test func aReportOnACaptureBeingProjectedReadsWhatIsThere() throws {
+        let dir = temporaryDirectory("cli-follow")
+        defer { cleanup(dir) }
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("clean-day/capture").path, toPath: dir + "/cap")
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: restraceExecutable)
+        follower.arguments = ["project", dir + "/cap", "--follow", "--quiet"]
+        try follower.run()
+        defer { if follower.isRunning { follower.terminate() } }
+        let db = dir + "/cap/restrace.sqlite"
+        #expect(waitUntil(10) { (try? restrace(["report", "summary", "--db", db]))?.status == 0 })  // the follower has caught up once
+        let report = try restrace(["report", "summary", dir + "/cap", "--format", "json"])
+        #expect(report.status == 0 && report.err.contains("being updated by another restrace process"), "\(report.err)")
+        #expect(report.text.contains("\"messages\""))
+        let second = try restrace(["project", dir + "/cap"])
+        #expect(second.status == 1 && second.err.contains("another restrace process"))
+        kill(follower.processIdentifier, SIGINT)
+        follower.waitUntilExit()
+        #expect(follower.terminationStatus == 0)
+    }
+
     @Test func exitCodesFollowTheInterface() throws {
         let dir = temporaryDirectory("cli-exit")
         defer { cleanup(dir) }

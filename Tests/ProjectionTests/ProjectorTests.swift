@@ -136,6 +136,22 @@ import TestSupport
         #expect(try dump(db, excluding: ["checkpoint"]) == dump(oneShot, excluding: ["checkpoint"]))
     }
 
+    @Test func oneProjectorPerFile() throws {
+        let (dir, _) = try simulatedCapture(devices: 3, minutes: 3)
+        let (other, _) = try simulatedCapture(devices: 3, minutes: 3, seed: 9)
+        defer { cleanup(dir); cleanup(other) }
+        let db = dir + "/p.sqlite"
+        let holder = try Projector(paths: [dir], databasePath: db)
+        // A second projector, even of another capture (which would start the file over), is refused.
+        for paths in [[dir], [other]] {
+            #expect { try Projector(paths: paths, databasePath: db) } throws: { error in
+                if case ProjectionError.busy = error { true } else { false }
+            }
+        }
+        _ = try holder.run()
+        #expect(try ProjectionStore(readingFrom: db).checkpoint().events > 0)  // readers are not affected
+    }
+
     @Test func aFileThatIsNotAProjectionIsNeverOverwritten() throws {
         let (dir, _) = try simulatedCapture(devices: 2, minutes: 2)
         defer { cleanup(dir) }

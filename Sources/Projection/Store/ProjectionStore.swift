@@ -19,6 +19,8 @@ public final class ProjectionStore: @unchecked Sendable {
     let db: DatabaseQueue
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
     public private(set) var rebuiltBecause: String?
+    /// Held by a store that writes: one projector per file at a time.
+    private var writerLock: WriterLock?
 
     /// Opens (or creates) the projection at `path` for the capture `captureID`. A file of another
     /// projection version or of another capture is started over, and `rebuiltBecause` says why.
@@ -26,6 +28,7 @@ public final class ProjectionStore: @unchecked Sendable {
         self.path = path
         var reason: String? = rebuild ? "--rebuild" : nil
         if FileManager.default.fileExists(atPath: path) {
+            writerLock = try WriterLock(path: path)  // before deciding anything about the file
             // Only a projection is ever started over: any other file given as --db is left alone.
             if let foreign = Self.notAProjection(path) {
                 throw ProjectionError.database(path: path, reason: "\(foreign); not overwritten (give another --db, or remove it)")
@@ -35,6 +38,7 @@ public final class ProjectionStore: @unchecked Sendable {
         if let reason, FileManager.default.fileExists(atPath: path) {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             rebuiltBecause = reason
+            writerLock = nil
         }
         var config = Self.configuration(readonly: false)
         config.prepareDatabase { db in
@@ -46,6 +50,7 @@ public final class ProjectionStore: @unchecked Sendable {
         } catch {
             throw ProjectionError.database(path: path, reason: "\(error)")
         }
+        if writerLock == nil { writerLock = try WriterLock(path: path) }
         try ProjectionSchema.migrator().migrate(db)
         try db.write { db in
             try db.execute(sql: "PRAGMA user_version = \(ProjectionSchema.version)")
@@ -275,6 +280,9 @@ public final class ProjectionStore: @unchecked Sendable {
         return moved
     }
 
+    /// Lets another projector open the file (after this store's last write).
+    func releaseWriterLock() { writerLock = nil }
+
     /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = Int64(bitPattern: asOf &- stallAfter)
@@ -289,10 +297,13 @@ public final class ProjectionStore: @unchecked Sendable {
 /// Errors of the projection, naming the database file.
 public enum ProjectionError: Error, CustomStringConvertible {
     case database(path: String, reason: String)
+    /// Another restrace process is projecting into this file.
+    case busy(path: String)
 
     public var description: String {
         switch self {
         case .database(let path, let reason): "\(path): \(reason)"
+        case .busy(let path): "\(path): another restrace process is updating this projection (one at a time); read it with `report --db \(path)`"
         }
     }
 }

@@ -52,8 +52,13 @@ struct ReportOptions: ParsableArguments {
     func store() throws -> ProjectionStore {
         let path = db ?? ProjectCommand.defaultDatabase(for: captures)
         if !captures.isEmpty {
-            _ = try ProjectCommand.project(captures: captures, db: path, rebuild: false, follow: false,
-                                           stallAfter: stallAfter.nanoseconds, quiet: true)
+            do {
+                _ = try ProjectCommand.project(captures: captures, db: path, rebuild: false, follow: false,
+                                               stallAfter: stallAfter.nanoseconds, quiet: true)
+            } catch ProjectionError.busy {
+                // `project --follow` is keeping it up to date: report what it holds.
+                printError("restrace: \(path) is being updated by another restrace process; reporting what it holds now")
+            }
         }
         return try ProjectionStore(readingFrom: path)
     }
