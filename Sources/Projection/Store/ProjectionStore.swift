@@ -75,55 +75,6 @@ public final class ProjectionStore: @unchecked Sendable {
         }
     }
 
-    /// Why the existing file at `path` is not a restrace projection (of any version), or nil if it
-    /// is one. An empty file counts as one: there is nothing in it to lose.
-    static func notAProjection(_ path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot be read" }
-        let header = (try? handle.read(upToCount: 16)) ?? Data()
-        try? handle.close()
-        if header.isEmpty { return nil }
-        guard header == Data("SQLite format 3\0".utf8) else { return "not a restrace projection (not an SQLite database)" }
-        do {
-            let q = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
-            defer { try? q.close() }
-            let ours = try q.read { db in
-                try db.tableExists("checkpoint") && db.columns(in: "checkpoint").contains { $0.name == "projection_version" }
-            }
-            return ours ? nil : "not a restrace projection (an SQLite database without restrace's checkpoint table)"
-        } catch {
-            return "not a restrace projection (\(error))"
-        }
-    }
-
-    /// How a connection waits for another one: a report run while `project --follow` commits a
-    /// batch (or the projector committing while a report reads) waits for the other instead of
-    /// failing with "database is locked".
-    static func configuration(readonly: Bool) -> Configuration {
-        var config = Configuration()
-        config.readonly = readonly
-        config.busyMode = .timeout(60)
-        return config
-    }
-
-    /// Why the projection at `path` must be started over, or nil if it can be continued. A file
-    /// that cannot be read is an error, never a reason to delete it.
-    private static func staleness(of path: String, captureID: String) throws -> String? {
-        do {
-            let q = try DatabaseQueue(path: path, configuration: configuration(readonly: true))
-            defer { try? q.close() }
-            return try q.read { db -> String? in
-                let version = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
-                if version != ProjectionSchema.version { return "made by projection version \(version), this is \(ProjectionSchema.version)" }
-                guard try db.tableExists("checkpoint") else { return "no checkpoint" }
-                let id = try String.fetchOne(db, sql: "SELECT capture_id FROM checkpoint WHERE id = 1")
-                if let id, id != captureID { return "made from another capture (\(id))" }
-                return nil
-            }
-        } catch {
-            throw ProjectionError.database(path: path, reason: "\(error)")
-        }
-    }
-
     public func checkpoint() throws -> Checkpoint {
         try db.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM checkpoint WHERE id = 1") else {
@@ -247,37 +198,6 @@ public final class ProjectionStore: @unchecked Sendable {
                                  checkpoint.nextTaskID])
             try beforeCommit()
         }
-    }
-
-    /// Builds the secondary indexes that do not exist yet (see `ProjectionSchema.indexes`).
-    /// Builds the indexes a fresh projection deferred (a no-op once they exist). Before building
-    /// them the first time, the tables other than `events` are copied once into consecutive pages
-    /// at the end of the file, and the indexes follow them: written batch by batch between the
-    /// events, those tables lay scattered over the whole file, and a report on a cold cache read
-    /// them a page at a time. The old copies are dropped last, so that nothing new takes their
-    /// pages before the next run.
-    public func ensureIndexes() throws {
-        try db.write { db in
-            let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tasks_by_key'") == 0
-            let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
-            for sql in ProjectionSchema.indexes { try db.execute(sql: sql) }
-            for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
-        }
-    }
-
-    /// Copies each table (it has no indexes yet) into a new one of the same definition and name;
-    /// returns the names the old ones now have.
-    private static func copyIntoNewPages(_ db: Database, tables: [String]) throws -> [String] {
-        var moved: [String] = []
-        for table in tables {
-            guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                                       arguments: [table]) else { continue }
-            try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(table)_scattered")
-            try db.execute(sql: definition)
-            try db.execute(sql: "INSERT INTO \(table) SELECT * FROM \(table)_scattered")
-            moved.append("\(table)_scattered")
-        }
-        return moved
     }
 
     /// Lets another projector open the file (after this store's last write).

@@ -1,0 +1,33 @@
+import GRDB
+
+extension ProjectionStore {
+    /// Builds the indexes a fresh projection deferred (a no-op once they exist). Before building
+    /// them the first time, the tables other than `events` are copied once into consecutive pages
+    /// at the end of the file, and the indexes follow them: written batch by batch between the
+    /// events, those tables lay scattered over the whole file, and a report on a cold cache read
+    /// them a page at a time. The old copies are dropped last, so that nothing new takes their
+    /// pages before the next run.
+    public func ensureIndexes() throws {
+        try db.write { db in
+            let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tasks_by_key'") == 0
+            let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
+            for sql in ProjectionSchema.indexes { try db.execute(sql: sql) }
+            for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
+        }
+    }
+
+    /// Copies each table (it has no indexes yet) into a new one of the same definition and name;
+    /// returns the names the old ones now have.
+    private static func copyIntoNewPages(_ db: Database, tables: [String]) throws -> [String] {
+        var moved: [String] = []
+        for table in tables {
+            guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                                       arguments: [table]) else { continue }
+            try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(table)_scattered")
+            try db.execute(sql: definition)
+            try db.execute(sql: "INSERT INTO \(table) SELECT * FROM \(table)_scattered")
+            moved.append("\(table)_scattered")
+        }
+        return moved
+    }
+}
