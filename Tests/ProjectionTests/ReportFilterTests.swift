@@ -86,6 +86,15 @@ import TestSupport
         #expect(table.rows.contains { $0[6] == "150" } && table.rows.contains { $0[7].hasPrefix("device -2 disk full") })
     }
 
+    @Test func aHugeValueDoesNotWidenEveryLine() {
+        let huge = String(repeating: "a", count: 1 << 20)
+        let table = Report.Table(title: "", columns: ["name", "state"], rows: [[huge, "done"], ["fw.bin", "failed"]])
+        let lines = Report.aligned(table).split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].count <= Report.maximumColumnWidth + 10 && lines[3].count <= Report.maximumColumnWidth + 10)
+        #expect(lines[2].hasPrefix(huge))  // the value itself is printed whole
+    }
+
     @Test func anomalyFiltersMatchTheTopicsDevice() throws {
         let (dir, _) = try simulatedCapture(devices: 8, minutes: 10) { $0.malformedRate = 0.02 }
         defer { cleanup(dir) }

@@ -67,9 +67,15 @@ public struct Report: Sendable {
             + (t.rows.isEmpty ? "(none)\n" : "")
     }
 
-    /// Grows `widths` to fit row `r`.
+    /// A column grows at most this wide: a longer value (a 50 MB file name in a hostile capture)
+    /// runs past its column on its own line instead of padding every other line to its length.
+    static let maximumColumnWidth = 60
+
+    /// Grows `widths` to fit row `r`, up to `maximumColumnWidth`.
     static func widen(_ widths: inout [Int], _ r: [String]) {
-        for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) }
+        for (i, c) in r.enumerated() where i < widths.count && widths[i] < maximumColumnWidth {
+            widths[i] = max(widths[i], c.prefix(maximumColumnWidth).count)
+        }
     }
 
     static func alignedHeader(_ t: Table, widths: [Int]) -> String {
@@ -84,7 +90,7 @@ public struct Report: Sendable {
     /// One row padded to `widths`, numbers right-aligned, with its line end.
     static func alignedLine(_ r: [String], widths: [Int], numeric: Set<Int>) -> String {
         r.enumerated().map { i, c in
-            let pad = String(repeating: " ", count: max(0, widths[i] - c.count))
+            let pad = String(repeating: " ", count: max(0, widths[i] - c.prefix(widths[i]).count))
             return numeric.contains(i) ? pad + c : (i == r.count - 1 ? c : c + pad)
         }.joined(separator: "  ") + "\n"
     }

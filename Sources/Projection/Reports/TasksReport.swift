@@ -94,6 +94,6 @@ extension Reports {
         let started = (row[10] as Int64) > 0 ? 24 : 0
         let needed: [Int] = [started, length(0), length(1), length(2), digits(3), length(4),
                              max(digits(5), digits(6)), max(length(7), 7), duration]
-        return zip(taskTable([], c, title: "").columns, needed).map { max($0.count, $1) }
+        return zip(taskTable([], c, title: "").columns, needed).map { max($0.count, min($1, Report.maximumColumnWidth)) }
     }
 }
