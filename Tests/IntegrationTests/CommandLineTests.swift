@@ -68,6 +68,17 @@ import TestSupport
         #expect(follower.terminationStatus == 0)
     }
 
+    @Test func catTextEscapesControlCharacters() throws {
+        let dir = temporaryDirectory("cli-escape")
+        defer { cleanup(dir) }
+        let line = #"{"time_ns":1795717359768482899,"topic":"$resource/up/service/P/D","payload":"{\"name\":\"a\u001b[2Jb\nc\"}"}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
+        try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/cap"])
+        let text = try restrace(["cat", dir + "/cap", "--format", "text", "--no-recorder-events"])
+        #expect(text.status == 0 && !text.out.contains(0x1B) && text.text.contains(#"a\u{1B}[2Jb\nc"#), "\(text.text)")
+        #expect(try restrace(["cat", dir + "/cap", "--format", "mosquitto-sub"]).out.contains(0x1B))  // byte for byte there
+    }
+
     @Test func exitCodesFollowTheInterface() throws {
         let dir = temporaryDirectory("cli-exit")
         defer { cleanup(dir) }

@@ -86,6 +86,18 @@ import TestSupport
         #expect(table.rows.contains { $0[6] == "150" } && table.rows.contains { $0[7].hasPrefix("device -2 disk full") })
     }
 
+    @Test func controlCharactersFromDevicesAreEscapedForTheTerminal() {
+        let hostile = "fw\u{1B}[2J\u{1B}]0;owned\u{07}.bin\nsecond line\tx\u{9B}"
+        #expect(hostile.terminalSafe == #"fw\u{1B}[2J\u{1B}]0;owned\u{7}.bin\nsecond line\tx\u{9B}"#)
+        #expect("café 设备-1 ✓".terminalSafe == "café 设备-1 ✓")
+        let table = Report.Table(title: "", columns: ["name", "state"], rows: [[hostile, "done"]])
+        for text in [Report.aligned(table), Report.markdown(table)] {
+            #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B })
+            #expect(text.split(separator: "\n").count == 3)  // header, rule, and the row on one line
+        }
+        #expect(Report.csv(table).contains(hostile))  // CSV is for programs: the bytes as they are
+    }
+
     @Test func aHugeValueDoesNotWidenEveryLine() {
         let huge = String(repeating: "a", count: 1 << 20)
         let table = Report.Table(title: "", columns: ["name", "state"], rows: [[huge, "done"], ["fw.bin", "failed"]])

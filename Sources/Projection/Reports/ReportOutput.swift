@@ -53,9 +53,9 @@ public struct Report: Sendable {
     }
 
     static func markdownLine(_ r: [String]) -> String {
-        func cell(_ s: String) -> String {
-            s.contains(where: { $0 == "|" || $0 == "\n" })
-                ? s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") : s
+        func cell(_ raw: String) -> String {
+            let s = raw.terminalSafe  // also turns line breaks into \n
+            return s.contains("|") ? s.replacingOccurrences(of: "|", with: "\\|") : s
         }
         return "| " + r.map(cell).joined(separator: " | ") + " |\n"
     }
@@ -74,7 +74,7 @@ public struct Report: Sendable {
     /// Grows `widths` to fit row `r`, up to `maximumColumnWidth`.
     static func widen(_ widths: inout [Int], _ r: [String]) {
         for (i, c) in r.enumerated() where i < widths.count && widths[i] < maximumColumnWidth {
-            widths[i] = max(widths[i], c.prefix(maximumColumnWidth).count)
+            widths[i] = max(widths[i], c.terminalSafe.prefix(maximumColumnWidth).count)
         }
     }
 
@@ -89,7 +89,8 @@ public struct Report: Sendable {
 
     /// One row padded to `widths`, numbers right-aligned, with its line end.
     static func alignedLine(_ r: [String], widths: [Int], numeric: Set<Int>) -> String {
-        r.enumerated().map { i, c in
+        r.enumerated().map { i, raw in
+            let c = raw.terminalSafe
             let pad = String(repeating: " ", count: max(0, widths[i] - c.prefix(widths[i]).count))
             return numeric.contains(i) ? pad + c : (i == r.count - 1 ? c : c + pad)
         }.joined(separator: "  ") + "\n"

@@ -44,7 +44,7 @@ struct CatCommand: ParsableCommand {
     }
 
     private func text(_ m: CapturedMessage) -> String {
-        let payload = String(validating: m.payload, as: UTF8.self) ?? "<\(m.payload.count) bytes, not UTF-8>"
-        return "\(Timestamp.format(m.time, fractionDigits: 3)) q\(m.qos)\(m.retain ? "r" : " ") \(m.topic) \(payload)"
+        let payload = String(validating: m.payload, as: UTF8.self)?.terminalSafe ?? "<\(m.payload.count) bytes, not UTF-8>"
+        return "\(Timestamp.format(m.time, fractionDigits: 3)) q\(m.qos)\(m.retain ? "r" : " ") \(m.topic.terminalSafe) \(payload)"
     }
 }
