@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Foundation
+import Projection
 import Selection
 
 struct InfoCommand: ParsableCommand {
@@ -38,10 +39,15 @@ struct InfoCommand: ParsableCommand {
         out.line("devices      \(inv.devices.count) in \(inv.products.count) products")
         let ratio = inv.bytesOnDisk > 0 ? Double(inv.rawBytes) / Double(inv.bytesOnDisk) : 0
         out.line("size         \(inv.bytesOnDisk) bytes on disk, \(inv.rawBytes) raw (compression ratio \(String(format: "%.1f", ratio)))")
-        if let b = inv.metadata["broker"] { out.line("recorded     from \(b) on \(inv.metadata["host"] ?? "?") by restrace \(inv.metadata["version"] ?? "?")") }
+        if let b = inv.metadata["broker"] {
+            out.line("recorded     from \(b) on \(inv.metadata["host"] ?? "?") by restrace \(inv.metadata["version"] ?? "?")".terminalSafe)
+        }
         out.line("")
         out.line("type                                 messages")
-        for (t, n) in inv.messagesPerType.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+        for (type, n) in inv.messagesPerType.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+            // Types come from payloads: escaped, and a hostile giant one is shortened (JSON has it whole).
+            let safe = type.terminalSafe
+            let t = safe.count > 60 ? safe.prefix(59) + "…" : safe
             out.line(t.padding(toLength: max(36, t.count), withPad: " ", startingAt: 0) + " " + String(n))
         }
         out.line("")

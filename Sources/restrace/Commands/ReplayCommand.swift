@@ -2,6 +2,7 @@ import ArgumentParser
 import Broker
 import Capture
 import Foundation
+import Projection
 import Replayer
 import ResourceProtocol
 
@@ -93,8 +94,8 @@ struct ReplayCommand: ParsableCommand {
         if dryRun {
             let out = StandardOutput()
             summary = try replayer.run(paced: false, publish: { m in
-                out.line(String(format: "+%.3fs q%d%@ %@ %@", Double(m.due) / 1e9, m.qos, m.retain ? "r" : "", m.topic,
-                                String(decoding: m.payload, as: UTF8.self)))
+                out.line(String(format: "+%.3fs q%d%@ %@ %@", Double(m.due) / 1e9, m.qos, m.retain ? "r" : "", m.topic.terminalSafe,
+                                String(decoding: m.payload, as: UTF8.self).terminalSafe))
             }, shouldStop: { Interrupts.requested })
             out.flush()
         } else {
