@@ -10,6 +10,23 @@ import TestSupport
         try CaptureSource.files(of: dir).map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
     }
 
+    @Test func manyMessagesPastTheEndAreSkippedWithoutDeepening() throws {
+        // A short run of a large fleet ends with thousands of messages past the end in a row;
+        // skipping them used to recurse once each and overflowed the stack (at 200 000 devices).
+        let o = { var o = SimulationOptions(); o.devices = 2000; o.duration = 2_000_000_000; return o }()
+        nonisolated(unsafe) var count = 0, last: UInt64 = 0
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var fleet = FleetSimulator(options: o)
+            while let m = fleet.next() { count += 1; last = m.time }
+            done.signal()
+        }
+        thread.stackSize = 256 << 10
+        thread.start()
+        #expect(done.wait(timeout: .now() + 60) == .success)
+        #expect(count > 0 && last < o.start + o.duration)
+    }
+
     @Test func sameSeedSameCaptureByteForByte() throws {
         let (a, ia) = try simulatedCapture(devices: 8, minutes: 5, seed: 11)
         let (b, ib) = try simulatedCapture(devices: 8, minutes: 5, seed: 11)
