@@ -107,7 +107,8 @@ import TestSupport
         #expect(try restrace(["recover", dir + "/torn"]).status == 0)
         #expect(try restrace(["verify", dir + "/torn"]).status == 0)
         // record: topic filters and TLS files are checked before connecting (2).
-        for bad in [["--topic", ""], ["--topic", "a/#/b"], ["--topic", "a+/b"], ["--cafile", dir + "/none.pem"]] {
+        for bad in [["--topic", ""], ["--topic", "a/#/b"], ["--topic", "a+/b"], ["--cafile", dir + "/none.pem"], ["--segment-size", "10"],
+                    ["--flush-interval", "0s"], ["--keep-alive", "3"], ["--client-id", ""], ["--max-messages", "0"], ["--duration", "0s"]] {
             let r = try restrace(["record", "--broker", "mqtt://127.0.0.1:1", "--out", dir + "/rec"] + bad)
             #expect(r.status == 2 && r.err.contains(bad[0]) && !r.err.contains("cannot connect"), "\(bad)")
         }

@@ -53,6 +53,14 @@ struct RecordCommand: ParsableCommand {
         if let g = shareGroup, g.isEmpty || g.contains("/") || g.contains("+") || g.contains("#") {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
         }
+        guard segmentSize.bytes >= 64 << 10 else { throw ValidationError("--segment-size must be at least 64KiB") }
+        guard flushInterval.nanoseconds >= 10_000_000 else { throw ValidationError("--flush-interval must be at least 10ms") }
+        for (option, d) in [("--duration", duration), ("--segment-duration", segmentDuration)] {
+            if let d, d.nanoseconds < 1_000_000 { throw ValidationError("\(option) must be at least 1ms") }
+        }
+        if let m = maxMessages, m == 0 { throw ValidationError("--max-messages must be at least 1") }
+        guard keepAlive == 0 || (5...65535).contains(keepAlive) else { throw ValidationError("--keep-alive must be 0 (off) or 5 to 65535 seconds") }
+        if let id = clientID, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
         for filter in topic {
             if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter)': \(problem)") }
         }
