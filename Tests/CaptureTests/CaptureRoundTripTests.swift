@@ -41,6 +41,25 @@ import TestSupport
         #expect(CapturedMessage(time: 1, topic: composed, payload: []) != CapturedMessage(time: 1, topic: decomposed, payload: []))
     }
 
+    @Test func lineReaderGivesEveryLineAcrossBlocks() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        // Lines longer than a read block, a CR LF split between two blocks, empty lines, no final LF.
+        var lines: [[UInt8]] = [Array(repeating: 0x61, count: 3 << 20), [], Array("short".utf8)]
+        // Starts at byte 3 MiB + 8, so that its CR is the last byte of the fourth 1 MiB read and its LF the first of the fifth.
+        lines.append(Array(repeating: 0x62, count: (1 << 20) - 9))
+        lines += (0..<2000).map { Array(String(repeating: "x", count: $0 % 97).utf8) }
+        var file: [UInt8] = []
+        for (i, l) in lines.enumerated() { file += l + (i == 3 ? [0x0D, 0x0A] : [0x0A]) }
+        file += Array("last, without a line end".utf8)
+        try Data(file).write(to: URL(fileURLWithPath: dir + "/lines.txt"))
+        let reader = try LineReader(path: dir + "/lines.txt")
+        var read: [[UInt8]] = []
+        while let l = try reader.next() { read.append(Array(l)) }
+        #expect(read == lines + [Array("last, without a line end".utf8)])
+        #expect(reader.lineNumber == lines.count + 1)
+    }
+
     @Test func segmentRotationByDuration() throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
