@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Foundation
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,9 +25,15 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let writer = try CaptureWriter(directory: out)
         var bad = 0
+        var lastShown = Date()
         for file in files {
             let lines = try LineReader(path: file)
             while let line = try lines.next() {
+                // A progress line on a terminal, for recordings of millions of lines.
+                if stderrIsTerminal, lines.lineNumber % 4096 == 0, Date().timeIntervalSince(lastShown) > 0.2 {
+                    lastShown = Date()
+                    printError("\u{1B}[2K\rimporting \(file): line \(lines.lineNumber), \(writer.messagesWritten) messages", newline: false)
+                }
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
                     let m = switch format {
@@ -41,6 +48,7 @@ struct ImportCommand: ParsableCommand {
             }
         }
         try writer.close()
+        if stderrIsTerminal { printError("\u{1B}[2K\r", newline: false) }
         printError("imported \(writer.messagesWritten) messages into \(out)" + (bad > 0 ? "; \(bad) lines skipped" : ""))
         if bad > 0 { throw ExitCode(3) }
     }
