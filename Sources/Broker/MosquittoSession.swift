@@ -119,10 +119,9 @@ public final class MosquittoSession: @unchecked Sendable {
         for f in filters { try check(mosquitto_subscribe_v5(handle, nil, f, Int32(qos), 0, nil), "subscribe \(f)") }
     }
 
-    /// Publishes one message. With `window`, waits while that many QoS > 0 messages are unacknowledged.
-    /// Publishes; with a `window`, first waits until fewer than that many messages are unacknowledged.
-    /// The wait ends with `.interrupted` when `shouldStop`, and with `.stalled` when the broker
-    /// acknowledged nothing for `stallLimit` seconds.
+    /// Publishes one message; with a `window`, first waits until fewer than that many are
+    /// unacknowledged. The wait ends with `.interrupted` when `shouldStop`, and with `.stalled`
+    /// when the broker acknowledged nothing for `stallLimit` seconds.
     public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil,
                         shouldStop: () -> Bool = { false }, stallLimit: Double = 30) throws(BrokerError) {
         if let window {
