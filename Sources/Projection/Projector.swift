@@ -70,7 +70,6 @@ public final class Projector {
         defer { batches.cancel(); producer.finished.wait() }
         let writer = BatchWriter(store: store, beforeCommit: beforeCommit)
         Thread { writer.run() }.start()
-        reducer.archiveAfter = archiveAfter
         reducer.archive = { [store] id in
             writer.waitUntilIdle()
             return try? store.task(id: id)

@@ -69,7 +69,7 @@ public struct Report: Sendable {
 
     /// A column grows at most this wide: a longer value (a 50 MB file name in a hostile capture)
     /// runs past its column on its own line instead of padding every other line to its length.
-    static let maximumColumnWidth = 60
+    public static let maximumColumnWidth = 60
 
     /// Grows `widths` to fit row `r`, up to `maximumColumnWidth`.
     static func widen(_ widths: inout [Int], _ r: [String]) {

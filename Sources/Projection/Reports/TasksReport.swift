@@ -73,7 +73,8 @@ extension Reports {
 
     /// The tasks table's column widths, from one aggregate over the same rows, so that the table can
     /// be written as it is read. Each is an upper bound of what the rows need: SQLite counts code
-    /// points, never fewer than Swift's characters, and numbers are sized from their extremes.
+    /// points, never fewer than Swift's characters, and numbers are sized from their extremes. (A
+    /// control character, escaped for the terminal, takes more: such a row runs past its column.)
     static func taskTableWidths(_ c: ReportContext) throws -> [Int] {
         let w = c.taskConditions()
         let row = try Row.fetchOne(c.db, sql: """

@@ -29,11 +29,13 @@ public final class ProjectionStore: @unchecked Sendable {
         var reason: String? = rebuild ? "--rebuild" : nil
         if FileManager.default.fileExists(atPath: path) {
             writerLock = try WriterLock(path: path)  // before deciding anything about the file
-            // Only a projection is ever started over: any other file given as --db is left alone.
-            if let foreign = Self.notAProjection(path) {
-                throw ProjectionError.database(path: path, reason: "\(foreign); not overwritten (give another --db, or remove it)")
+            switch Self.inspect(path, captureID: captureID) {
+            case .foreign(let why):
+                // Only a projection is ever started over: any other file given as --db is left alone.
+                throw ProjectionError.database(path: path, reason: "\(why); not overwritten (give another --db, or remove it)")
+            case .stale(let why): reason = reason ?? why
+            case .current: break
             }
-            if reason == nil { reason = try Self.staleness(of: path, captureID: captureID) }
         }
         if let reason, FileManager.default.fileExists(atPath: path) {
             for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -67,12 +69,12 @@ public final class ProjectionStore: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ProjectionError.database(path: path, reason: "no such file")
         }
-        if let foreign = Self.notAProjection(path) { throw ProjectionError.database(path: path, reason: foreign) }
-        db = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
-        let version = try db.read { try Int32.fetchOne($0, sql: "PRAGMA user_version") } ?? 0
-        guard version == ProjectionSchema.version else {
-            throw ProjectionError.database(path: path, reason: "made by projection version \(version), this is \(ProjectionSchema.version): run `restrace project CAPTURE --db \(path)` to rebuild it")
+        switch Self.inspect(path, captureID: nil) {
+        case .foreign(let why): throw ProjectionError.database(path: path, reason: why)
+        case .stale(let why): throw ProjectionError.database(path: path, reason: "\(why): run `restrace project CAPTURE --db \(path)` to rebuild it")
+        case .current: break
         }
+        db = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
     }
 
     public func checkpoint() throws -> Checkpoint {
@@ -114,7 +116,9 @@ public final class ProjectionStore: @unchecked Sendable {
                             lastSeen: UInt64(bitPattern: $0["last_seen"]), messages: $0["messages"], polls: $0["polls"],
                             pendingPoll: ($0["pending_poll"] as Int64?).map { UInt64(bitPattern: $0) })
             }
-            return TaskReducer(latestTasks: latest, archived: archived, devices: devices, nextTaskID: checkpoint.nextTaskID, clock: clock)
+            var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, nextTaskID: checkpoint.nextTaskID, clock: clock)
+            reducer.archiveAfter = archiveAfter
+            return reducer
         }
     }
 

@@ -45,9 +45,10 @@ struct InfoCommand: ParsableCommand {
         out.line("")
         out.line("type                                 messages")
         for (type, n) in inv.messagesPerType.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
-            // Types come from payloads: escaped, and a hostile giant one is shortened (JSON has it whole).
+            // Types come from payloads: escaped, and a hostile giant one is shortened like a table
+            // column (JSON has it whole).
             let safe = type.terminalSafe
-            let t = safe.count > 60 ? safe.prefix(59) + "…" : safe
+            let t = safe.count > Report.maximumColumnWidth ? safe.prefix(Report.maximumColumnWidth - 1) + "…" : safe
             out.line(t.padding(toLength: max(36, t.count), withPad: " ", startingAt: 0) + " " + String(n))
         }
         out.line("")

@@ -50,7 +50,7 @@ struct RecordCommand: ParsableCommand {
         guard (0...2).contains(qos) else { throw ValidationError("--qos must be 0, 1 or 2") }
         guard SessionOptions.ProtocolVersion(rawValue: mqttVersion) != nil else { throw ValidationError("--mqtt-version must be 3.1.1 or 5") }
         _ = try brokerArgument(broker)
-        if let g = shareGroup, g.isEmpty || g.contains("/") || g.contains("+") || g.contains("#") {
+        if let g = shareGroup, g.isEmpty || g.contains("/") || hasWildcard(g) {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
         }
         guard segmentSize.bytes >= 64 << 10 else { throw ValidationError("--segment-size must be at least 64KiB") }

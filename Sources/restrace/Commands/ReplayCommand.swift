@@ -57,7 +57,7 @@ struct ReplayCommand: ParsableCommand {
         _ = try Self.pairs(mapDevice, "--map-device")
         if let id = clientID, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
         if let cafile, !FileManager.default.isReadableFile(atPath: cafile) { throw ValidationError("cannot read --cafile \(cafile)") }
-        if topicPrefix.contains(where: { $0 == "+" || $0 == "#" || $0 == "\0" }) {
+        if hasWildcard(topicPrefix) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
         }
     }
@@ -67,7 +67,7 @@ struct ReplayCommand: ParsableCommand {
         for item in items {
             let parts = item.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                  !parts[1].contains(where: { $0 == "/" || $0 == "+" || $0 == "#" }) else {
+                  !parts[1].contains("/"), !hasWildcard(parts[1]) else {
                 throw ValidationError("\(option) expects OLD=NEW, got '\(item)'")
             }
             out[String(parts[0])] = String(parts[1])

@@ -5,3 +5,9 @@ import Broker
 func brokerArgument(_ text: String) throws -> BrokerURL {
     do { return try BrokerURL(parsing: text) } catch { throw ValidationError("\(error)") }
 }
+
+/// True if `text` holds an MQTT wildcard (`+`, `#`) or NUL: not allowed in a topic one publishes
+/// to, nor in a name that becomes a topic level.
+func hasWildcard(_ text: some StringProtocol) -> Bool {
+    text.contains { $0 == "+" || $0 == "#" || $0 == "\0" }
+}
