@@ -57,7 +57,6 @@ public final class Projector {
         defer { store.releaseWriterLock() }  // a projector writes in one run; another may follow it
         var summary = Summary(rebuiltBecause: store.rebuiltBecause)
         var checkpoint = try store.checkpoint()
-        var reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)
         let single = paths.count == 1
         let reader = try CaptureReader(paths: paths, resumeAfter: single ? checkpoint.position : nil, follow: follow)
         if !single {
@@ -70,17 +69,24 @@ public final class Projector {
         defer { batches.cancel(); producer.finished.wait() }
         let writer = BatchWriter(store: store, beforeCommit: beforeCommit)
         Thread { writer.run() }.start()
-        reducer.archive = { [store] id in
-            writer.waitUntilIdle()
-            return try? store.task(id: id)
-        }
+        // The reducer is loaded with the first message: a run that finds nothing new does not read
+        // every task's key.
+        var reducer: TaskReducer?
         var batchNumber = 0
         while let batch = batches.pop() {
-            for m in batch.messages { reducer.apply(m) }
+            if reducer == nil, !batch.messages.isEmpty {
+                writer.waitUntilIdle()
+                reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)
+                reducer!.archive = { [store] id in
+                    writer.waitUntilIdle()
+                    return try? store.task(id: id)
+                }
+            }
+            for m in batch.messages { reducer!.apply(m) }
             let newTasksFrom = checkpoint.nextTaskID
             checkpoint = batch.checkpoint
-            checkpoint.nextTaskID = reducer.nextTaskID
-            let out = reducer.drain()
+            checkpoint.nextTaskID = reducer?.nextTaskID ?? newTasksFrom
+            let out = reducer?.drain() ?? ReducerOutput()
             summary.events += Int64(batch.messages.count)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
@@ -94,6 +100,7 @@ public final class Projector {
         if let error = writer.error { throw error }
         if !writer.indexed { try store.ensureIndexes() }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
+        try store.refreshStatistics()
         summary.totalEvents = checkpoint.events
         summary.seconds = Date().timeIntervalSince(started)
         summary.captureProblems = reader.problems.map(\.description)

@@ -8,8 +8,7 @@ extension Reports {
         filters.devices = [device]
         let dc = try ReportContext(db: c.db, filters: filters)
         let w = dc.taskConditions()
-        let tasks = try Row.fetchAll(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
-                                     arguments: w.arguments).map(TransferTask.init(row:))
+        let tasks = try TransferTask.fetchAll(c.db, where: w.sql, arguments: w.arguments, orderBy: "t.started_at, t.id")
         let aw = dc.anomalyConditions()
         let anomalies = try Row.fetchAll(c.db, sql: """
             SELECT a.* FROM anomalies a WHERE \(aw.sql) ORDER BY a.time, a.id

@@ -26,11 +26,18 @@ struct ReportContext {
     let filters: ReportFilters
     let firstTime: UInt64?
     let lastTime: UInt64?
+    /// The format the report is printed in; nil: all (tests compare them).
+    let format: Report.Format?
     var asOf: UInt64 { filters.asOf ?? lastTime ?? 0 }
+    /// Whether the report's JSON is printed, and whether its tables are: a report of thousands of
+    /// rows builds only what is printed.
+    var printsJSON: Bool { format == nil || format == .json }
+    var printsTables: Bool { format != .json }
 
-    init(db: Database, filters: ReportFilters) throws {
+    init(db: Database, filters: ReportFilters, format: Report.Format? = nil) throws {
         self.db = db
         self.filters = filters
+        self.format = format
         let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time FROM checkpoint WHERE id = 1")
         firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
         lastTime = (row?["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
@@ -95,34 +102,5 @@ struct ReportContext {
         }
         if let o = open { windows.append((o.0, max(o.0, asOf), o.1)) }
         return windows
-    }
-}
-
-/// Nearest-rank percentiles of `expression` over the tasks (aliased `t`) matching `condition`, with
-/// its count and maximum.
-struct Distribution {
-    var count: Int
-    /// The value at each requested percentile, in order; nil when there are no values.
-    var percentiles: [Double?]
-    var max: Double?
-
-    /// Counts, then asks SQLite for the value at each rank with `ORDER BY … LIMIT 1 OFFSET rank`:
-    /// with an index on the expression it walks the index instead of sorting, and no value is
-    /// fetched that is not printed. `order` is the expression as its index has it (`scale`, such as
-    /// 1e9 for ns to s, divides on output only); `condition` must not be empty.
-    init(_ db: Database, order: String, scale: Double = 1, condition: String, arguments: StatementArguments,
-         percentiles ps: [Double]) throws {
-        let from = "FROM tasks t WHERE \(condition)"
-        let n = try Int.fetchOne(db, sql: "SELECT count(*) \(from)", arguments: arguments) ?? 0
-        count = n
-        // A rank in the upper half is read from the top (ORDER BY … DESC), so p99 and max walk
-        // only the last few entries.
-        func value(rank: Int) throws -> Double? {
-            let fromTop = rank >= n / 2
-            return try Double.fetchOne(db, sql: "SELECT \(order) \(from) ORDER BY \(order)\(fromTop ? " DESC" : "") LIMIT 1 OFFSET ?",
-                                       arguments: arguments + [fromTop ? n - 1 - rank : rank]).map { $0 / scale }
-        }
-        percentiles = try ps.map { p in n == 0 ? nil : try value(rank: Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1))) }
-        max = n == 0 ? nil : try value(rank: n - 1)
     }
 }

@@ -6,10 +6,12 @@ public enum Reports {
         case summary, tasks, throughput, failures, stalled, latency, anomalies, device
     }
 
-    /// Runs report `kind` on `store`. `device` is `PRODUCT/DEVICE` for the device report.
-    public static func run(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)? = nil) throws -> Report {
+    /// Runs report `kind` on `store`. `device` is `PRODUCT/DEVICE` for the device report. With a
+    /// `format`, a long report builds only what that format prints.
+    public static func run(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)? = nil,
+                           format: Report.Format? = nil) throws -> Report {
         try store.db.read { db in
-            let c = try ReportContext(db: db, filters: filters)
+            let c = try ReportContext(db: db, filters: filters, format: format)
             switch kind {
             case .summary: return try summary(c)
             case .tasks: return try tasks(c)
@@ -28,7 +30,7 @@ public enum Reports {
     public static func write(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)? = nil,
                              format: Report.Format, to write: (String) -> Void) throws {
         guard kind == .tasks else {
-            write(try run(kind, store: store, filters: filters, device: device).rendered(as: format))
+            write(try run(kind, store: store, filters: filters, device: device, format: format).rendered(as: format))
             return
         }
         try store.db.read { db in try writeTasks(try ReportContext(db: db, filters: filters), format: format, to: write) }

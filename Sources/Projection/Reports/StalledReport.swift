@@ -8,10 +8,8 @@ extension Reports {
         let limit = Int64(bitPattern: c.asOf &- c.filters.stallAfter)
         var args = w.arguments
         args += [limit]
-        let tasks = try Row.fetchAll(c.db, sql: """
-            SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
-            ORDER BY t.last_event_at, t.id
-            """, arguments: args).map(TransferTask.init(row:))
+        let tasks = try TransferTask.fetchAll(c.db, where: "\(w.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?",
+                                              arguments: args, orderBy: "t.last_event_at, t.id")
         let windows = try c.blindWindows()
         var json: [JSONValue] = []
         var rows: [[String]] = []
@@ -20,10 +18,11 @@ extension Reports {
             let idle = Double(c.asOf - t.lastEventAt) / 1e9
             let inWindow = windows.contains { $0.to > t.lastEventAt && $0.from <= c.asOf }
             if inWindow { blind += 1 }
-            json.append(taskJSON(t, c, extra: [("idle_s", .of(idle, digits: 1)), ("blind_window", .bool(inWindow))]))
+            if c.printsJSON { json.append(taskJSON(t, c, extra: [("idle_s", .of(idle, digits: 1)), ("blind_window", .bool(inWindow))])) }
+            guard c.printsTables else { continue }
             rows.append(["\(t.key.product)/\(t.key.device)", t.key.kind.rawValue, t.key.name, t.state.rawValue,
                          t.lastPercent.map(String.init) ?? "", ReportTime.format(t.lastEventAt),
-                         String(format: "%.0f", idle), inWindow ? "recorder was blind" : ""])
+                         String(Int64(idle.rounded())), inWindow ? "recorder was blind" : ""])
         }
         var notes = ["\(tasks.count) stalled tasks as of \(ReportTime.format(c.asOf)) (idle over \(Int(c.filters.stallAfter / 1_000_000_000)) s)"]
         if blind > 0 { notes.append("\(blind) of them went silent while the recorder was disconnected: they may not be stalled") }

@@ -10,12 +10,8 @@ extension Reports {
         let messages: Int64 = try Int64.fetchOne(c.db, sql: "SELECT (SELECT events FROM checkpoint WHERE id = 1) - (SELECT count(*) FROM recorder_events)") ?? 0
         let devices = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM devices") ?? 0
         let products = try Int64.fetchOne(c.db, sql: "SELECT count(DISTINCT product) FROM devices") ?? 0
-        var perKind: [TaskKind: [(String, Int64)]] = [:]
-        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(w.sql) GROUP BY t.state, t.kind",
-                                  arguments: w.arguments) {
-            perKind[TaskKind(rawValue: r["kind"]) ?? .upload, default: []].append((r["state"], r["n"]))
-        }
-        func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?.first { $0.0 == s.rawValue }?.1 ?? 0 }
+        let perKind = try ReportStatistics.taskCounts(c.db, filter: w)
+        func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?[s] ?? 0 }
         let done = count(.upload, .done) + count(.download, .done)
         let failed = count(.upload, .failed) + count(.download, .failed)
         let successRate: Double? = done + failed > 0 ? Double(done) / Double(done + failed) : nil
@@ -24,8 +20,7 @@ extension Reports {
         let stalled = try Int64.fetchOne(c.db, sql: """
             SELECT count(*) FROM tasks t WHERE \(sw.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
             """, arguments: sw.arguments) ?? 0
-        let durations = try Distribution(c.db, order: "t.duration_s", condition: "\(w.sql) AND t.state = 'done' AND t.duration_s IS NOT NULL",
-                                         arguments: w.arguments, percentiles: [50, 95]).percentiles
+        let durations = try Distribution(c, .duration, kind: nil, percentiles: [50, 95]).percentiles
         let aw = c.anomalyConditions()
         let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a WHERE \(aw.sql)",
                                            arguments: aw.arguments) ?? 0

@@ -4,8 +4,7 @@ extension Reports {
     /// `report tasks`: one object per attempt with exactly INTERFACE.md's keys, by start time.
     static func tasks(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
-        let tasks = try Row.fetchAll(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
-                                     arguments: w.arguments).map(TransferTask.init(row:))
+        let tasks = try TransferTask.fetchAll(c.db, where: w.sql, arguments: w.arguments, orderBy: "t.started_at, t.id")
         var table = taskTable(tasks, c, title: "")
         table.minimumWidths = try taskTableWidths(c)
         return Report(json: .array(tasks.map { taskJSON($0, c) }), tables: [table], notes: ["\(tasks.count) tasks"])
@@ -45,9 +44,7 @@ extension Reports {
     static func writeTasks(_ c: ReportContext, format: Report.Format, to write: (String) -> Void) throws {
         let w = c.taskConditions()
         func each(_ body: (TransferTask) -> Void) throws {
-            let rows = try Row.fetchCursor(c.db, sql: "SELECT \(TransferTask.selection()) FROM tasks t WHERE \(w.sql) ORDER BY t.started_at, t.id",
-                                           arguments: w.arguments)
-            while let row = try rows.next() { body(TransferTask(row: row)) }
+            try TransferTask.forEach(c.db, where: w.sql, arguments: w.arguments, orderBy: "t.started_at, t.id", body)
         }
         let table = taskTable([], c, title: "")
         var count = 0
@@ -77,6 +74,8 @@ extension Reports {
     /// control character, escaped for the terminal, takes more: such a row runs past its column.)
     static func taskTableWidths(_ c: ReportContext) throws -> [Int] {
         let w = c.taskConditions()
+        let columns = taskTable([], c, title: "").columns
+        if w.sql == "1", let stored = try ReportStatistics.taskTableWidths(c.db, columns: columns.count) { return stored }
         let row = try Row.fetchOne(c.db, sql: """
             SELECT max(length(t.kind)), max(length(t.product) + 1 + length(t.device)), max(length(t.name)), max(t.attempt),
                    max(length(t.state)), max(t.last_percent), min(t.last_percent),
@@ -95,6 +94,6 @@ extension Reports {
         let started = (row[10] as Int64) > 0 ? 24 : 0
         let needed: [Int] = [started, length(0), length(1), length(2), digits(3), length(4),
                              max(digits(5), digits(6)), max(length(7), 7), duration]
-        return zip(taskTable([], c, title: "").columns, needed).map { max($0.count, min($1, Report.maximumColumnWidth)) }
+        return zip(columns, needed).map { max($0.count, min($1, Report.maximumColumnWidth)) }
     }
 }

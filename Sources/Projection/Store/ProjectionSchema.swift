@@ -3,11 +3,11 @@ import GRDB
 /// The SQLite schema of the projection, as named migrations. Documented in the README.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
-    static let version: Int32 = 3
+    static let version: Int32 = 4
 
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v3: tasks, events, anomalies, devices, traffic, recorder events, checkpoint") { db in
+        m.registerMigration("v4: tasks, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -112,8 +112,18 @@ enum ProjectionSchema {
                 first_time INTEGER,
                 last_time INTEGER,
                 next_task_id INTEGER NOT NULL,
-                projection_version INTEGER NOT NULL
+                projection_version INTEGER NOT NULL,
+                statistics_events INTEGER  -- the events count `statistics` was computed at
             );
+
+            CREATE TABLE statistics (
+                key TEXT PRIMARY KEY,
+                count INTEGER NOT NULL CHECK (count >= 0),
+                p50 REAL,
+                p95 REAL,
+                p99 REAL,
+                max REAL
+            ) WITHOUT ROWID;
             """)
         }
         return m
@@ -136,6 +146,7 @@ enum ProjectionSchema {
         "CREATE INDEX IF NOT EXISTS tasks_by_first_progress ON tasks (kind, first_progress_at - offered_at) WHERE first_progress_at IS NOT NULL AND offered_at IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_rate ON tasks (kind, bytes_per_s) WHERE bytes_per_s IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks (product, device, started_at)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_stalled_mark ON tasks (id) WHERE stalled = 1",  // markStalled reads no other task
         // Covers `report failures` (state first, so SQLite prefers it to tasks_by_state there).
         "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (state, kind, failed_by, result_code, result_msg, product, device, finished_at) WHERE state = 'failed'",
         "CREATE INDEX IF NOT EXISTS anomalies_by_kind ON anomalies (kind, time)",

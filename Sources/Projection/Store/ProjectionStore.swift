@@ -208,12 +208,20 @@ public final class ProjectionStore: @unchecked Sendable {
     func releaseWriterLock() { writerLock = nil }
 
     /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
+    /// Computes the unfiltered reports' statistics, unless they are current (`ReportStatistics`).
+    func refreshStatistics() throws {
+        try db.write { db in
+            if try !ReportStatistics.areCurrent(db) { try ReportStatistics.refresh(db) }
+        }
+    }
+
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = Int64(bitPattern: asOf &- stallAfter)
         try db.write { db in
-            try db.execute(sql: "UPDATE tasks SET stalled = 0 WHERE stalled = 1")
-            try db.execute(sql: "UPDATE tasks SET stalled = 1 WHERE state IN ('requested', 'offered', 'transferring') AND last_event_at < ?",
-                           arguments: [limit])
+            // Only rows whose mark changes are written (a run with nothing new writes none).
+            let stalled = "state IN ('requested', 'offered', 'transferring') AND last_event_at < ?"
+            try db.execute(sql: "UPDATE tasks SET stalled = 0 WHERE stalled = 1 AND NOT (\(stalled))", arguments: [limit])
+            try db.execute(sql: "UPDATE tasks SET stalled = 1 WHERE \(stalled) AND stalled = 0", arguments: [limit])
         }
     }
 }

@@ -1,0 +1,87 @@
+import GRDB
+
+/// What the unfiltered reports ask on every run, computed once at the end of a projection run: the
+/// tasks per kind and state, the distributions of `report latency` and `report summary`, and the
+/// column widths of `report tasks`' table. On 500 k tasks these walk indexes or the whole table,
+/// hundreds of thousands of entries, and take most of those reports' time (or, for the tasks
+/// table, the time to its first line); stored, they are read in a millisecond.
+///
+/// They are stamped with the checkpoint's event count and used only while it is unchanged: a
+/// report on a projection still being written (`project --follow`) computes them itself.
+enum ReportStatistics {
+    /// The distributions kept: latency's, per kind, and summary's durations of both kinds.
+    static let distributions: [(Measure, TaskKind?)] =
+        TaskKind.allCases.flatMap { kind in Measure.latency.map { ($0, kind) } } + [(Measure.duration, nil)]
+
+    private static func key(_ m: Measure, _ kind: TaskKind?) -> String { "\(m.name) \(kind?.rawValue ?? "all")" }
+    private static func key(_ kind: TaskKind, _ state: TaskState) -> String { "tasks \(kind.rawValue) \(state.rawValue)" }
+    private static func key(tasksColumn i: Int) -> String { "tasks table width \(i)" }
+
+    /// Computes the statistics from the tasks and stamps them with the checkpoint's event count.
+    static func refresh(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM statistics")
+        let counts = try taskCounts(db, filter: ("1", []))
+        for kind in TaskKind.allCases {
+            for state in TaskState.allCases {
+                try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)",
+                               arguments: [key(kind, state), counts[kind]?[state] ?? 0])
+            }
+        }
+        for (m, kind) in distributions {
+            let d = try Distribution(db, m, kind: kind, filter: ("1", []), percentiles: Distribution.storedPercentiles)
+            try db.execute(sql: "INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [key(m, kind), d.count, d.percentiles[0], d.percentiles[1], d.percentiles[2], d.max])
+        }
+        let widths = try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters()))
+        for (i, width) in widths.enumerated() {
+            try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)", arguments: [key(tasksColumn: i), width])
+        }
+        try db.execute(sql: "UPDATE checkpoint SET statistics_events = events")
+    }
+
+    /// True when the statistics were computed at the checkpoint the projection is at.
+    static func areCurrent(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT statistics_events IS events FROM checkpoint WHERE id = 1") ?? false
+    }
+
+    /// The tasks matching `filter` per kind and state, from the statistics when nothing is filtered.
+    static func taskCounts(_ db: Database, filter: (sql: String, arguments: StatementArguments)) throws -> [TaskKind: [TaskState: Int64]] {
+        var counts: [TaskKind: [TaskState: Int64]] = [:]
+        if filter.sql == "1", try areCurrent(db) {
+            for kind in TaskKind.allCases {
+                for state in TaskState.allCases {
+                    counts[kind, default: [:]][state] = try Int64.fetchOne(db, sql: "SELECT count FROM statistics WHERE key = ?",
+                                                                            arguments: [key(kind, state)])
+                }
+            }
+            return counts
+        }
+        for r in try Row.fetchAll(db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(filter.sql) GROUP BY t.state, t.kind",
+                                  arguments: filter.arguments) {
+            if let kind = TaskKind(rawValue: r["kind"]), let state = TaskState(rawValue: r["state"]) {
+                counts[kind, default: [:]][state] = r["n"]
+            }
+        }
+        return counts
+    }
+
+    /// The stored distribution of `m` for `kind`, when it is current and has `percentiles`.
+    static func distribution(_ db: Database, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) throws -> Distribution? {
+        guard ps.allSatisfy(Distribution.storedPercentiles.contains), try areCurrent(db),
+              let row = try Row.fetchOne(db, sql: "SELECT count, p50, p95, p99, max FROM statistics WHERE key = ?",
+                                         arguments: [key(m, kind)]) else { return nil }
+        let stored: [Double: Double?] = [50: row["p50"], 95: row["p95"], 99: row["p99"]]
+        return Distribution(count: row["count"], percentiles: ps.map { stored[$0] ?? nil }, max: row["max"])
+    }
+
+    /// The stored widths of the tasks table's `columns` columns, when they are current.
+    static func taskTableWidths(_ db: Database, columns: Int) throws -> [Int]? {
+        guard try areCurrent(db) else { return nil }
+        var widths: [Int] = []
+        for i in 0..<columns {
+            guard let w = try Int.fetchOne(db, sql: "SELECT count FROM statistics WHERE key = ?", arguments: [key(tasksColumn: i)]) else { return nil }
+            widths.append(w)
+        }
+        return widths
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Projection
+import TestSupport
+
+/// The statistics a projection run stores for unfiltered reports: the same answers as computing
+/// them, used only while current.
+@Suite struct ReportStatisticsTests {
+    /// The reports that read statistics, in every format.
+    private func rendered(_ store: ProjectionStore) throws -> [String] {
+        var out: [String] = []
+        for kind in [Reports.Kind.summary, .latency, .tasks] {
+            for format in Report.Format.allCases {
+                var text = ""
+                try Reports.write(kind, store: store, filters: ReportFilters(), format: format) { text += $0 }
+                out.append("\(kind) \(format)\n" + text)
+            }
+        }
+        return out
+    }
+
+    private func setStamp(_ path: String, _ sql: String) throws {
+        let q = try DatabaseQueue(path: path)
+        try q.write { try $0.execute(sql: "UPDATE checkpoint SET statistics_events = \(sql)") }
+        try q.close()
+    }
+
+    @Test(arguments: FixtureTests.names)
+    func storedStatisticsGiveTheComputedAnswers(name: String) throws {
+        let dir = temporaryDirectory("statistics-\(name)")
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("\(name)/capture").path], databasePath: db).run()
+        let stored = try rendered(ProjectionStore(readingFrom: db))
+        try setStamp(db, "NULL")
+        let computed = try rendered(ProjectionStore(readingFrom: db))
+        #expect(stored.count == computed.count)
+        for (s, c) in zip(stored, computed) { #expect(s == c) }
+    }
+
+    @Test func statisticsAreReadOnlyWhileCurrent() throws {
+        let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [dir], databasePath: db).run()
+        func uploadResponses() throws -> Int {
+            let json = try Reports.run(.latency, store: ProjectionStore(readingFrom: db), filters: ReportFilters()).json.rendered()
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: [String: [String: Any]]]
+            return object["upload"]!["response_s"]!["count"] as! Int
+        }
+        let real = try uploadResponses()
+        #expect(real > 0)
+        let q = try DatabaseQueue(path: db)
+        try q.write { try $0.execute(sql: "UPDATE statistics SET count = 987654 WHERE key = 'response_s upload'") }
+        try q.close()
+        #expect(try uploadResponses() == 987654)  // read from the statistics
+        try setStamp(db, "events - 1")
+        #expect(try uploadResponses() == real)  // stale: computed
+    }
+
+    @Test func anInterruptedRunLeavesNoCurrentStatisticsAndTheNextComputesThem() throws {
+        let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        let p = try Projector(paths: [dir], databasePath: db)
+        p.batchSize = 100
+        p.beforeCommit = { n in if n == 3 { throw InjectedFailure() } }
+        do { _ = try p.run() } catch is InjectedFailure {}
+        let current = { try DatabaseQueue(path: db).read { try ReportStatistics.areCurrent($0) } }
+        #expect(try !current())
+        _ = try Projector(paths: [dir], databasePath: db).run()
+        #expect(try current())
+    }
+}
