@@ -72,4 +72,35 @@ import TestSupport
         _ = try Projector(paths: [dir], databasePath: db).run()
         #expect(try current())
     }
+
+    /// Filtered distributions are sorted in memory, unfiltered ones walked in the indexes: on every
+    /// fixture the two agree, directly and through the reports (naming every product filters
+    /// nothing out, but takes the filtered path).
+    @Test(arguments: FixtureTests.names)
+    func sortingAndIndexWalksGiveTheSamePercentiles(name: String) throws {
+        let dir = temporaryDirectory("percentiles-\(name)")
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("\(name)/capture").path], databasePath: db).run()
+        let wanted = Measure.latencyByKind + [(Measure.duration, nil)]
+        let ps: [Double] = [1, 50, 95, 99]
+        try DatabaseQueue(path: db).read { db in
+            let sorted = try Distribution.sorted(db, wanted, filter: ("1", []), percentiles: ps)
+            for ((m, kind), s) in zip(wanted, sorted) {
+                #expect(s == (try Distribution(db, m, kind: kind, filter: ("1", []), percentiles: ps)), "\(m.name) \(String(describing: kind))")
+            }
+        }
+        let store = try ProjectionStore(readingFrom: db)
+        var everyProduct = ReportFilters()
+        everyProduct.products = try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: "SELECT DISTINCT product FROM devices") }
+        func parsed(_ kind: Reports.Kind, _ f: ReportFilters) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(Reports.run(kind, store: store, filters: f).json.rendered().utf8)) as! [String: Any]
+        }
+        #expect(NSDictionary(dictionary: try parsed(.latency, everyProduct)) == NSDictionary(dictionary: try parsed(.latency, ReportFilters())))
+        // summary's task counts and durations (its anomalies include bad topics, which have no product)
+        for key in ["tasks", "duration_s"] {
+            #expect(NSDictionary(dictionary: try parsed(.summary, everyProduct)[key] as! [String: Any])
+                    == NSDictionary(dictionary: try parsed(.summary, ReportFilters())[key] as! [String: Any]), "\(name) \(key)")
+        }
+    }
 }

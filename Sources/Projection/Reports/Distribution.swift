@@ -20,6 +20,8 @@ struct Measure: Sendable {
 
     /// `report latency`'s measures, in its order.
     static let latency = [response, firstProgress, duration, rate]
+    /// Each of them for each kind, uploads first.
+    static let latencyByKind: [(Measure, TaskKind?)] = TaskKind.allCases.flatMap { kind in latency.map { ($0, kind) } }
 }
 
 /// Nearest-rank percentiles of a measure over the tasks of one kind (or both) that match a
@@ -33,14 +35,39 @@ struct Distribution: Equatable {
     /// The percentiles a stored distribution has (`ReportStatistics`).
     static let storedPercentiles: [Double] = [50, 95, 99]
 
-    /// Reads the distribution from the projection's statistics when nothing is filtered and they
-    /// are current; otherwise computes it.
-    init(_ c: ReportContext, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) throws {
+    /// The distributions of each measure and kind (nil: both) over the tasks the report's filters
+    /// match. Without filters they are read from the projection's statistics when those are
+    /// current, else walked in the indexes; with filters, whose tasks the indexes on the measures
+    /// do not pick out, every matching task's values are read in one pass and sorted.
+    static func of(_ wanted: [(Measure, TaskKind?)], _ c: ReportContext, percentiles ps: [Double]) throws -> [Distribution] {
         let w = c.taskConditions()
-        if w.sql == "1", let stored = try ReportStatistics.distribution(c.db, m, kind: kind, percentiles: ps) {
-            self = stored
-        } else {
-            try self.init(c.db, m, kind: kind, filter: w, percentiles: ps)
+        guard w.sql == "1" else { return try sorted(c.db, wanted, filter: w, percentiles: ps) }
+        return try wanted.map { m, kind in
+            try ReportStatistics.distribution(c.db, m, kind: kind, percentiles: ps)
+                ?? Distribution(c.db, m, kind: kind, filter: w, percentiles: ps)
+        }
+    }
+
+    /// The nearest rank of percentile `p` among `n` values, from 0.
+    static func rank(_ p: Double, of n: Int) -> Int { Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1)) }
+
+    /// Reads each matching task's kind and measures in one query, then sorts each measure's values.
+    static func sorted(_ db: Database, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: StatementArguments),
+                       percentiles ps: [Double]) throws -> [Distribution] {
+        let columns = wanted.map { m, _ in "CASE WHEN \(m.condition) THEN \(m.order) END" }
+        var values = [[Double]](repeating: [], count: wanted.count)
+        let rows = try Row.fetchCursor(db, sql: "SELECT t.kind, \(columns.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)",
+                                       arguments: filter.arguments)
+        while let row = try rows.next() {
+            let kind: String = row[0]
+            for (i, (_, k)) in wanted.enumerated() where k == nil || k!.rawValue == kind {
+                if let v: Double = row[i + 1] { values[i].append(v) }
+            }
+        }
+        return zip(wanted, values).map { w, v in
+            let v = v.sorted()
+            func scaled(_ i: Int) -> Double? { v.isEmpty ? nil : v[i] / w.0.scale }
+            return Distribution(count: v.count, percentiles: ps.map { scaled(rank($0, of: v.count)) }, max: scaled(v.count - 1))
         }
     }
 
@@ -70,7 +97,7 @@ struct Distribution: Equatable {
                                        arguments: arguments + [fromTop ? n - 1 - rank : rank]).map { $0 / m.scale }
         }
         self.init(count: n,
-                  percentiles: try ps.map { p in n == 0 ? nil : try value(rank: Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1))) },
+                  percentiles: try ps.map { p in n == 0 ? nil : try value(rank: Self.rank(p, of: n)) },
                   max: n == 0 ? nil : try value(rank: n - 1))
     }
 }

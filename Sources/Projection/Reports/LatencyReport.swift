@@ -6,10 +6,11 @@ extension Reports {
     static func latency(_ c: ReportContext) throws -> Report {
         var json: [(String, JSONValue)] = []
         var rows: [[String]] = []
+        var distributions = try Distribution.of(Measure.latencyByKind, c, percentiles: [50, 95, 99]).makeIterator()
         for kind in TaskKind.allCases {
             var fields: [(String, JSONValue)] = []
             for m in Measure.latency {
-                let d = try Distribution(c, m, kind: kind, percentiles: [50, 95, 99])
+                let d = distributions.next()!
                 let digits = m.name == "bytes_per_s" ? 0 : 3
                 let values = (d.percentiles + [d.max]).map { JSONValue.of($0, digits: digits) }
                 fields.append((m.name, .object([("count", .int(Int64(d.count))), ("p50", values[0]), ("p95", values[1]),

@@ -20,7 +20,7 @@ extension Reports {
         let stalled = try Int64.fetchOne(c.db, sql: """
             SELECT count(*) FROM tasks t WHERE \(sw.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
             """, arguments: sw.arguments) ?? 0
-        let durations = try Distribution(c, .duration, kind: nil, percentiles: [50, 95]).percentiles
+        let durations = try Distribution.of([(.duration, nil)], c, percentiles: [50, 95])[0].percentiles
         let aw = c.anomalyConditions()
         let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a WHERE \(aw.sql)",
                                            arguments: aw.arguments) ?? 0

@@ -46,6 +46,10 @@ extension ProjectionStore {
         var config = Configuration()
         config.readonly = readonly
         config.busyMode = .timeout(60)
+        if readonly {
+            // Reports read pages through a memory map instead of a read() call and a copy each.
+            config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 4294967296") }
+        }
         return config
     }
 }
