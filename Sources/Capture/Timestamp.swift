@@ -2,6 +2,19 @@
 public enum Timestamp {
     /// `2026-11-26T18:22:39.768482899Z` with `fractionDigits` digits (0, 3 or 9).
     public static func format(_ ns: UInt64, fractionDigits: Int = 9) -> String {
+        String(unsafeUninitializedCapacity: 31) { write(ns, fractionDigits: fractionDigits, into: $0) }
+    }
+
+    /// Appends `format(ns, fractionDigits:)` as UTF-8 (no String made: reports write millions).
+    public static func append(_ ns: UInt64, fractionDigits: Int = 9, to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 31) { buf in
+            let n = write(ns, fractionDigits: fractionDigits, into: buf)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<n]))
+        }
+    }
+
+    /// Writes the text digit by digit into `buf` (31 bytes at least); returns its length.
+    private static func write(_ ns: UInt64, fractionDigits: Int, into buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let seconds = Int64(ns / 1_000_000_000)
         let days = seconds / 86400  // ns is unsigned: never before 1970, never past year 2554
         let secs = Int(seconds - days * 86400)
@@ -9,21 +22,18 @@ public enum Timestamp {
         let digits = min(9, max(0, fractionDigits))
         var fraction = Int(ns % 1_000_000_000)
         for _ in 0..<(9 - digits) { fraction /= 10 }
-        // Written digit by digit into one buffer: reports format millions of times.
-        return String(unsafeUninitializedCapacity: 31) { buf in
-            var i = 0
-            func put(_ value: Int, _ width: Int) {
-                var v = value
-                for k in stride(from: width - 1, through: 0, by: -1) { buf[i + k] = UInt8(48 + v % 10); v /= 10 }
-                i += width
-            }
-            func put(_ c: Character) { buf[i] = c.asciiValue!; i += 1 }
-            put(Int(y), 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
-            put(secs / 3600, 2); put(":"); put(secs / 60 % 60, 2); put(":"); put(secs % 60, 2)
-            if digits > 0 { put("."); put(fraction, digits) }
-            put("Z")
-            return i
+        var i = 0
+        func put(_ value: Int, _ width: Int) {
+            var v = value
+            for k in stride(from: width - 1, through: 0, by: -1) { buf[i + k] = UInt8(48 + v % 10); v /= 10 }
+            i += width
         }
+        func put(_ c: Character) { buf[i] = c.asciiValue!; i += 1 }
+        put(Int(y), 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+        put(secs / 3600, 2); put(":"); put(secs / 60 % 60, 2); put(":"); put(secs % 60, 2)
+        if digits > 0 { put("."); put(fraction, digits) }
+        put("Z")
+        return i
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; a space may stand for the `T`.

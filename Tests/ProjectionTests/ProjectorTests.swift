@@ -168,7 +168,7 @@ import TestSupport
             #expect(throws: ProjectionError.self) { try ProjectionStore(readingFrom: path) }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
-        FileManager.default.createFile(atPath: empty, contents: nil)
+        _ = FileManager.default.createFile(atPath: empty, contents: nil)
         #expect(try Projector(paths: [dir], databasePath: empty).run().events > 0)
     }
 

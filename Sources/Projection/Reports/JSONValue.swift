@@ -10,6 +10,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
+    /// JSON text already written (`JSONObjectWriter`): a report of thousands of tasks builds one
+    /// byte array per task instead of a tree of values.
+    case raw([UInt8])
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.rendered() == b.rendered() }
 
@@ -55,6 +58,7 @@ public indirect enum JSONValue: Sendable, Equatable {
                 v.write(to: &s)
             }
             s.append(0x7D)
+        case .raw(let bytes): s.append(contentsOf: bytes)
         }
     }
 
@@ -66,12 +70,48 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .int(let i): String(i)
         case .double(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(format: "%.3f", d)
         case .string(let t): t
-        case .array, .object: rendered()
+        case .array, .object, .raw: rendered()
         }
+    }
+}
+
+/// Writes one JSON object's text field by field, in the order written, as `JSONValue.object`
+/// renders it.
+struct JSONObjectWriter {
+    private(set) var bytes: [UInt8] = [0x7B]
+
+    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    private mutating func key(_ k: StaticString) {
+        if bytes.count > 1 { bytes.append(0x2C) }
+        bytes.append(0x22)
+        k.withUTF8Buffer { bytes.append(contentsOf: $0) }  // keys are plain ASCII: nothing to escape
+        bytes.append(contentsOf: [0x22, 0x3A])
+    }
+
+    mutating func field(_ k: StaticString, _ v: JSONValue) { key(k); v.write(to: &bytes) }
+    mutating func field(_ k: StaticString, _ v: String?) {
+        key(k)
+        if let v { JSONLines.appendQuoted(v, to: &bytes) } else { bytes.append(contentsOf: "null".utf8) }
+    }
+    /// A time as `JSONValue.time` writes it, without making a String.
+    mutating func field(_ k: StaticString, time ns: UInt64?) {
+        key(k)
+        guard let ns else { bytes.append(contentsOf: "null".utf8); return }
+        bytes.append(0x22)
+        Timestamp.append(ns, fractionDigits: ReportTime.fractionDigits, to: &bytes)
+        bytes.append(0x22)
+    }
+
+    /// Closes the object and gives it.
+    mutating func close() -> JSONValue {
+        bytes.append(0x7D)
+        return .raw(bytes)
     }
 }
 
 /// Times in reports: RFC 3339 UTC with milliseconds.
 enum ReportTime {
-    static func format(_ ns: UInt64) -> String { Timestamp.format(ns, fractionDigits: 3) }
+    static let fractionDigits = 3
+    static func format(_ ns: UInt64) -> String { Timestamp.format(ns, fractionDigits: fractionDigits) }
 }

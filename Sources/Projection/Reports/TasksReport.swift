@@ -10,18 +10,21 @@ extension Reports {
         return Report(json: .array(tasks.map { taskJSON($0, c) }), tables: [table], notes: ["\(tasks.count) tasks"])
     }
 
-    static func taskJSON(_ t: TransferTask, _ c: ReportContext, extra: [(String, JSONValue)] = []) -> JSONValue {
-        .object([
-            ("kind", .string(t.key.kind.rawValue)), ("product", .string(t.key.product)), ("device", .string(t.key.device)),
-            ("name", .string(t.key.name)), ("attempt", .int(Int64(t.attempt))), ("state", .string(t.state.rawValue)),
-            ("stalled", .bool(c.isStalled(t))), ("size", .of(t.size)), ("md5sum", .of(t.md5sum)),
-            ("last_percent", .of(t.lastPercent)), ("result_code", .of(t.resultCode)), ("result_msg", .of(t.resultMessage)),
-            ("failed_by", .of(t.failedBy?.rawValue)), ("fail_reports", .int(Int64(t.failReports))),
-            ("offers", .int(Int64(t.offers))), ("progress_reports", .int(Int64(t.progressReports))),
-            ("requested_at", .time(t.requestedAt)), ("offered_at", .time(t.offeredAt)),
-            ("first_progress_at", .time(t.firstProgressAt)), ("last_event_at", .time(t.lastEventAt)),
-            ("finished_at", .time(t.finishedAt)), ("duration_s", .of(t.durationSeconds)), ("bytes_per_s", .of(t.bytesPerSecond, digits: 1)),
-        ] + extra)
+    /// A task with exactly INTERFACE.md's keys, in its order, then `extra`.
+    static func taskJSON(_ t: TransferTask, _ c: ReportContext, extra: [(StaticString, JSONValue)] = []) -> JSONValue {
+        var w = JSONObjectWriter()
+        w.field("kind", t.key.kind.rawValue); w.field("product", t.key.product); w.field("device", t.key.device)
+        w.field("name", t.key.name); w.field("attempt", .int(Int64(t.attempt))); w.field("state", t.state.rawValue)
+        w.field("stalled", .bool(c.isStalled(t))); w.field("size", .of(t.size)); w.field("md5sum", t.md5sum)
+        w.field("last_percent", .of(t.lastPercent)); w.field("result_code", .of(t.resultCode)); w.field("result_msg", t.resultMessage)
+        w.field("failed_by", t.failedBy?.rawValue); w.field("fail_reports", .int(Int64(t.failReports)))
+        w.field("offers", .int(Int64(t.offers))); w.field("progress_reports", .int(Int64(t.progressReports)))
+        w.field("requested_at", time: t.requestedAt); w.field("offered_at", time: t.offeredAt)
+        w.field("first_progress_at", time: t.firstProgressAt); w.field("last_event_at", time: t.lastEventAt)
+        w.field("finished_at", time: t.finishedAt); w.field("duration_s", .of(t.durationSeconds))
+        w.field("bytes_per_s", .of(t.bytesPerSecond, digits: 1))
+        for (k, v) in extra { w.field(k, v) }
+        return w.close()
     }
 
     static func taskTable(_ tasks: [TransferTask], _ c: ReportContext, title: String) -> Report.Table {
