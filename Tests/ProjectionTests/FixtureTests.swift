@@ -53,6 +53,32 @@ import TestSupport
         compare(try json(failures.json.rendered()) as! [[String: Any]], try expected(name, "expected-failures.json"), "\(name) failures")
     }
 
+    /// Every leaf of `want` in `got` at the same path, and no key or element more.
+    private func compareTree(_ got: Any?, _ want: Any?, _ path: String) {
+        switch (got, want) {
+        case (let g as [String: Any], let w as [String: Any]):
+            #expect(Set(g.keys) == Set(w.keys), "\(path) keys")
+            for (k, v) in w { compareTree(g[k], v, "\(path).\(k)") }
+        case (let g as [Any], let w as [Any]):
+            #expect(g.count == w.count, "\(path): \(g.count) elements, expected \(w.count)")
+            for (i, (gv, wv)) in zip(g, w).enumerated() { compareTree(gv, wv, "\(path)[\(i)]") }
+        default:
+            if "\(got ?? "missing")" != "\(want ?? "missing")" { Issue.record("\(path): got \(got ?? "missing"), expected \(want ?? "missing")") }
+        }
+    }
+
+    /// The sdk-dialects fixture is small enough to work every report out by hand from its
+    /// `messages.jsonl`; the answers, checked by hand, sit beside it.
+    @Test(arguments: ["summary", "latency", "stalled", "throughput", "anomalies", "device-sensor.03"])
+    func handWorkedReportsOfTheSDKDialects(report: String) throws {
+        let (store, dir) = try projected("sdk-dialects")
+        defer { cleanup(dir) }
+        let kind = Reports.Kind(rawValue: String(report.prefix { $0 != "-" }))!
+        let got = try Reports.run(kind, store: store, filters: ReportFilters(), device: ("TESTPROD01", "sensor.03"))
+        let want = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent("sdk-dialects/expected-\(report).json")))
+        compareTree(try json(got.json.rendered()), want, report)
+    }
+
     @Test func tasksCarryExactlyTheInterfaceKeys() throws {
         let (store, dir) = try projected("sdk-dialects")
         defer { cleanup(dir) }
