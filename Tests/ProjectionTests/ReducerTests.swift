@@ -22,7 +22,7 @@ struct Script {
     mutating func drain() -> ReducerOutput { reducer.drain() }
     func task(_ kind: TaskKind, _ name: String) -> TransferTask? {
         var r = reducer  // a copy: looking up never changes what the script tests
-        return r.latestTask(TaskKey(product: product, device: device, kind: kind, name: name))
+        return r.latestTaskID(TaskKey(product: product, device: device, kind: kind, name: name)).flatMap { r.tasks[$0] }
     }
 }
 

@@ -2,6 +2,7 @@
 // Each subcommand prints `name value unit` lines.
 import Capture
 import Foundation
+import Projection
 import ResourceProtocol
 import Simulator
 
@@ -86,6 +87,26 @@ case "read":
     }
     print("read_seconds \(String(format: "%.3f", t)) s")
     print("read_messages \(n) messages")
+case "reduce":
+    // reduce CAPTURE: the reducer alone (no store), on messages decoded beforehand, drained every 50 000.
+    let r = try! CaptureReader(paths: [args[2]])
+    var messages: [IncomingMessage] = []
+    while let e = r.next() {
+        messages.append(IncomingMessage(id: Int64(messages.count + 1), time: e.message.time, topic: e.message.topic,
+                                        payload: e.message.payload, position: e.position.description))
+    }
+    var reducer = TaskReducer()
+    var tasks = 0
+    let t = seconds {
+        for (i, m) in messages.enumerated() {
+            reducer.apply(m)
+            if i % 50_000 == 49_999 { tasks += reducer.drain().tasks.count }
+        }
+        tasks += reducer.drain().tasks.count
+    }
+    print("reduce_seconds \(String(format: "%.3f", t)) s")
+    print("reduce_ns_per_message \(String(format: "%.0f", t * 1e9 / Double(messages.count))) ns")
+    print("reduce_task_rows \(tasks) rows")
 case "csv":
     // csv CAPTURE: the raw events as CSV (time_ns,topic,payload) for the sqlite3 .import baseline.
     let r = try! CaptureReader(paths: [args[2]])

@@ -23,6 +23,17 @@ public struct DeviceStats: Sendable, Equatable {
     public var polls: Int64 = 0
     /// The last `get_download_task` not yet answered by an offer (the request of the next offer).
     public var pendingPoll: UInt64?
+
+    /// Counts a message from the device at `time` (seen once more, as a poll).
+    mutating func see(at time: UInt64, poll: Bool) {
+        if poll {
+            polls += 1
+            pendingPoll = time
+        } else {
+            messages += 1
+            lastSeen = max(lastSeen, time)
+        }
+    }
 }
 
 /// Messages, payload bytes, transferred bytes and tasks started and ended in one second.

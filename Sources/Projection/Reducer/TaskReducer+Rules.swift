@@ -37,11 +37,10 @@ extension TaskReducer {
 
     /// `report_*_progress`: moves the attempt of that name along; the first `fail` is the root cause.
     mutating func progress(_ key: TaskKey, _ p: ProgressReport, _ m: IncomingMessage) -> Int64? {
-        guard let task = latestTask(key) else {
+        guard let id = latestTaskID(key), let task = peek(id, { (state: $0.state, lastPercent: $0.lastPercent, size: $0.size) }) else {
             anomaly(.orphanProgress, m, detail: "\(p.state.rawValue) for '\(p.name)' with no \(key.kind.rawValue) task")
             return nil
         }
-        let id = task.id
         if let pct = p.percent {
             if pct < 0 || pct > 100 {
                 anomaly(.percentOutOfRange, m, task: id, detail: "percent \(pct)")
@@ -107,10 +106,12 @@ extension TaskReducer {
     /// `report_*_progress_rsp`: attaches to the device's latest open task of that kind (or the
     /// task whose final report it answers); a non-zero code is the platform's rejection.
     mutating func response(_ dk: DeviceKind, _ r: PlatformResult, _ m: IncomingMessage) -> Int64? {
-        let ids = responders[dk] ?? []
-        let live = ids.filter { tasks[$0].map { $0.state.isOpen || $0.pendingResponses > 0 } ?? false }
-        responders[dk] = live.isEmpty ? nil : live
-        guard let id = live.last(where: { tasks[$0]!.state.isOpen }) ?? live.last(where: { tasks[$0]!.pendingResponses > 0 }) else {
+        var live = responders[dk] ?? []
+        if !live.allSatisfy({ mayRespond($0) }) {  // a new array only when one has gone
+            live = live.filter { mayRespond($0) }
+            responders[dk] = live.isEmpty ? nil : live
+        }
+        guard let id = live.last(where: { peek($0) { $0.state.isOpen }! }) ?? live.last(where: { peek($0) { $0.pendingResponses > 0 }! }) else {
             anomaly(.orphanResponse, m, detail: "\(dk.kind.rawValue) progress response with no task on the device")
             return nil
         }
@@ -125,6 +126,11 @@ extension TaskReducer {
             $0.pendingResponses = 0
         }
         return id
+    }
+
+    /// Whether task `id` can still receive a `_rsp`: open, or awaiting the answer to a report.
+    private mutating func mayRespond(_ id: Int64) -> Bool {
+        peek(id) { $0.state.isOpen || $0.pendingResponses > 0 } ?? false
     }
 
     /// `upload_result`: the platform's verdict on the device's latest upload.

@@ -162,14 +162,18 @@ public struct TaskReducer: Sendable {
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
-        let counted = tasks[id].map { ($0.startedAt, $0.state, $0.finishedAt) }!
-        change(&tasks[id]!)
-        tasks[id]!.lastEventAt = max(tasks[id]!.lastEventAt, time)
+        // Through the dictionary's index: one hash, and the task is changed in place, not copied.
+        let i = tasks.index(forKey: id)!
+        func counted(_ t: TransferTask) -> (UInt64, TaskState, UInt64?) { (t.startedAt, t.state, t.finishedAt) }
+        let before = counted(tasks.values[i])
+        change(&tasks.values[i])
+        tasks.values[i].lastEventAt = max(tasks.values[i].lastEventAt, time)
         dirtyTasks.insert(id)
-        let task = tasks[id]!
-        if counted != (task.startedAt, task.state, task.finishedAt) {
-            countTask(kind: task.key.kind, started: counted.0, state: counted.1, finished: counted.2, by: -1)
-            countTask(kind: task.key.kind, started: task.startedAt, state: task.state, finished: task.finishedAt, by: 1)
+        let after = counted(tasks.values[i])
+        if before != after {
+            let kind = tasks.values[i].key.kind
+            countTask(kind: kind, started: before.0, state: before.1, finished: before.2, by: -1)
+            countTask(kind: kind, started: after.0, state: after.1, finished: after.2, by: 1)
         }
     }
 
@@ -189,21 +193,22 @@ public struct TaskReducer: Sendable {
 
     private mutating func seeDevice(_ t: ResourceTopic, at time: UInt64, poll: Bool) {
         let id = DeviceID(product: t.product, device: t.device)
-        if poll {
-            devices[id]!.polls += 1
-            devices[id]!.pendingPoll = time
-        } else {
-            devices[id, default: DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time)].messages += 1
-            devices[id]!.lastSeen = max(devices[id]!.lastSeen, time)
-        }
+        devices[id, default: DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time)].see(at: time, poll: poll)
         dirtyDevices.insert(id)
     }
 
-    /// The latest attempt of `key`, if any, read back from the archive if it had left memory.
-    mutating func latestTask(_ key: TaskKey) -> TransferTask? {
-        if let id = latest[key] { return tasks[id] }
+    /// Reads task `id` in place: the dictionary's getter would copy the whole task, retaining and
+    /// releasing each of its strings, to read one field (most messages read a few).
+    mutating func peek<T>(_ id: Int64, _ read: (inout TransferTask) -> T) -> T? {
+        guard let i = tasks.index(forKey: id) else { return nil }
+        return read(&tasks.values[i])
+    }
+
+    /// The id of the latest attempt of `key`, if any, read back from the archive if it had left memory.
+    mutating func latestTaskID(_ key: TaskKey) -> Int64? {
+        if let id = latest[key] { return id }
         guard let a = archived[key] else { return nil }
-        return restore(a.id)
+        return restore(a.id)?.id
     }
 
     /// The latest attempt of `key` if it is in memory: enough where only an open task matters
