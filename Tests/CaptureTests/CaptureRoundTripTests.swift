@@ -161,6 +161,16 @@ import TestSupport
         }
     }
 
+    @Test func positionsReadAsFileAtOffsetHashIndex() {
+        for (file, offset, index) in [("000001.mcap", UInt64(0), 0), ("a", UInt64.max, Int.max), ("/tmp/x y/é.mcap", 1_234_567, 9),
+                                      ("", 10, 10), ("000042.mcap", 999_999_999_999, 100_000)] {
+            #expect(CapturePosition(file: file, chunkOffset: offset, index: index).description == "\(file)@\(offset)#\(index)")
+        }
+        var out: [UInt8] = []
+        Timestamp.append(1_795_717_359_768_482_899, fractionDigits: 3, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "2026-11-26T18:22:39.768Z")
+    }
+
     @Test func timestampsFormatAndParseExactly() {
         let ns: UInt64 = 1_795_717_359_768_482_899
         #expect(Timestamp.format(ns) == "2026-11-26T18:22:39.768482899Z")

@@ -107,6 +107,14 @@ case "reduce":
     print("reduce_seconds \(String(format: "%.3f", t)) s")
     print("reduce_ns_per_message \(String(format: "%.0f", t * 1e9 / Double(messages.count))) ns")
     print("reduce_task_rows \(tasks) rows")
+case "positions":
+    // positions N: formatting N capture positions as text (the projection does it for every message).
+    let n = Int(args[2]) ?? 1_000_000
+    var total = 0
+    let t = seconds {
+        for i in 0..<n { total += CapturePosition(file: "000123.mcap", chunkOffset: UInt64(i) * 1000, index: i % 300).description.utf8.count }
+    }
+    print("position_ns \(String(format: "%.0f", t * 1e9 / Double(n))) ns (\(total) bytes)")
 case "csv":
     // csv CAPTURE: the raw events as CSV (time_ns,topic,payload) for the sqlite3 .import baseline.
     let r = try! CaptureReader(paths: [args[2]])
