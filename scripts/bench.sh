@@ -104,6 +104,8 @@ plan "SELECT t.duration_s FROM tasks t WHERE 1 AND t.kind = 'upload' AND t.state
 plan "SELECT t.offered_at - t.requested_at FROM tasks t WHERE 1 AND t.kind = 'upload' AND t.requested_at IS NOT NULL AND t.offered_at IS NOT NULL ORDER BY t.offered_at - t.requested_at DESC LIMIT 1 OFFSET 100"
 plan "SELECT t.kind, t.state, count(*) FROM tasks t WHERE 1 GROUP BY t.state, t.kind"
 plan "SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) FROM tasks t WHERE t.state = 'failed' GROUP BY 1,2,3,4"
+plan "SELECT * FROM tasks t WHERE 1 AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < 0 ORDER BY t.last_event_at, t.id"
+plan "SELECT count, p50, p95, p99, max FROM statistics WHERE key = 'response_s upload'"
 
 echo "== broker: record and replay"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
