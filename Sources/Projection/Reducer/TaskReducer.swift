@@ -162,16 +162,15 @@ public struct TaskReducer: Sendable {
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
-        // Through the dictionary's index: one hash, and the task is changed in place, not copied.
-        let i = tasks.index(forKey: id)!
-        func counted(_ t: TransferTask) -> (UInt64, TaskState, UInt64?) { (t.startedAt, t.state, t.finishedAt) }
-        let before = counted(tasks.values[i])
-        change(&tasks.values[i])
-        tasks.values[i].lastEventAt = max(tasks.values[i].lastEventAt, time)
+        // In place, through `peek`: one hash, and the task is never copied.
+        let (kind, before, after) = peek(id) { t in
+            let before = (t.startedAt, t.state, t.finishedAt)
+            change(&t)
+            t.lastEventAt = max(t.lastEventAt, time)
+            return (t.key.kind, before, (t.startedAt, t.state, t.finishedAt))
+        }!
         dirtyTasks.insert(id)
-        let after = counted(tasks.values[i])
         if before != after {
-            let kind = tasks.values[i].key.kind
             countTask(kind: kind, started: before.0, state: before.1, finished: before.2, by: -1)
             countTask(kind: kind, started: after.0, state: after.1, finished: after.2, by: 1)
         }
@@ -197,8 +196,8 @@ public struct TaskReducer: Sendable {
         dirtyDevices.insert(id)
     }
 
-    /// Reads task `id` in place: the dictionary's getter would copy the whole task, retaining and
-    /// releasing each of its strings, to read one field (most messages read a few).
+    /// Reads or changes task `id` in place: the dictionary's getter would copy the whole task,
+    /// retaining and releasing each of its strings, to read one field (most messages read a few).
     mutating func peek<T>(_ id: Int64, _ read: (inout TransferTask) -> T) -> T? {
         guard let i = tasks.index(forKey: id) else { return nil }
         return read(&tasks.values[i])
