@@ -17,7 +17,8 @@ public final class SegmentReader {
     /// Where `pread` puts the next 256 KiB (reused, so reading does not allocate).
     private var block = [UInt8](repeating: 0, count: 1 << 18)
     private var channels: [UInt16: (topic: String, qos: UInt8, retain: Bool)] = [:]
-    private var pending: [CaptureEntry] = []
+    /// The current chunk's messages, each moved out (`take()`) as it is returned, not copied.
+    private var pending: [CaptureEntry?] = []
     private var pendingIndex = 0
     private var resume: (chunkOffset: UInt64, index: Int)?
     /// Problems met so far, in file order.
@@ -71,7 +72,7 @@ public final class SegmentReader {
             if pendingIndex < pending.count {
                 defer { pendingIndex += 1 }
                 messagesRead += 1
-                return pending[pendingIndex]
+                return pending[pendingIndex].take()
             }
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
