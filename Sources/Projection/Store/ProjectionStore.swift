@@ -45,6 +45,9 @@ public final class ProjectionStore: @unchecked Sendable {
         var config = Self.configuration(readonly: false)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = OFF")
+            // Set before the file's first table: 16 KiB pages made 1 M-event projections 2–15 %
+            // faster than SQLite's 4 KiB (four alternating runs), and no report slower.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
