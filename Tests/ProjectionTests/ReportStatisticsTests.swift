@@ -26,12 +26,17 @@ import TestSupport
         try q.close()
     }
 
+    /// Fixture `name` projected into a new directory: (the directory, the database's path).
+    private func projectedFixture(_ name: String) throws -> (String, String) {
+        let dir = temporaryDirectory("statistics-\(name)")
+        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("\(name)/capture").path], databasePath: dir + "/p.sqlite").run()
+        return (dir, dir + "/p.sqlite")
+    }
+
     @Test(arguments: FixtureTests.names)
     func storedStatisticsGiveTheComputedAnswers(name: String) throws {
-        let dir = temporaryDirectory("statistics-\(name)")
+        let (dir, db) = try projectedFixture(name)
         defer { cleanup(dir) }
-        let db = dir + "/p.sqlite"
-        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("\(name)/capture").path], databasePath: db).run()
         let stored = try rendered(ProjectionStore(readingFrom: db))
         try setStamp(db, "NULL")
         let computed = try rendered(ProjectionStore(readingFrom: db))
@@ -78,10 +83,8 @@ import TestSupport
     /// nothing out, but takes the filtered path).
     @Test(arguments: FixtureTests.names)
     func sortingAndIndexWalksGiveTheSamePercentiles(name: String) throws {
-        let dir = temporaryDirectory("percentiles-\(name)")
+        let (dir, db) = try projectedFixture(name)
         defer { cleanup(dir) }
-        let db = dir + "/p.sqlite"
-        _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("\(name)/capture").path], databasePath: db).run()
         let wanted = Measure.latencyByKind + [(Measure.duration, nil)]
         let ps: [Double] = [1, 50, 95, 99]
         try DatabaseQueue(path: db).read { db in
