@@ -24,7 +24,8 @@ public struct DeviceStats: Sendable, Equatable {
     /// The last `get_download_task` not yet answered by an offer (the request of the next offer).
     public var pendingPoll: UInt64?
 
-    /// Counts a message from the device at `time` (seen once more, as a poll).
+    /// Counts one more message from the device at `time`; with `poll`, a poll that the next
+    /// download offer may answer.
     mutating func see(at time: UInt64, poll: Bool) {
         if poll {
             polls += 1

@@ -37,7 +37,7 @@ extension TaskReducer {
 
     /// `report_*_progress`: moves the attempt of that name along; the first `fail` is the root cause.
     mutating func progress(_ key: TaskKey, _ p: ProgressReport, _ m: IncomingMessage) -> Int64? {
-        guard let id = latestTaskID(key), let task = peek(id, { (state: $0.state, lastPercent: $0.lastPercent, size: $0.size) }) else {
+        guard let id = latestTaskID(key), let task = withTask(id, { (state: $0.state, lastPercent: $0.lastPercent, size: $0.size) }) else {
             anomaly(.orphanProgress, m, detail: "\(p.state.rawValue) for '\(p.name)' with no \(key.kind.rawValue) task")
             return nil
         }
@@ -111,7 +111,7 @@ extension TaskReducer {
             live = live.filter { mayRespond($0) }
             responders[dk] = live.isEmpty ? nil : live
         }
-        guard let id = live.last(where: { peek($0) { $0.state.isOpen }! }) ?? live.last(where: { peek($0) { $0.pendingResponses > 0 }! }) else {
+        guard let id = live.last(where: { withTask($0) { $0.state.isOpen }! }) ?? live.last(where: { withTask($0) { $0.pendingResponses > 0 }! }) else {
             anomaly(.orphanResponse, m, detail: "\(dk.kind.rawValue) progress response with no task on the device")
             return nil
         }
@@ -130,7 +130,7 @@ extension TaskReducer {
 
     /// Whether task `id` can still receive a `_rsp`: open, or awaiting the answer to a report.
     private mutating func mayRespond(_ id: Int64) -> Bool {
-        peek(id) { $0.state.isOpen || $0.pendingResponses > 0 } ?? false
+        withTask(id) { $0.state.isOpen || $0.pendingResponses > 0 } ?? false
     }
 
     /// `upload_result`: the platform's verdict on the device's latest upload.

@@ -162,8 +162,8 @@ public struct TaskReducer: Sendable {
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {
-        // In place, through `peek`: one hash, and the task is never copied.
-        let (kind, before, after) = peek(id) { t in
+        // In place, through `withTask`: one hash, and the task is never copied.
+        let (kind, before, after) = withTask(id) { t in
             let before = (t.startedAt, t.state, t.finishedAt)
             change(&t)
             t.lastEventAt = max(t.lastEventAt, time)
@@ -198,9 +198,9 @@ public struct TaskReducer: Sendable {
 
     /// Reads or changes task `id` in place: the dictionary's getter would copy the whole task,
     /// retaining and releasing each of its strings, to read one field (most messages read a few).
-    mutating func peek<T>(_ id: Int64, _ read: (inout TransferTask) -> T) -> T? {
+    mutating func withTask<T>(_ id: Int64, _ body: (inout TransferTask) -> T) -> T? {
         guard let i = tasks.index(forKey: id) else { return nil }
-        return read(&tasks.values[i])
+        return body(&tasks.values[i])
     }
 
     /// The id of the latest attempt of `key`, if any, read back from the archive if it had left memory.

@@ -210,7 +210,6 @@ public final class ProjectionStore: @unchecked Sendable {
     /// Lets another projector open the file (after this store's last write).
     func releaseWriterLock() { writerLock = nil }
 
-    /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
     /// Computes the unfiltered reports' statistics, unless they are current (`ReportStatistics`).
     func refreshStatistics() throws {
         try db.write { db in
@@ -218,6 +217,7 @@ public final class ProjectionStore: @unchecked Sendable {
         }
     }
 
+    /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = Int64(bitPattern: asOf &- stallAfter)
         try db.write { db in
