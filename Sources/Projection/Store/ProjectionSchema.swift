@@ -147,8 +147,8 @@ enum ProjectionSchema {
         "CREATE INDEX IF NOT EXISTS tasks_by_rate ON tasks (kind, bytes_per_s) WHERE bytes_per_s IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks (product, device, started_at)",
         "CREATE INDEX IF NOT EXISTS tasks_by_stalled_mark ON tasks (id) WHERE stalled = 1",  // markStalled reads no other task
-        // Covers `report failures` (state first, so SQLite prefers it to tasks_by_state there).
-        "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (state, kind, failed_by, result_code, result_msg, product, device, finished_at) WHERE state = 'failed'",
+        // Covers `report failures`, with any filter (state first, so SQLite prefers it to tasks_by_state there).
+        "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (state, kind, failed_by, result_code, result_msg, product, device, finished_at, started_at) WHERE state = 'failed'",
         "CREATE INDEX IF NOT EXISTS anomalies_by_kind ON anomalies (kind, time)",
         "CREATE INDEX IF NOT EXISTS anomalies_by_time ON anomalies (time)",
         "CREATE INDEX IF NOT EXISTS anomalies_by_device ON anomalies (product, device, time)",
