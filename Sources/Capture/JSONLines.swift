@@ -7,7 +7,9 @@ public enum JSONLines {
     public static func line(for m: CapturedMessage) -> [UInt8] {
         var s: [UInt8] = []
         s.reserveCapacity(m.payload.count + m.topic.utf8.count + 128)
-        s += "{\"time\":\"\(Timestamp.format(m.time))\",\"time_ns\":\(m.time),\"topic\":".utf8
+        s += "{\"time\":\"".utf8
+        Timestamp.append(m.time, to: &s)
+        s += "\",\"time_ns\":\(m.time),\"topic\":".utf8
         appendQuoted(m.topic, to: &s)
         s += ",\"qos\":\(m.qos),\"retain\":\(m.retain),".utf8
         if let text = String(validating: m.payload, as: UTF8.self) {

@@ -43,7 +43,7 @@ struct Distribution: Equatable {
         let w = c.taskConditions()
         guard w.sql == "1" else { return try sorted(c.db, wanted, filter: w, percentiles: ps) }
         return try wanted.map { m, kind in
-            try ReportStatistics.distribution(c.db, m, kind: kind, percentiles: ps)
+            try ReportStatistics.distribution(c.statistics, m, kind: kind, percentiles: ps)
                 ?? Distribution(c.db, m, kind: kind, filter: w, percentiles: ps)
         }
     }

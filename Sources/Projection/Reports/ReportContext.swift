@@ -28,6 +28,8 @@ struct ReportContext {
     let lastTime: UInt64?
     /// The format the report is printed in; nil: all (tests compare them).
     let format: Report.Format?
+    /// The projection's stored statistics by key, when they are current (`ReportStatistics`).
+    let statistics: [String: Row]?
     var asOf: UInt64 { filters.asOf ?? lastTime ?? 0 }
     /// Whether the report's JSON is printed, and whether its tables are: a report of thousands of
     /// rows builds only what is printed.
@@ -38,10 +40,16 @@ struct ReportContext {
         self.db = db
         self.filters = filters
         self.format = format
+        statistics = try ReportStatistics.load(db)
         let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time FROM checkpoint WHERE id = 1")
         firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
         lastTime = (row?["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
     }
+
+    /// True when a product filter is better served by reading the table in order: a product holds
+    /// a large share of all tasks, and reading those through `tasks_by_device` (a random lookup
+    /// each) took 5–8 times as long, which SQLite does not foresee. Not when devices are named too.
+    var readsTableForProducts: Bool { !filters.products.isEmpty && filters.devices.isEmpty }
 
     /// `WHERE` conditions on `tasks` (aliased `t`) from the filters, with bound arguments only.
     /// With `wholeSeconds`, `--since` and `--until` take in the whole seconds they fall in (as the
@@ -52,10 +60,7 @@ struct ReportContext {
         let second: UInt64 = 1_000_000_000
         if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: wholeSeconds ? s / second * second : s)) }
         if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: wholeSeconds ? u / second * second + second - 1 : u)) }
-        // A product holds a large share of all tasks, and reading those through `tasks_by_device`
-        // (a random lookup each) took 5–8 times as long as reading the whole table in order, which
-        // SQLite does not foresee: `+` keeps it from the index, unless devices are named too.
-        Self.inList(filters.devices.isEmpty ? "+t.product" : "t.product", filters.products, &conditions, &args)
+        Self.inList(readsTableForProducts ? "+t.product" : "t.product", filters.products, &conditions, &args)
         Self.inList("t.device", filters.devices, &conditions, &args)
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
         Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)

@@ -20,7 +20,8 @@ enum ReportStatistics {
     static func refresh(_ db: Database) throws {
         try analyzeIfGrown(db)
         try db.execute(sql: "DELETE FROM statistics")
-        let counts = try taskCounts(db, filter: ("1", []))
+        let c = try ReportContext(db: db, filters: ReportFilters())  // no statistics: they are being made
+        let counts = try taskCounts(c)
         for kind in TaskKind.allCases {
             for state in TaskState.allCases {
                 try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)",
@@ -32,8 +33,7 @@ enum ReportStatistics {
             try db.execute(sql: "INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [key(m, kind), d.count, d.percentiles[0], d.percentiles[1], d.percentiles[2], d.max])
         }
-        let widths = try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters()))
-        for (i, width) in widths.enumerated() {
+        for (i, width) in try Reports.taskTableWidths(c).enumerated() {
             try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)", arguments: [key(tasksColumn: i), width])
         }
         try db.execute(sql: "UPDATE checkpoint SET statistics_events = events")
@@ -44,22 +44,26 @@ enum ReportStatistics {
         try Bool.fetchOne(db, sql: "SELECT statistics_events IS events FROM checkpoint WHERE id = 1") ?? false
     }
 
-    /// The tasks matching `filter` per kind and state, from the statistics when nothing is filtered.
-    static func taskCounts(_ db: Database, filter: (sql: String, arguments: StatementArguments)) throws -> [TaskKind: [TaskState: Int64]] {
+    /// Every stored statistic by key, when they are current (`ReportContext` reads them once).
+    static func load(_ db: Database) throws -> [String: Row]? {
+        guard try areCurrent(db) else { return nil }
+        return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM statistics").map { ($0["key"], $0) })
+    }
+
+    /// The tasks the report's filters match, per kind and state: stored when nothing is filtered.
+    static func taskCounts(_ c: ReportContext) throws -> [TaskKind: [TaskState: Int64]] {
+        let filter = c.taskConditions()
         var counts: [TaskKind: [TaskState: Int64]] = [:]
-        if filter.sql == "1", try areCurrent(db) {
+        if filter.sql == "1", let stored = c.statistics {
             for kind in TaskKind.allCases {
-                for state in TaskState.allCases {
-                    counts[kind, default: [:]][state] = try Int64.fetchOne(db, sql: "SELECT count FROM statistics WHERE key = ?",
-                                                                            arguments: [key(kind, state)])
-                }
+                for state in TaskState.allCases { counts[kind, default: [:]][state] = stored[key(kind, state)]?["count"] }
             }
             return counts
         }
         // With a filter, `+` keeps SQLite from walking an index in (state, kind) order and looking
         // every task up to test the filter (0.77 s for `--since` matching nothing, on 534 k tasks).
         let groups = filter.sql == "1" ? "t.state, t.kind" : "+t.state, +t.kind"
-        for r in try Row.fetchAll(db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(filter.sql) GROUP BY \(groups)",
+        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(filter.sql) GROUP BY \(groups)",
                                   arguments: filter.arguments) {
             if let kind = TaskKind(rawValue: r["kind"]), let state = TaskState(rawValue: r["state"]) {
                 counts[kind, default: [:]][state] = r["n"]
@@ -68,24 +72,18 @@ enum ReportStatistics {
         return counts
     }
 
-    /// The stored distribution of `m` for `kind`, when it is current and has `percentiles`.
-    static func distribution(_ db: Database, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) throws -> Distribution? {
-        guard ps.allSatisfy(Distribution.storedPercentiles.contains), try areCurrent(db),
-              let row = try Row.fetchOne(db, sql: "SELECT count, p50, p95, p99, max FROM statistics WHERE key = ?",
-                                         arguments: [key(m, kind)]) else { return nil }
-        let stored: [Double: Double?] = [50: row["p50"], 95: row["p95"], 99: row["p99"]]
-        return Distribution(count: row["count"], percentiles: ps.map { stored[$0] ?? nil }, max: row["max"])
+    /// The stored distribution of `m` for `kind`, if `stored` has it with `percentiles`.
+    static func distribution(_ stored: [String: Row]?, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) -> Distribution? {
+        guard ps.allSatisfy(Distribution.storedPercentiles.contains), let row = stored?[key(m, kind)] else { return nil }
+        let values: [Double: Double?] = [50: row["p50"], 95: row["p95"], 99: row["p99"]]
+        return Distribution(count: row["count"], percentiles: ps.map { values[$0] ?? nil }, max: row["max"])
     }
 
-    /// The stored widths of the tasks table's `columns` columns, when they are current.
-    static func taskTableWidths(_ db: Database, columns: Int) throws -> [Int]? {
-        guard try areCurrent(db) else { return nil }
-        var widths: [Int] = []
-        for i in 0..<columns {
-            guard let w = try Int.fetchOne(db, sql: "SELECT count FROM statistics WHERE key = ?", arguments: [key(tasksColumn: i)]) else { return nil }
-            widths.append(w)
-        }
-        return widths
+    /// The stored widths of the tasks table's `columns` columns, if `stored` has them.
+    static func taskTableWidths(_ stored: [String: Row]?, columns: Int) -> [Int]? {
+        guard let stored else { return nil }
+        let widths = (0..<columns).compactMap { stored[key(tasksColumn: $0)]?["count"] as Int? }
+        return widths.count == columns ? widths : nil
     }
 
     /// Runs SQLite's ANALYZE on `tasks` and `anomalies` when `tasks` has more than doubled since the

@@ -4,13 +4,12 @@ extension Reports {
     /// `report summary`: the capture, tasks per kind and state, success rate, stalls, durations,
     /// the top failure causes, anomalies and the recorder's blind windows.
     static func summary(_ c: ReportContext) throws -> Report {
-        let w = c.taskConditions()
         let traffic = try Row.fetchOne(c.db, sql: "SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
         // Every message projected, less the recorder's own: no scan of the events table.
         let messages: Int64 = try Int64.fetchOne(c.db, sql: "SELECT (SELECT events FROM checkpoint WHERE id = 1) - (SELECT count(*) FROM recorder_events)") ?? 0
         let devices = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM devices") ?? 0
         let products = try Int64.fetchOne(c.db, sql: "SELECT count(DISTINCT product) FROM devices") ?? 0
-        let perKind = try ReportStatistics.taskCounts(c.db, filter: w)
+        let perKind = try ReportStatistics.taskCounts(c)
         func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?[s] ?? 0 }
         let done = count(.upload, .done) + count(.download, .done)
         let failed = count(.upload, .failed) + count(.download, .failed)

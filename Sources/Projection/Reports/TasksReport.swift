@@ -78,7 +78,7 @@ extension Reports {
     static func taskTableWidths(_ c: ReportContext) throws -> [Int] {
         let w = c.taskConditions()
         let columns = taskTable([], c, title: "").columns
-        if w.sql == "1", let stored = try ReportStatistics.taskTableWidths(c.db, columns: columns.count) { return stored }
+        if w.sql == "1", let stored = ReportStatistics.taskTableWidths(c.statistics, columns: columns.count) { return stored }
         let row = try Row.fetchOne(c.db, sql: """
             SELECT max(length(t.kind)), max(length(t.product) + 1 + length(t.device)), max(length(t.name)), max(t.attempt),
                    max(length(t.state)), max(t.last_percent), min(t.last_percent),

@@ -35,10 +35,9 @@ extension Reports {
             let bucketNs = bucketSeconds * 1_000_000_000
             for (column, prefix) in [("started_at", "started"), ("finished_at", "ended")] {
                 let w = c.taskConditions(timeColumn: "t.\(column)", wholeSeconds: true)
-                // `>= 0` (not `IS NOT NULL`) lets SQLite read the covering index on (time, kind, state);
-                // a product's tasks are half of them or so, read faster from the table in order
-                // than through that index with a lookup each (as in `taskConditions`), hence `+`.
-                let time = f.products.isEmpty || !f.devices.isEmpty ? "t.\(column)" : "+t.\(column)"
+                // `>= 0` (not `IS NOT NULL`) lets SQLite read the covering index on (time, kind, state),
+                // unless the table is read in order for a product (`+`).
+                let time = c.readsTableForProducts ? "+t.\(column)" : "t.\(column)"
                 for r in try Row.fetchAll(c.db, sql: """
                     SELECT t.\(column) / ? * ? / 1000000000 AS b, t.kind, t.state, count(*) AS n FROM tasks t
                     WHERE \(w.sql) AND \(time) >= 0 GROUP BY 1, 2, 3
