@@ -8,7 +8,7 @@ extension TransferTask {
                           "finished_at", "duration_s", "bytes_per_s", "started_at", "pending_responses"]
 
     /// The columns that never change once the task exists: an update leaves them, and the indexes
-    /// built on them (the unique key, `tasks_by_start`, `tasks_by_device`), alone.
+    /// built on them (the unique key, `tasks_by_start`), alone.
     static let fixedColumns: Set<String> = ["id", "kind", "product", "device", "name", "attempt", "started_at"]
 
     /// The other columns, in the order `bindChanges(into:)` binds them, followed by `id`.
