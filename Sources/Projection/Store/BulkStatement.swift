@@ -3,12 +3,17 @@ internal import GRDBSQLite
 
 /// A prepared statement bound column by column through SQLite's C API: the projection's hot path
 /// inserts millions of rows, and GRDB's argument arrays cost more than the insert itself.
+///
+/// Text is copied into the statement's own buffer and bound from there without SQLite copying it
+/// again: bound as transient, each text column cost a `malloc`, a copy and a `free` inside SQLite.
 struct BulkStatement {
     private let statement: Statement
     private var column: Int32 = 0
+    private let text: TextBuffer
 
     init(_ db: Database, sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
+        text = TextBuffer(statement: statement.sqliteStatement)
     }
 
     mutating func bind(_ v: Int64?) {
@@ -26,14 +31,8 @@ struct BulkStatement {
 
     mutating func bind(_ v: String?) {
         column += 1
-        guard var v else { sqlite3_bind_null(statement.sqliteStatement, column); return }
-        let stmt = statement.sqliteStatement, col = column
-        v.withUTF8 { buf in
-            guard let base = buf.baseAddress else { _ = sqlite3_bind_text(stmt, col, "", 0, nil); return }
-            _ = UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                sqlite3_bind_text(stmt, col, $0, Int32(buf.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            }
-        }
+        guard let v else { sqlite3_bind_null(statement.sqliteStatement, column); return }
+        text.bind(v, column: column)
     }
 
     /// Runs the statement with the values bound so far, then resets it for the next row.
@@ -41,8 +40,46 @@ struct BulkStatement {
         let code = sqlite3_step(statement.sqliteStatement)
         sqlite3_reset(statement.sqliteStatement)
         column = 0
+        text.reset()
         guard code == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
         }
     }
+}
+
+/// The bytes of one row's text values, kept until the row is stepped. A value that does not fit
+/// is bound as transient (SQLite copies it). The buffer never moves while bound, and the
+/// statement's bindings are cleared before it is freed.
+private final class TextBuffer {
+    static let capacity = 64 * 1024
+    let statement: OpaquePointer
+    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    var used = 0
+
+    init(statement: OpaquePointer) { self.statement = statement }
+
+    deinit {
+        sqlite3_clear_bindings(statement)
+        bytes.deallocate()
+    }
+
+    func bind(_ v: String, column: Int32) {
+        var v = v
+        v.withUTF8 { utf8 in
+            if utf8.count <= Self.capacity - used {
+                let start = bytes + used
+                if let base = utf8.baseAddress { start.update(from: base, count: utf8.count) }
+                used += utf8.count
+                start.withMemoryRebound(to: CChar.self, capacity: max(utf8.count, 1)) {
+                    _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), nil)  // nil: SQLITE_STATIC
+                }
+            } else {
+                utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                    _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                }
+            }
+        }
+    }
+
+    func reset() { used = 0 }
 }

@@ -5,25 +5,29 @@ enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
     static let version: Int32 = 5
 
+    /// The CHECK constraints compare with `=` and `OR`, not `IN (…)`: SQLite evaluates an `IN`
+    /// list in a constraint by building a temporary index of it for every row written, which made
+    /// inserting 534 k tasks take 2.7–3.3 s instead of 1.5–1.9 s (`x = 'a' OR x = 'b'` costs
+    /// nothing measurable). Both allow NULL where the column does.
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v5: tasks, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
-                kind TEXT NOT NULL CHECK (kind IN ('upload', 'download')),
+                kind TEXT NOT NULL CHECK (kind = 'upload' OR kind = 'download'),
                 product TEXT NOT NULL,
                 device TEXT NOT NULL,
                 name TEXT NOT NULL,
                 attempt INTEGER NOT NULL CHECK (attempt >= 1),
-                state TEXT NOT NULL CHECK (state IN ('requested', 'offered', 'transferring', 'done', 'failed', 'superseded')),
-                stalled INTEGER NOT NULL DEFAULT 0 CHECK (stalled IN (0, 1)),
+                state TEXT NOT NULL CHECK (state = 'requested' OR state = 'offered' OR state = 'transferring' OR state = 'done' OR state = 'failed' OR state = 'superseded'),
+                stalled INTEGER NOT NULL DEFAULT 0 CHECK (stalled = 0 OR stalled = 1),
                 size INTEGER,
                 md5sum TEXT,
                 last_percent INTEGER,
                 result_code INTEGER,
                 result_msg TEXT,
-                failed_by TEXT CHECK (failed_by IN ('device', 'platform')),
+                failed_by TEXT CHECK (failed_by = 'device' OR failed_by = 'platform'),
                 fail_reports INTEGER NOT NULL CHECK (fail_reports >= 0),
                 offers INTEGER NOT NULL CHECK (offers >= 0),
                 progress_reports INTEGER NOT NULL CHECK (progress_reports >= 0),
@@ -44,7 +48,7 @@ enum ProjectionSchema {
                 topic TEXT NOT NULL,
                 product TEXT,
                 device TEXT,
-                direction TEXT CHECK (direction IN ('up', 'down')),
+                direction TEXT CHECK (direction = 'up' OR direction = 'down'),
                 type TEXT,
                 name TEXT,
                 task_id INTEGER,

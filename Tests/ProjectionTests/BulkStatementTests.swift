@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Projection
+
+/// The statement the projection writes its rows with: what is bound is what is stored, whether the
+/// row's text fits its buffer or not.
+@Suite struct BulkStatementTests {
+    @Test func everyValueIsStoredAsBound() throws {
+        let q = try DatabaseQueue()
+        try q.write { db in try db.execute(sql: "CREATE TABLE t (a TEXT, b TEXT, c INTEGER, d REAL, e TEXT)") }
+        let limit = 64 * 1024
+        // Around the buffer's size, alone and together, inline and heap strings, non-ASCII, NUL.
+        let texts: [String?] = ["", "x", String(repeating: "a", count: 15), String(repeating: "b", count: 16), "é✓ ünïcödé",
+                                "nul\0inside", nil, String(repeating: "c", count: limit - 1), String(repeating: "d", count: limit),
+                                String(repeating: "e", count: limit + 1), String(repeating: "f", count: 3 * limit)]
+        var rows: [(String?, String?, Int64?, Double?, String?)] = []
+        for (i, a) in texts.enumerated() {
+            let b = texts[(i + 3) % texts.count]
+            rows.append((a, b, i % 3 == 0 ? nil : Int64(i) - 5, i % 4 == 0 ? nil : Double(i) / 3, texts[(i + 7) % texts.count]))
+        }
+        try q.write { db in
+            var s = try BulkStatement(db, sql: "INSERT INTO t (a, b, c, d, e) VALUES (?, ?, ?, ?, ?)")
+            for r in rows {
+                s.bind(r.0); s.bind(r.1); s.bind(r.2); s.bind(r.3); s.bind(r.4)
+                try s.step(db)
+            }
+        }
+        // As hex: GRDB reads text up to a NUL. hex(NULL) is '' too, so the type is checked as well.
+        let stored = try q.read { db in
+            try Row.fetchAll(db, sql: "SELECT hex(a) a, typeof(a) ta, hex(b) b, c, d, hex(e) e FROM t ORDER BY rowid")
+        }
+        #expect(stored.count == rows.count)
+        func hex(_ s: String?) -> String { (s ?? "").utf8.map { String(format: "%02X", $0) }.joined() }
+        for (r, row) in zip(rows, stored) {
+            #expect(row["a"] as String == hex(r.0))
+            #expect(row["ta"] as String == (r.0 == nil ? "null" : "text"))
+            #expect(row["b"] as String == hex(r.1))
+            #expect(row["c"] as Int64? == r.2)
+            #expect(row["d"] as Double? == r.3)
+            #expect(row["e"] as String == hex(r.4))
+        }
+    }
+
+    @Test func aFailedStepSaysWhyAndTheNextRowIsBoundAfresh() throws {
+        let q = try DatabaseQueue()
+        try q.write { db in try db.execute(sql: "CREATE TABLE t (a TEXT NOT NULL, b TEXT)") }
+        try q.write { db in
+            var s = try BulkStatement(db, sql: "INSERT INTO t (a, b) VALUES (?, ?)")
+            s.bind(nil as String?); s.bind("first")
+            #expect(throws: DatabaseError.self) { try s.step(db) }
+            s.bind("second"); s.bind(String(repeating: "z", count: 100_000))
+            try s.step(db)
+        }
+        let stored = try q.read { db in try Row.fetchAll(db, sql: "SELECT a, length(b) AS n FROM t") }
+        #expect(stored.count == 1)
+        #expect(stored.first?["a"] as String? == "second")
+        #expect(stored.first?["n"] as Int? == 100_000)
+    }
+}

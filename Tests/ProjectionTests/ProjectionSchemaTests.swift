@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import Testing
+@testable import Projection
+
+/// The schema's constraints: what the reducer could never write is refused by the file itself.
+@Suite struct ProjectionSchemaTests {
+    private func migrated() throws -> DatabaseQueue {
+        let q = try DatabaseQueue()
+        try ProjectionSchema.migrator().migrate(q)
+        return q
+    }
+
+    /// A valid task row, as SQL literals by column.
+    private let validTask: [String: String] = [
+        "id": "1", "kind": "'upload'", "product": "'p'", "device": "'d'", "name": "'n'", "attempt": "1", "state": "'done'",
+        "stalled": "0", "failed_by": "NULL", "fail_reports": "0", "offers": "0", "progress_reports": "0", "last_event_at": "5",
+        "started_at": "1",
+    ]
+
+    private func insertTask(_ q: DatabaseQueue, _ changes: [String: String]) throws {
+        let row = validTask.merging(changes) { $1 }
+        let columns = row.keys.sorted()
+        try q.write { db in
+            try db.execute(sql: "INSERT INTO tasks (\(columns.joined(separator: ", "))) VALUES (\(columns.map { row[$0]! }.joined(separator: ", ")))")
+        }
+    }
+
+    @Test func tasksAcceptEveryValidValue() throws {
+        let q = try migrated()
+        var id = 1
+        for kind in TaskKind.allCases {
+            for state in TaskState.allCases {
+                for failedBy in ["NULL", "'device'", "'platform'"] {
+                    try insertTask(q, ["id": "\(id)", "kind": "'\(kind.rawValue)'", "state": "'\(state.rawValue)'", "failed_by": failedBy,
+                                       "stalled": "\(id % 2)"])
+                    id += 1
+                }
+            }
+        }
+        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM tasks") } == id - 1)
+    }
+
+    @Test(arguments: [
+        ["kind": "'sideways'"], ["kind": "'Upload'"], ["kind": "NULL"], ["state": "'lost'"], ["state": "'stalled'"], ["state": "NULL"],
+        ["stalled": "2"], ["failed_by": "'nobody'"], ["attempt": "0"], ["fail_reports": "-1"], ["offers": "-1"],
+        ["progress_reports": "-1"], ["product": "NULL"], ["last_event_at": "NULL"],
+    ])
+    func tasksRefuseInvalidValues(change: [String: String]) throws {
+        let q = try migrated()
+        #expect(throws: DatabaseError.self) { try insertTask(q, change) }
+    }
+
+    @Test func eventsTakeOnlyADirectionOrNone() throws {
+        let q = try migrated()
+        func insert(_ direction: String?) throws {
+            try q.write { db in
+                try db.execute(sql: "INSERT INTO events (time, topic, direction, payload_bytes, position) VALUES (1, 't', ?, 0, 'f@0#0')",
+                               arguments: [direction])
+            }
+        }
+        for d in ["up", "down", nil] { try insert(d) }
+        for d in ["sideways", "UP", ""] { #expect(throws: DatabaseError.self) { try insert(d) } }
+    }
+}
