@@ -1,3 +1,5 @@
+import ResourceProtocol
+
 /// What the reducer changed since the last `drain()`: rows for the store to write.
 public struct ReducerOutput: Sendable {
     public var events: [ProjectedEvent] = []
@@ -40,9 +42,9 @@ public struct DeviceStats: Sendable, Equatable {
 /// Messages, payload bytes, transferred bytes and tasks started and ended in one second.
 public struct Traffic: Sendable, Equatable {
     /// Attempts started in this second (`started_at`), and done or failed in it (`finished_at`), per kind.
-    public var started: [TaskKind: Int64] = [:]
-    public var done: [TaskKind: Int64] = [:]
-    public var failed: [TaskKind: Int64] = [:]
+    public var started = PerKind()
+    public var done = PerKind()
+    public var failed = PerKind()
     public var upMessages: Int64 = 0
     public var downMessages: Int64 = 0
     public var upBytes: Int64 = 0
@@ -51,4 +53,26 @@ public struct Traffic: Sendable, Equatable {
     /// the same in any order, so batch boundaries never change a total).
     public var uploadBytes: Int64 = 0
     public var downloadBytes: Int64 = 0
+
+    /// Counts one message sent in `direction` with a payload of `bytes`.
+    mutating func count(_ direction: Direction, bytes: Int) {
+        if direction == .up {
+            upMessages += 1
+            upBytes += Int64(bytes)
+        } else {
+            downMessages += 1
+            downBytes += Int64(bytes)
+        }
+    }
+}
+
+/// A count for each kind of task (fields, not a dictionary: the reducer adds to them for most messages).
+public struct PerKind: Sendable, Equatable {
+    public var upload: Int64 = 0
+    public var download: Int64 = 0
+
+    public subscript(kind: TaskKind) -> Int64 {
+        get { kind == .upload ? upload : download }
+        set { if kind == .upload { upload = newValue } else { download = newValue } }
+    }
 }

@@ -19,18 +19,15 @@ extension TaskReducer {
     }
 
     /// `get_download_task_rsp` or a pushed `download`: a new attempt, or a re-offer of the same
-    /// name and md5 before the device started.
-    mutating func offerDownload(_ topic: ResourceTopic, _ file: FileInfo, _ m: IncomingMessage) -> Int64 {
+    /// name and md5 before the device started. `device` is the topic's slot in `devices`.
+    mutating func offerDownload(_ topic: ResourceTopic, device: Int, _ file: FileInfo, _ m: IncomingMessage) -> Int64 {
         let key = TaskKey(product: topic.product, device: topic.device, kind: .download, name: file.name)
         if let task = openTask(key), task.state == .offered, task.md5sum == file.md5sum {
             update(task.id, at: m.time) { $0.offers += 1 }
             return task.id
         }
         let id = start(key, file: file, state: .offered, m)
-        let device = DeviceID(product: topic.product, device: topic.device)
-        let poll = devices[device]?.pendingPoll.flatMap { m.time >= $0 && m.time - $0 <= Self.pollWindow ? $0 : nil }
-        devices[device]?.pendingPoll = nil
-        dirtyDevices.insert(device)
+        let poll = devices.takePendingPoll(slot: device).flatMap { m.time >= $0 && m.time - $0 <= Self.pollWindow ? $0 : nil }
         update(id, at: m.time) { $0.offers = 1; $0.offeredAt = m.time; $0.requestedAt = poll }
         return id
     }

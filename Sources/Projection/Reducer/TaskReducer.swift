@@ -12,10 +12,9 @@ public struct TaskReducer: Sendable {
     var responders: [DeviceKind: [Int64]] = [:]
     /// Per device and kind, the latest attempt started (where `upload_result` lands).
     var lastStarted: [DeviceKind: Int64] = [:]
-    var devices: [DeviceID: DeviceStats] = [:]
+    var devices = DeviceTable()
     var nextTaskID: Int64 = 1
     var dirtyTasks = Set<Int64>()
-    var dirtyDevices = Set<DeviceID>()
     var output = ReducerOutput()
     /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
     var archived: [TaskKey: ArchivedAttempt] = [:]
@@ -29,8 +28,6 @@ public struct TaskReducer: Sendable {
     /// Ended tasks with no response pending, by the time of their last event as they were queued:
     /// the candidates of `archiveIdle`, which looks at no other task.
     var endedQueue = EndedQueue()
-
-    struct DeviceID: Hashable { var product: String; var device: String }
 
     /// A poll older than this is not taken as the request of a later download offer.
     static let pollWindow: UInt64 = 60_000_000_000
@@ -54,7 +51,7 @@ public struct TaskReducer: Sendable {
         }
         for k in responders.keys { responders[k]!.sort() }
         for t in latestTasks.sorted(by: { ($0.lastEventAt, $0.id) < ($1.lastEventAt, $1.id) }) { endedQueue.noteIfEnded(t) }
-        for d in devices { self.devices[DeviceID(product: d.product, device: d.device)] = d }
+        self.devices = DeviceTable(devices)
         self.nextTaskID = nextTaskID
     }
 
@@ -67,10 +64,9 @@ public struct TaskReducer: Sendable {
         output = ReducerOutput()
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
         for t in out.tasks { endedQueue.noteIfEnded(t) }
-        out.devices = dirtyDevices.compactMap { devices[$0] }.sorted { ($0.product, $0.device) < ($1.product, $1.device) }
+        out.devices = devices.drain()
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
-        dirtyDevices.removeAll(keepingCapacity: true)
         archiveIdle()
         return out
     }
@@ -95,15 +91,8 @@ public struct TaskReducer: Sendable {
         event.product = topic.product
         event.device = topic.device
         event.direction = topic.direction
-        let second = Int64(m.time / 1_000_000_000)
-        if topic.direction == .up {
-            output.traffic[second, default: Traffic()].upMessages += 1
-            output.traffic[second, default: Traffic()].upBytes += Int64(m.payloadBytes)
-        } else {
-            output.traffic[second, default: Traffic()].downMessages += 1
-            output.traffic[second, default: Traffic()].downBytes += Int64(m.payloadBytes)
-        }
-        seeDevice(topic, at: m.time, poll: false)
+        output.traffic[Int64(m.time / 1_000_000_000), default: Traffic()].count(topic.direction, bytes: m.payloadBytes)
+        let device = devices.see(topic, at: m.time, poll: false)
         let message: ResourceMessage
         switch m.message {
         case .failure(let e):
@@ -130,10 +119,10 @@ public struct TaskReducer: Sendable {
             event.name = file.name
             event.taskID = offerUpload(topic, file, m)
         case .getDownloadTask:
-            seeDevice(topic, at: m.time, poll: true)
+            devices.see(slot: device, at: m.time, poll: true)
         case .getDownloadTaskResponse(let file), .download(let file):
             event.name = file.name
-            event.taskID = offerDownload(topic, file, m)
+            event.taskID = offerDownload(topic, device: device, file, m)
         case .reportUploadProgress(let p), .reportDownloadProgress(let p):
             event.name = p.name
             event.percent = p.percent
@@ -180,20 +169,14 @@ public struct TaskReducer: Sendable {
     /// second of its start, done or failed in the second it finished. Kept exact through every
     /// change, so the `traffic` table answers `report throughput` without reading the tasks.
     private mutating func countTask(kind: TaskKind, started: UInt64, state: TaskState, finished: UInt64?, by delta: Int64) {
-        output.traffic[Int64(started / 1_000_000_000), default: Traffic()].started[kind, default: 0] += delta
+        output.traffic[Int64(started / 1_000_000_000), default: Traffic()].started[kind] += delta
         guard let end = finished else { return }
         let second = Int64(end / 1_000_000_000)
         switch state {
-        case .done: output.traffic[second, default: Traffic()].done[kind, default: 0] += delta
-        case .failed: output.traffic[second, default: Traffic()].failed[kind, default: 0] += delta
+        case .done: output.traffic[second, default: Traffic()].done[kind] += delta
+        case .failed: output.traffic[second, default: Traffic()].failed[kind] += delta
         default: break
         }
-    }
-
-    private mutating func seeDevice(_ t: ResourceTopic, at time: UInt64, poll: Bool) {
-        let id = DeviceID(product: t.product, device: t.device)
-        devices[id, default: DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time)].see(at: time, poll: poll)
-        dirtyDevices.insert(id)
     }
 
     /// Reads or changes task `id` in place: the dictionary's getter would copy the whole task,

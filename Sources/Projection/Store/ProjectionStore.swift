@@ -190,7 +190,7 @@ public final class ProjectionStore: @unchecked Sendable {
                 tr.bind(second); tr.bind(t.upMessages); tr.bind(t.downMessages); tr.bind(t.upBytes); tr.bind(t.downBytes)
                 tr.bind(t.uploadBytes); tr.bind(t.downloadBytes)
                 for kind in [TaskKind.upload, .download] {
-                    tr.bind(t.started[kind] ?? 0); tr.bind(t.done[kind] ?? 0); tr.bind(t.failed[kind] ?? 0)
+                    tr.bind(t.started[kind]); tr.bind(t.done[kind]); tr.bind(t.failed[kind])
                 }
                 try tr.step(db)
             }

@@ -1,0 +1,63 @@
+import ResourceProtocol
+
+/// The devices seen, each in a slot: one hash per message finds its device, and the devices
+/// changed since the last drain are listed by slot, not hashed again into a set.
+struct DeviceTable {
+    private struct ID: Hashable { var product: String; var device: String }
+    private var slots: [ID: Int] = [:]
+    private var stats: [DeviceStats] = []
+    private var changed: [Bool] = []
+    private var changedSlots: [Int] = []
+
+    init(_ devices: [DeviceStats] = []) {
+        for d in devices {
+            slots[ID(product: d.product, device: d.device)] = stats.count
+            stats.append(d)
+            changed.append(false)
+        }
+    }
+
+    /// Counts a message from the topic's device at `time` (a poll with `poll`); returns its slot.
+    mutating func see(_ t: ResourceTopic, at time: UInt64, poll: Bool) -> Int {
+        let slot: Int
+        if let s = slots[ID(product: t.product, device: t.device)] {
+            slot = s
+        } else {
+            slot = stats.count
+            slots[ID(product: t.product, device: t.device)] = slot
+            stats.append(DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time))
+            changed.append(false)
+        }
+        see(slot: slot, at: time, poll: poll)
+        return slot
+    }
+
+    mutating func see(slot: Int, at time: UInt64, poll: Bool) {
+        stats[slot].see(at: time, poll: poll)
+        markChanged(slot)
+    }
+
+    /// The device's unanswered poll, which an offer answers (it is gone afterwards).
+    mutating func takePendingPoll(slot: Int) -> UInt64? {
+        guard let poll = stats[slot].pendingPoll else { return nil }
+        stats[slot].pendingPoll = nil
+        markChanged(slot)
+        return poll
+    }
+
+    /// The devices changed since the last call, in the order they were first seen.
+    mutating func drain() -> [DeviceStats] {
+        changedSlots.sort()
+        let out = changedSlots.map { stats[$0] }
+        for s in changedSlots { changed[s] = false }
+        changedSlots.removeAll(keepingCapacity: true)
+        return out
+    }
+
+    private mutating func markChanged(_ slot: Int) {
+        if !changed[slot] {
+            changed[slot] = true
+            changedSlots.append(slot)
+        }
+    }
+}
