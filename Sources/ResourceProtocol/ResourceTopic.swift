@@ -29,33 +29,57 @@ public struct ResourceTopic: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses a topic, or throws a `ResourceTopicError` that names what is wrong with its shape.
-    /// Works on the UTF-8 bytes: it runs once for every message projected.
+    /// Works on the UTF-8 bytes, allocating nothing but the product and device: it runs once for
+    /// every message projected. (The literals it compares with are ASCII, which no other spelling
+    /// is canonically equivalent to, so comparing bytes is comparing strings.)
     public init(parsing topic: String) throws(ResourceTopicError) {
-        let utf8 = topic.utf8
-        var slashes: [String.Index] = []
-        slashes.reserveCapacity(5)
-        var i = utf8.startIndex
-        while i != utf8.endIndex {
-            if utf8[i] == UInt8(ascii: "/") { slashes.append(i) }
-            i = utf8.index(after: i)
+        let parsed = topic.utf8.withContiguousStorageIfAvailable { Self.parse($0, topic) } ?? Array(topic.utf8).withUnsafeBufferPointer { Self.parse($0, topic) }
+        self = try parsed.get()
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ topic: String) -> Result<ResourceTopic, ResourceTopicError> {
+        // Where each of the five levels starts and ends; `slashes` counts them all.
+        var ends = (0, 0, 0, 0)
+        var slashes = 0
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "/") {
+            switch slashes {
+            case 0: ends.0 = i
+            case 1: ends.1 = i
+            case 2: ends.2 = i
+            case 3: ends.3 = i
+            default: break
+            }
+            slashes += 1
         }
-        func part(_ k: Int) -> Substring {
-            let from = k == 0 ? topic.startIndex : topic.utf8.index(after: slashes[k - 1])
-            let to = k < slashes.count ? slashes[k] : topic.endIndex
-            return topic[from..<to]
+        func start(_ k: Int) -> Int {
+            switch k {
+            case 0: 0
+            case 1: ends.0 + 1
+            case 2: ends.1 + 1
+            case 3: ends.2 + 1
+            default: ends.3 + 1
+            }
         }
-        let levels = slashes.count + 1
-        guard part(0) == "$resource" else { throw .notResource(topic) }
-        if levels < 5 { throw .tooShort(topic, levels: levels) }
-        if levels > 5 { throw .tooLong(topic, levels: levels) }
-        let dir = part(1)
+        func level(_ k: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[start(k)..<(k < slashes ? start(k + 1) - 1 : bytes.count)])
+        }
+        func text(_ level: UnsafeBufferPointer<UInt8>) -> String { String(decoding: level, as: UTF8.self) }
+        func equal(_ level: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+            level.count == literal.utf8CodeUnitCount && level.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        }
+        let levels = slashes + 1
+        guard equal(level(0), "$resource") else { return .failure(.notResource(topic)) }
+        if levels < 5 { return .failure(.tooShort(topic, levels: levels)) }
+        if levels > 5 { return .failure(.tooLong(topic, levels: levels)) }
         let direction: Direction
-        if dir == "up" { direction = .up } else if dir == "down" { direction = .down } else { throw .unknownDirection(topic, String(dir)) }
-        guard part(2) == "service" else { throw .unknownVerb(topic, String(part(2))) }
-        let product = part(3), device = part(4)
-        if product.isEmpty { throw .emptySegment(topic, "product") }
-        if device.isEmpty { throw .emptySegment(topic, "device") }
-        self.init(direction: direction, product: String(product), device: String(device))
+        if equal(level(1), "up") { direction = .up } else if equal(level(1), "down") { direction = .down } else {
+            return .failure(.unknownDirection(topic, text(level(1))))
+        }
+        guard equal(level(2), "service") else { return .failure(.unknownVerb(topic, text(level(2)))) }
+        let product = level(3), device = level(4)
+        if product.isEmpty { return .failure(.emptySegment(topic, "product")) }
+        if device.isEmpty { return .failure(.emptySegment(topic, "device")) }
+        return .success(ResourceTopic(direction: direction, product: text(product), device: text(device)))
     }
 }
 

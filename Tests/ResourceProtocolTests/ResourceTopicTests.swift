@@ -25,6 +25,15 @@ import Testing
             ("$resource/up/service//D", .emptySegment("$resource/up/service//D", "product")),
             ("$resource/up/service/P/", .emptySegment("$resource/up/service/P/", "device")),
             ("other/up/service/P/D", .notResource("other/up/service/P/D")),
+            ("", .notResource("")),
+            ("$resource", .tooShort("$resource", levels: 1)),
+            ("$resourcex/up/service/P/D", .notResource("$resourcex/up/service/P/D")),
+            ("$resourc/up/service/P/D", .notResource("$resourc/up/service/P/D")),
+            ("/$resource/up/service/P/D", .notResource("/$resource/up/service/P/D")),
+            ("$resource/upx/service/P/D", .unknownDirection("$resource/upx/service/P/D", "upx")),
+            ("$resource//service/P/D", .unknownDirection("$resource//service/P/D", "")),
+            ("$resource/up/service/P/D/", .tooLong("$resource/up/service/P/D/", levels: 6)),
+            ("$resource/up/SERVICE/P/D", .unknownVerb("$resource/up/SERVICE/P/D", "SERVICE")),
         ]
         for (topic, expected) in cases {
             #expect(throws: expected) { try ResourceTopic(parsing: topic) }
