@@ -50,14 +50,18 @@ public struct CapturePosition: Sendable, Hashable, Comparable, CustomStringConve
         (a.file, a.chunkOffset, a.index) < (b.file, b.chunkOffset, b.index)
     }
 
-    /// `FILE@CHUNK_OFFSET#INDEX`, written digit by digit (the projection stores one per message;
-    /// string interpolation took 2–3 times as long).
-    public var description: String {
+    /// `FILE@CHUNK_OFFSET#INDEX`.
+    public var description: String { withText { String(decoding: $0, as: UTF8.self) } }
+
+    /// Calls `body` with `description`'s UTF-8 bytes, written digit by digit into a temporary buffer
+    /// (the projection stores one per message: string interpolation took 2–3 times as long, and
+    /// a String per message cost an allocation).
+    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         var file = file
-        return file.withUTF8 { name in
-            String(unsafeUninitializedCapacity: name.count + 42) { buf in
+        return try file.withUTF8 { name in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count + 42) { buf in
                 var i = name.count
-                _ = buf.initialize(fromContentsOf: name)
+                _ = UnsafeMutableBufferPointer(rebasing: buf[0..<i]).initialize(fromContentsOf: name)
                 func put(_ v: UInt64) {
                     var digits = 1, rest = v / 10
                     while rest > 0 { digits += 1; rest /= 10 }
@@ -69,7 +73,7 @@ public struct CapturePosition: Sendable, Hashable, Comparable, CustomStringConve
                 put(chunkOffset)
                 buf[i] = UInt8(ascii: "#"); i += 1
                 put(UInt64(max(0, index)))
-                return i
+                return try body(UnsafeBufferPointer(rebasing: buf[0..<i]))
             }
         }
     }

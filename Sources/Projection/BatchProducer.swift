@@ -52,7 +52,7 @@ final class BatchProducer: @unchecked Sendable {
                 if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
                 checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
                 messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
-                                                position: entry.position.description))
+                                                position: entry.position))
                 if messages.count >= batchSize, !send() { return }
                 if follow, shouldStop() { break }
             }

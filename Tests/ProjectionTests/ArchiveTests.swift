@@ -13,7 +13,7 @@ import TestSupport
         var out: [IncomingMessage] = []
         while let e = reader.next() {
             out.append(IncomingMessage(id: Int64(out.count + 1), time: e.message.time, topic: e.message.topic,
-                                       payload: e.message.payload, position: e.position.description))
+                                       payload: e.message.payload, position: e.position))
         }
         return (dir, out)
     }

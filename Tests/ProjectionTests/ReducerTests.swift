@@ -1,4 +1,5 @@
 import Testing
+import Capture
 @testable import Projection
 import ResourceProtocol
 
@@ -14,7 +15,7 @@ struct Script {
         time += UInt64(seconds * 1e9)
         id += 1
         let t = topic ?? "$resource/\(direction)/service/\(product)/\(device)"
-        reducer.apply(IncomingMessage(id: id, time: time, topic: t, payload: Array(payload.utf8), position: "000001.mcap@0#\(id)"))
+        reducer.apply(IncomingMessage(id: id, time: time, topic: t, payload: Array(payload.utf8), position: CapturePosition(file: "000001.mcap", chunkOffset: 0, index: Int(id))))
     }
     mutating func up(_ p: String, after s: Double = 1) { send("up", p, after: s) }
     mutating func down(_ p: String, after s: Double = 1) { send("down", p, after: s) }

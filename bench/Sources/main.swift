@@ -93,7 +93,7 @@ case "reduce":
     var messages: [IncomingMessage] = []
     while let e = r.next() {
         messages.append(IncomingMessage(id: Int64(messages.count + 1), time: e.message.time, topic: e.message.topic,
-                                        payload: e.message.payload, position: e.position.description))
+                                        payload: e.message.payload, position: e.position))
     }
     var reducer = TaskReducer()
     var tasks = 0

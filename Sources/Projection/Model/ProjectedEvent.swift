@@ -1,3 +1,4 @@
+import Capture
 import ResourceProtocol
 
 /// One `$resource` message as the `events` table holds it.
@@ -15,7 +16,7 @@ public struct ProjectedEvent: Sendable, Equatable {
     public var state: String?
     public var resultCode: Int64?
     public var payloadBytes: Int
-    public var position: String
+    public var position: CapturePosition
 }
 
 /// An event of the recorder itself (connected, disconnected, …), kept to tell blind windows from silence.

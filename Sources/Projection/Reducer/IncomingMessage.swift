@@ -10,12 +10,12 @@ public struct IncomingMessage: Sendable {
     public var parsedTopic: Result<ResourceTopic, ResourceTopicError>
     public var message: Result<ResourceMessage, ResourceDecodingError>
     public var payloadBytes: Int
-    public var position: String
+    public var position: CapturePosition
     /// For the recorder's own events: the `event` field and the whole payload.
     var recorderEvent: String?
     var recorderDetail = ""
 
-    public init(id: Int64, time: UInt64, topic: String, payload: [UInt8], position: String) {
+    public init(id: Int64, time: UInt64, topic: String, payload: [UInt8], position: CapturePosition) {
         self.id = id
         self.time = time
         self.topic = topic

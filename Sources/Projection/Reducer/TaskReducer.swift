@@ -147,7 +147,7 @@ public struct TaskReducer: Sendable {
     mutating func anomaly(_ kind: Anomaly.Kind, _ m: IncomingMessage, task: Int64? = nil, detail: String) {
         let topic = try? m.parsedTopic.get()
         output.anomalies.append(Anomaly(kind: kind, time: m.time, topic: m.topic, product: topic?.product, device: topic?.device,
-                                        eventID: m.id, position: m.position, taskID: task, detail: detail))
+                                        eventID: m.id, position: m.position.description, taskID: task, detail: detail))
     }
 
     mutating func update(_ id: Int64, at time: UInt64, _ change: (inout TransferTask) -> Void) {

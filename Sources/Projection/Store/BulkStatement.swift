@@ -1,3 +1,4 @@
+import Capture
 import GRDB
 internal import GRDBSQLite
 
@@ -35,6 +36,12 @@ struct BulkStatement {
         text.bind(v, column: column)
     }
 
+    /// Binds the position as text, `FILE@CHUNK_OFFSET#INDEX`, without making a String of it.
+    mutating func bind(_ p: CapturePosition) {
+        column += 1
+        p.withText { text.bind($0, column: column) }
+    }
+
     /// Runs the statement with the values bound so far, then resets it for the next row.
     mutating func step(_ db: Database) throws {
         let code = sqlite3_step(statement.sqliteStatement)
@@ -65,18 +72,20 @@ private final class TextBuffer {
 
     func bind(_ v: String, column: Int32) {
         var v = v
-        v.withUTF8 { utf8 in
-            if utf8.count <= Self.capacity - used {
-                let start = bytes + used
-                if let base = utf8.baseAddress { start.update(from: base, count: utf8.count) }
-                used += utf8.count
-                start.withMemoryRebound(to: CChar.self, capacity: max(utf8.count, 1)) {
-                    _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), nil)  // nil: SQLITE_STATIC
-                }
-            } else {
-                utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                    _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-                }
+        v.withUTF8 { bind($0, column: column) }
+    }
+
+    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) {
+        if utf8.count <= Self.capacity - used {
+            let start = bytes + used
+            if let base = utf8.baseAddress { start.update(from: base, count: utf8.count) }
+            used += utf8.count
+            start.withMemoryRebound(to: CChar.self, capacity: max(utf8.count, 1)) {
+                _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), nil)  // nil: SQLITE_STATIC
+            }
+        } else {
+            utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
             }
         }
     }
