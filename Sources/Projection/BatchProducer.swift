@@ -3,7 +3,7 @@ import Foundation
 
 /// Messages decoded ahead of the reducer, with the checkpoint that committing them reaches.
 struct Batch: Sendable {
-    var messages: [IncomingMessage]
+    var messages: MessageBatch
     var checkpoint: Checkpoint
     /// True when the batch ends at what the capture held at the time (a followed capture may grow).
     var caughtUp = false
@@ -36,12 +36,11 @@ final class BatchProducer: @unchecked Sendable {
 
     func run() {
         defer { queue.close(); finished.signal() }
-        var messages: [IncomingMessage] = []
-        messages.reserveCapacity(batchSize)
+        var messages = MessageBatch(capacity: batchSize)
         var sentAny = false
         func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
-            defer { messages.removeAll(keepingCapacity: true) }
+            defer { messages = MessageBatch(capacity: batchSize) }
             return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
         }
         while true {
@@ -53,7 +52,7 @@ final class BatchProducer: @unchecked Sendable {
                 checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
                 messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
                                                 position: entry.position))
-                if messages.count >= batchSize, !send() { return }
+                if messages.isFull, !send() { return }
                 if follow, shouldStop() { break }
             }
             if !messages.isEmpty || !sentAny { if !send(caughtUp: true) { return } }

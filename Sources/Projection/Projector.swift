@@ -82,12 +82,13 @@ public final class Projector {
                     return try? store.task(id: id)
                 }
             }
-            for m in batch.messages { reducer!.apply(m) }
+            let messageCount = batch.messages.count
+            batch.messages.takeEach { reducer!.apply($0) }
             let newTasksFrom = checkpoint.nextTaskID
             checkpoint = batch.checkpoint
             checkpoint.nextTaskID = reducer?.nextTaskID ?? newTasksFrom
             let out = reducer?.drain() ?? ReducerOutput()
-            summary.events += Int64(batch.messages.count)
+            summary.events += Int64(messageCount)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
             guard writer.submit(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
