@@ -237,4 +237,24 @@ import TestSupport
         let tasks = try DatabaseQueue(path: db).read { try Row.fetchAll($0, sql: "SELECT length(name) AS n FROM tasks") }
         #expect(tasks.map { $0["n"] as Int } == [2 << 20])
     }
+
+    /// The store spells a well-formed topic from its parts and keeps any other as sent: either way
+    /// `events.topic` is each message's topic, byte for byte, in every fixture.
+    @Test(arguments: FixtureTests.names)
+    func eventsKeepEachTopicAsSent(name: String) throws {
+        let capture = FixtureTests.root.appendingPathComponent("\(name)/capture").path
+        let dir = temporaryDirectory("topics-\(name)")
+        defer { cleanup(dir) }
+        _ = try Projector(paths: [capture], databasePath: dir + "/p.sqlite").run()
+        let reader = try CaptureReader(paths: [capture])
+        var sent: [Data] = []
+        while let e = reader.next() {
+            if !e.message.isRecorderEvent { sent.append(Data(e.message.topic.utf8)) }
+        }
+        let stored = try DatabaseQueue(path: dir + "/p.sqlite").read {
+            try Data.fetchAll($0, sql: "SELECT CAST(topic AS BLOB) FROM events ORDER BY id")
+        }
+        #expect(!sent.isEmpty)
+        #expect(stored == sent)
+    }
 }

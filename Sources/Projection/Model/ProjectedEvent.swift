@@ -5,7 +5,10 @@ import ResourceProtocol
 public struct ProjectedEvent: Sendable, Equatable {
     public var id: Int64
     public var time: UInt64
-    public var topic: String
+    /// The topic, when it is not a well-formed `$resource` topic; nil when `direction`, `product` and
+    /// `device` spell it (the store writes it from them: most events then hold no string shared
+    /// with every other message of their channel).
+    public var topic: String?
     public var product: String?
     public var device: String?
     public var direction: Direction?

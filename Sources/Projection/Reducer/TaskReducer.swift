@@ -78,11 +78,12 @@ public struct TaskReducer: Sendable {
             return
         }
         clock = max(clock, m.time)
-        var event = ProjectedEvent(id: m.id, time: m.time, topic: m.topic, payloadBytes: m.payloadBytes, position: m.position)
+        var event = ProjectedEvent(id: m.id, time: m.time, topic: nil, payloadBytes: m.payloadBytes, position: m.position)
         defer { output.events.append(event) }
         let topic: ResourceTopic
         switch m.parsedTopic {
         case .failure(let e):
+            event.topic = m.topic
             anomaly(.badTopic, m, detail: e.description)
             return
         case .success(let t):

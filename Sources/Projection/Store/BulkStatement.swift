@@ -1,5 +1,6 @@
 import Capture
 import GRDB
+import ResourceProtocol
 internal import GRDBSQLite
 
 /// A prepared statement bound column by column through SQLite's C API: the projection's hot path
@@ -42,6 +43,20 @@ struct BulkStatement {
         p.withText { text.bind($0, column: column) }
     }
 
+    /// Binds `$resource/{direction}/service/{product}/{device}` as text (NULL if a part is missing).
+    mutating func bind(topicOf direction: Direction?, product: String?, device: String?) {
+        column += 1
+        guard let direction, var product, var device else { sqlite3_bind_null(statement.sqliteStatement, column); return }
+        let middle: StaticString = direction == .up ? "/up/service/" : "/down/service/"
+        let column = column
+        product.withUTF8 { p in
+            device.withUTF8 { d in
+                let pieces = [("$resource" as StaticString).utf8Buffer, middle.utf8Buffer, p, ("/" as StaticString).utf8Buffer, d]
+                text.bind(concatenating: pieces, column: column)
+            }
+        }
+    }
+
     /// Runs the statement with the values bound so far, then resets it for the next row.
     mutating func step(_ db: Database) throws {
         let code = sqlite3_step(statement.sqliteStatement)
@@ -77,12 +92,10 @@ private final class TextBuffer {
 
     func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) {
         if utf8.count <= Self.capacity - used {
-            let start = bytes + used
-            if let base = utf8.baseAddress { start.update(from: base, count: utf8.count) }
+            let start = used
+            if let base = utf8.baseAddress { (bytes + start).update(from: base, count: utf8.count) }
             used += utf8.count
-            start.withMemoryRebound(to: CChar.self, capacity: max(utf8.count, 1)) {
-                _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), nil)  // nil: SQLITE_STATIC
-            }
+            bind(reserved: start, count: utf8.count, column: column)
         } else {
             utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
                 _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
@@ -90,5 +103,33 @@ private final class TextBuffer {
         }
     }
 
+    /// Binds the pieces, one after another, as one text value.
+    func bind(concatenating pieces: [UnsafeBufferPointer<UInt8>], column: Int32) {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        if total <= Self.capacity - used {
+            let start = used
+            for p in pieces {
+                if let base = p.baseAddress { (bytes + used).update(from: base, count: p.count) }
+                used += p.count
+            }
+            bind(reserved: start, count: total, column: column)
+        } else {
+            var joined: [UInt8] = []
+            for p in pieces { joined.append(contentsOf: p) }
+            joined.withUnsafeBufferPointer { bind($0, column: column) }
+        }
+    }
+
+    /// Binds `count` bytes already copied into the buffer at `start`, without SQLite copying them.
+    private func bind(reserved start: Int, count: Int, column: Int32) {
+        (bytes + start).withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+            _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
+        }
+    }
+
     func reset() { used = 0 }
+}
+
+extension StaticString {
+    var utf8Buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount) }
 }

@@ -142,7 +142,9 @@ public final class ProjectionStore: @unchecked Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for e in out.events {
-                ev.bind(e.id); ev.bind(e.time); ev.bind(e.topic); ev.bind(e.product); ev.bind(e.device)
+                ev.bind(e.id); ev.bind(e.time)
+                if let t = e.topic { ev.bind(t) } else { ev.bind(topicOf: e.direction, product: e.product, device: e.device) }
+                ev.bind(e.product); ev.bind(e.device)
                 ev.bind(e.direction?.rawValue); ev.bind(e.type); ev.bind(e.name); ev.bind(e.taskID); ev.bind(e.percent)
                 ev.bind(e.state); ev.bind(e.resultCode); ev.bind(e.payloadBytes); ev.bind(e.position)
                 try ev.step(db)
