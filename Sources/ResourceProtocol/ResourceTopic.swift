@@ -92,6 +92,14 @@ public enum ResourceTopicError: Error, Sendable, Equatable, CustomStringConverti
     case unknownVerb(String, String)
     case emptySegment(String, String)
 
+    /// The topic that is not well formed.
+    public var topic: String {
+        switch self {
+        case .notResource(let t), .tooShort(let t, _), .tooLong(let t, _), .unknownDirection(let t, _), .unknownVerb(let t, _),
+             .emptySegment(let t, _): t
+        }
+    }
+
     public var description: String {
         switch self {
         case .notResource(let t): "topic \(t) does not start with $resource/"

@@ -3,30 +3,44 @@ import Foundation
 import ResourceProtocol
 
 /// One captured message, its topic parsed and its payload decoded: the reducer's input.
+///
+/// It keeps no copy of the topic string: the reader shares one string among all the messages of a
+/// channel, and holding it here made the reader's and the reducer's threads count references on
+/// the same memory for every message. `topic` spells it again when asked (for anomalies).
 public struct IncomingMessage: Sendable {
     public var id: Int64
     public var time: UInt64
-    public var topic: String
     public var parsedTopic: Result<ResourceTopic, ResourceTopicError>
     public var message: Result<ResourceMessage, ResourceDecodingError>
     public var payloadBytes: Int
     public var position: CapturePosition
-    /// For the recorder's own events: the `event` field and the whole payload.
+    /// True for the recorder's own events, whose `event` field and whole payload follow.
+    var isRecorderEvent = false
     var recorderEvent: String?
     var recorderDetail = ""
 
     public init(id: Int64, time: UInt64, topic: String, payload: [UInt8], position: CapturePosition) {
         self.id = id
         self.time = time
-        self.topic = topic
         parsedTopic = Result { () throws(ResourceTopicError) in try ResourceTopic(parsing: topic) }
         message = Result { () throws(ResourceDecodingError) in try ResourceMessage(decoding: payload) }
         payloadBytes = payload.count
         self.position = position
         if topic == CapturedMessage.recorderTopic {
+            isRecorderEvent = true
             let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
             recorderEvent = object?["event"] as? String
             recorderDetail = (object?["reason"] as? String) ?? String(decoding: payload, as: UTF8.self)
+        }
+    }
+}
+
+extension IncomingMessage {
+    /// The topic as sent (a well-formed one spelled from its parts).
+    public var topic: String {
+        switch parsedTopic {
+        case .success(let t): t.description
+        case .failure(let e): e.topic
         }
     }
 }

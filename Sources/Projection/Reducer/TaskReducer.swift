@@ -73,7 +73,7 @@ public struct TaskReducer: Sendable {
 
     /// Applies one message.
     public mutating func apply(_ m: IncomingMessage) {
-        if m.topic == Capture.CapturedMessage.recorderTopic {
+        if m.isRecorderEvent {
             output.recorderEvents.append(RecorderEvent(time: m.time, event: m.recorderEvent ?? "unknown", detail: m.recorderDetail))
             return
         }
@@ -83,7 +83,7 @@ public struct TaskReducer: Sendable {
         let topic: ResourceTopic
         switch m.parsedTopic {
         case .failure(let e):
-            event.topic = m.topic
+            event.topic = e.topic
             anomaly(.badTopic, m, detail: e.description)
             return
         case .success(let t):
