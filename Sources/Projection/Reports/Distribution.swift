@@ -1,4 +1,5 @@
 import GRDB
+internal import GRDBSQLite
 
 /// A measure of tasks whose distribution the reports give: its expression on a task row, the
 /// tasks it exists for, and the scale it is printed in.
@@ -51,16 +52,35 @@ struct Distribution: Equatable {
     static func rank(_ p: Double, of n: Int) -> Int { Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1)) }
 
     /// Reads each matching task's kind and measures in one query, then sorts each measure's values.
+    /// Each measure is selected once, whatever kinds are wanted, and read straight from SQLite's
+    /// row (a GRDB `Row` per task took as long as the query itself on 500 k tasks).
     static func sorted(_ db: Database, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: StatementArguments),
                        percentiles ps: [Double]) throws -> [Distribution] {
-        let columns = wanted.map { m, _ in "CASE WHEN \(m.condition) THEN \(m.expression) END" }
+        var measures: [Measure] = []
+        let column = wanted.map { m, _ in
+            if let i = measures.firstIndex(where: { $0.name == m.name }) { return i }
+            measures.append(m)
+            return measures.count - 1
+        }
+        let selected = measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
+        let statement = try db.makeStatement(sql: """
+            SELECT t.kind = 'upload', \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)
+            """)
+        try statement.setArguments(filter.arguments)
         var values = [[Double]](repeating: [], count: wanted.count)
-        let rows = try Row.fetchCursor(db, sql: "SELECT t.kind, \(columns.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)",
-                                       arguments: filter.arguments)
-        while let row = try rows.next() {
-            let kind: String = row[0]
-            for (i, (_, k)) in wanted.enumerated() where k == nil || k!.rawValue == kind {
-                if let v: Double = row[i + 1] { values[i].append(v) }
+        let stmt = statement.sqliteStatement
+        defer { sqlite3_reset(stmt) }
+        while true {
+            let code = sqlite3_step(stmt)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: statement.sql)
+            }
+            let kind: TaskKind = sqlite3_column_int(stmt, 0) != 0 ? .upload : .download
+            for (i, (_, k)) in wanted.enumerated() where k == nil || k == kind {
+                let c = Int32(column[i] + 1)
+                if sqlite3_column_type(stmt, c) != SQLITE_NULL { values[i].append(sqlite3_column_double(stmt, c)) }
             }
         }
         return zip(wanted, values).map { w, v in
