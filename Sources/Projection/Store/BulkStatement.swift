@@ -90,40 +90,27 @@ private final class TextBuffer {
         v.withUTF8 { bind($0, column: column) }
     }
 
-    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) {
-        if utf8.count <= Self.capacity - used {
-            let start = used
-            if let base = utf8.baseAddress { (bytes + start).update(from: base, count: utf8.count) }
-            used += utf8.count
-            bind(reserved: start, count: utf8.count, column: column)
-        } else {
-            utf8.baseAddress!.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                _ = sqlite3_bind_text(statement, column, $0, Int32(utf8.count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            }
-        }
-    }
+    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) { bind(concatenating: [utf8], column: column) }
 
-    /// Binds the pieces, one after another, as one text value.
+    /// Binds the pieces, one after another, as one text value: copied into the buffer, or joined
+    /// and bound as transient if they do not fit.
     func bind(concatenating pieces: [UnsafeBufferPointer<UInt8>], column: Int32) {
         let total = pieces.reduce(0) { $0 + $1.count }
-        if total <= Self.capacity - used {
-            let start = used
-            for p in pieces {
-                if let base = p.baseAddress { (bytes + used).update(from: base, count: p.count) }
-                used += p.count
+        guard total <= Self.capacity - used else {
+            pieces.flatMap { $0 }.withUnsafeBufferPointer { joined in
+                joined.baseAddress!.withMemoryRebound(to: CChar.self, capacity: total) {
+                    _ = sqlite3_bind_text(statement, column, $0, Int32(total), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+                }
             }
-            bind(reserved: start, count: total, column: column)
-        } else {
-            var joined: [UInt8] = []
-            for p in pieces { joined.append(contentsOf: p) }
-            joined.withUnsafeBufferPointer { bind($0, column: column) }
+            return
         }
-    }
-
-    /// Binds `count` bytes already copied into the buffer at `start`, without SQLite copying them.
-    private func bind(reserved start: Int, count: Int, column: Int32) {
-        (bytes + start).withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
-            _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
+        let start = used
+        for p in pieces {
+            if let base = p.baseAddress { (bytes + used).update(from: base, count: p.count) }
+            used += p.count
+        }
+        (bytes + start).withMemoryRebound(to: CChar.self, capacity: max(total, 1)) {
+            _ = sqlite3_bind_text(statement, column, $0, Int32(total), nil)  // nil: SQLITE_STATIC
         }
     }
 
