@@ -96,7 +96,7 @@ import TestSupport
         p.batchSize = 300  // many batches: tasks written between events all along the file
         _ = try p.run()
         let q = try DatabaseQueue(path: db)
-        for name in ["tasks", "anomalies", "devices", "traffic", "tasks_by_state", "tasks_by_key", "anomalies_by_kind"] {
+        for name in ["tasks", "anomalies", "devices", "traffic", "tasks_by_start", "tasks_by_key", "anomalies_by_kind"] {
             let interleaved = try q.read { try Int.fetchOne($0, sql: """
                 SELECT count(*) FROM dbstat e, (SELECT min(pageno) AS lo, max(pageno) AS hi FROM dbstat WHERE name = ?) t
                 WHERE e.name = 'events' AND e.pageno BETWEEN t.lo AND t.hi

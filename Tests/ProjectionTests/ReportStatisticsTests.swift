@@ -78,9 +78,10 @@ import TestSupport
         #expect(try current())
     }
 
-    /// Percentiles are computed in one pass (`Distribution.sorted`) and, unfiltered, stored: on every
-    /// fixture both agree with SQLite's own ordering of each measure, and through the reports
-    /// (naming every product filters nothing out, but takes the computed path).
+    /// Percentiles and task counts are computed in one pass (`Distribution.scan`) and, unfiltered,
+    /// stored: on every fixture they agree with SQLite's own ordering of each measure and its own
+    /// `GROUP BY`, and through the reports (naming every product filters nothing out, but takes the
+    /// computed path).
     @Test(arguments: FixtureTests.names)
     func percentilesAreNearestRanksOfTheOrderedValues(name: String) throws {
         let (dir, db) = try projectedFixture(name)
@@ -88,7 +89,13 @@ import TestSupport
         let wanted = Measure.latencyByKind + [(Measure.duration, nil)]
         let ps: [Double] = [1, 50, 95, 99]
         try DatabaseQueue(path: db).read { db in
-            let sorted = try Distribution.sorted(db, wanted, filter: ("1", []), percentiles: ps)
+            let (counts, sorted) = try Distribution.scan(db, wanted, filter: ("1", []), percentiles: ps)
+            var grouped: [TaskKind: [TaskState: Int64]] = [:]
+            for r in try Row.fetchAll(db, sql: "SELECT kind, state, count(*) AS n FROM tasks GROUP BY kind, state") {
+                grouped[TaskKind(rawValue: r["kind"])!, default: [:]][TaskState(rawValue: r["state"])!] = r["n"]
+            }
+            #expect(!grouped.isEmpty)
+            #expect(counts == grouped)
             for ((m, kind), s) in zip(wanted, sorted) {
                 let values = try Double.fetchAll(db, sql: """
                     SELECT (\(m.expression)) / \(m.scale) FROM tasks t WHERE \(m.condition) AND t.kind LIKE ? ORDER BY 1

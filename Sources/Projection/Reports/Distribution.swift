@@ -38,36 +38,35 @@ struct Distribution: Equatable {
 
     /// The distributions of each measure and kind (nil: both) over the tasks the report's filters
     /// match: read from the projection's statistics when nothing is filtered and those are current,
-    /// else computed from every matching task in one pass (`sorted`).
+    /// else computed from every matching task in one pass (`scan`).
     static func of(_ wanted: [(Measure, TaskKind?)], _ c: ReportContext, percentiles ps: [Double]) throws -> [Distribution] {
         let w = c.taskConditions()
         if w.sql == "1" {
             let stored = wanted.compactMap { m, kind in ReportStatistics.distribution(c.statistics, m, kind: kind, percentiles: ps) }
             if stored.count == wanted.count { return stored }
         }
-        return try sorted(c.db, wanted, filter: w, percentiles: ps)
+        return try scan(c.db, wanted, filter: w, percentiles: ps).distributions
     }
 
     /// The nearest rank of percentile `p` among `n` values, from 0.
     static func rank(_ p: Double, of n: Int) -> Int { Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1)) }
 
-    /// Reads each matching task's kind and measures in one query, then sorts each measure's values.
-    /// Each measure is selected once, whatever kinds are wanted, and read straight from SQLite's
-    /// row (a GRDB `Row` per task took as long as the query itself on 500 k tasks).
-    static func sorted(_ db: Database, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: StatementArguments),
-                       percentiles ps: [Double]) throws -> [Distribution] {
+    /// Reads every matching task once: counts it by kind and state, and sorts each wanted measure's
+    /// values. Each measure is selected once, whatever kinds are wanted, and read straight from
+    /// SQLite's row (a GRDB `Row` per task took as long as the query itself on 500 k tasks).
+    static func scan(_ db: Database, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: StatementArguments),
+                     percentiles ps: [Double]) throws -> (counts: [TaskKind: [TaskState: Int64]], distributions: [Distribution]) {
         var measures: [Measure] = []
         let column = wanted.map { m, _ in
             if let i = measures.firstIndex(where: { $0.name == m.name }) { return i }
             measures.append(m)
             return measures.count - 1
         }
-        let selected = measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
-        let statement = try db.makeStatement(sql: """
-            SELECT t.kind = 'upload', \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)
-            """)
+        let selected = ["t.kind = 'upload'", TaskState.indexSQL("t.state")] + measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
+        let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)")
         try statement.setArguments(filter.arguments)
         var values = [[Double]](repeating: [], count: wanted.count)
+        var counts = [[Int64]](repeating: [Int64](repeating: 0, count: TaskState.allCases.count), count: 2)  // upload, download
         let stmt = statement.sqliteStatement
         defer { sqlite3_reset(stmt) }
         while true {
@@ -78,16 +77,22 @@ struct Distribution: Equatable {
                                     sql: statement.sql)
             }
             let kind: TaskKind = sqlite3_column_int(stmt, 0) != 0 ? .upload : .download
+            if sqlite3_column_type(stmt, 1) != SQLITE_NULL { counts[kind == .upload ? 0 : 1][Int(sqlite3_column_int(stmt, 1))] += 1 }
             for (i, (_, k)) in wanted.enumerated() where k == nil || k == kind {
-                let c = Int32(column[i] + 1)
+                let c = Int32(column[i] + 2)
                 if sqlite3_column_type(stmt, c) != SQLITE_NULL { values[i].append(sqlite3_column_double(stmt, c)) }
             }
         }
-        return zip(wanted, values).map { w, v in
+        let distributions = zip(wanted, values).map { w, v in
             let v = v.sorted()
             func scaled(_ i: Int) -> Double? { v.isEmpty ? nil : v[i] / w.0.scale }
             return Distribution(count: v.count, percentiles: ps.map { scaled(rank($0, of: v.count)) }, max: scaled(v.count - 1))
         }
+        var byKind: [TaskKind: [TaskState: Int64]] = [:]
+        for (k, kind) in [TaskKind.upload, .download].enumerated() {
+            for (i, state) in TaskState.allCases.enumerated() where counts[k][i] > 0 { byKind[kind, default: [:]][state] = counts[k][i] }
+        }
+        return (byKind, distributions)
     }
 
     init(count: Int, percentiles: [Double?], max: Double?) {

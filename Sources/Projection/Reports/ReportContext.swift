@@ -65,7 +65,7 @@ struct ReportContext {
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
         Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)
         if filters.states.contains("stalled") {
-            conditions.append("t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?")
+            conditions.append("\(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?")
             args.append(Int64(bitPattern: asOf &- filters.stallAfter))
         }
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))

@@ -21,14 +21,13 @@ enum ReportStatistics {
         try analyzeIfGrown(db)
         try db.execute(sql: "DELETE FROM statistics")
         let c = try ReportContext(db: db, filters: ReportFilters())  // no statistics: they are being made
-        let counts = try taskCounts(c)
+        let (counts, all) = try Distribution.scan(db, distributions, filter: ("1", []), percentiles: Distribution.storedPercentiles)
         for kind in TaskKind.allCases {
             for state in TaskState.allCases {
                 try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)",
                                arguments: [key(kind, state), counts[kind]?[state] ?? 0])
             }
         }
-        let all = try Distribution.sorted(db, distributions, filter: ("1", []), percentiles: Distribution.storedPercentiles)
         for ((m, kind), d) in zip(distributions, all) {
             try db.execute(sql: "INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [key(m, kind), d.count, d.percentiles[0], d.percentiles[1], d.percentiles[2], d.max])
@@ -60,16 +59,7 @@ enum ReportStatistics {
             }
             return counts
         }
-        // With a filter, `+` keeps SQLite from walking an index in (state, kind) order and looking
-        // every task up to test the filter (0.77 s for `--since` matching nothing, on 534 k tasks).
-        let groups = filter.sql == "1" ? "t.state, t.kind" : "+t.state, +t.kind"
-        for r in try Row.fetchAll(c.db, sql: "SELECT t.kind, t.state, count(*) AS n FROM tasks t WHERE \(filter.sql) GROUP BY \(groups)",
-                                  arguments: filter.arguments) {
-            if let kind = TaskKind(rawValue: r["kind"]), let state = TaskState(rawValue: r["state"]) {
-                counts[kind, default: [:]][state] = r["n"]
-            }
-        }
-        return counts
+        return try Distribution.scan(c.db, [], filter: filter, percentiles: []).counts
     }
 
     /// The stored distribution of `m` for `kind`, if `stored` has it with `percentiles`.
@@ -87,9 +77,9 @@ enum ReportStatistics {
     }
 
     /// Runs SQLite's ANALYZE on `tasks` and `anomalies` when `tasks` has more than doubled since the
-    /// last (0.5 s on 534 k tasks). Without it, SQLite takes every index for selective: with
-    /// `--product` it walked an index on (product, device) through half of all tasks where
-    /// `tasks_by_state` picks out the few open ones (`report stalled --product`: 0.47 s before,
+    /// last (0.2–0.5 s on 534 k tasks). Without it, SQLite takes every index for selective: with
+    /// `--product` it walked an index on (product, device) through half of all tasks where an
+    /// index of the open tasks picks out the few (`report stalled --product`: 0.47 s before,
     /// 0.09 s after).
     static func analyzeIfGrown(_ db: Database) throws {
         let tasks = try Int.fetchOne(db, sql: "SELECT count(*) FROM tasks") ?? 0

@@ -8,7 +8,7 @@ extension Reports {
         let limit = Int64(bitPattern: c.asOf &- c.filters.stallAfter)
         var args = w.arguments
         args += [limit]
-        let tasks = try TransferTask.fetchAll(c.db, where: "\(w.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?",
+        let tasks = try TransferTask.fetchAll(c.db, where: "\(w.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?",
                                               arguments: args, orderBy: "t.last_event_at, t.id")
         let windows = try c.blindWindows()
         var json: [JSONValue] = []

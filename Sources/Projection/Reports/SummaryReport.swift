@@ -17,7 +17,7 @@ extension Reports {
         var sw = c.taskConditions()
         sw.arguments += [Int64(bitPattern: c.asOf &- c.filters.stallAfter)]
         let stalled = try Int64.fetchOne(c.db, sql: """
-            SELECT count(*) FROM tasks t WHERE \(sw.sql) AND t.state IN ('requested', 'offered', 'transferring') AND t.last_event_at < ?
+            SELECT count(*) FROM tasks t WHERE \(sw.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?
             """, arguments: sw.arguments) ?? 0
         let durations = try Distribution.of([(.duration, nil)], c, percentiles: [50, 95])[0].percentiles
         let aw = c.anomalyConditions()

@@ -104,7 +104,7 @@ public final class ProjectionStore: @unchecked Sendable {
             let clock = checkpoint.lastTime ?? 0
             let cutoff = archiveAfter.map { clock > $0 ? Int64(bitPattern: clock - $0) : Int64.min } ?? Int64.min
             let latestIDs = "SELECT max(id) FROM tasks GROUP BY product, device, kind, name"
-            let kept = "(state IN ('requested', 'offered', 'transferring') OR pending_responses > 0 OR last_event_at >= ?)"
+            let kept = "(\(TaskState.isOpenSQL("state")) OR pending_responses > 0 OR last_event_at >= ?)"
             let latest = try Row.fetchAll(db, sql: """
                 SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (\(latestIDs)) AND \(kept) ORDER BY id
                 """, arguments: [cutoff]).map(TransferTask.init(row:))
@@ -224,7 +224,7 @@ public final class ProjectionStore: @unchecked Sendable {
         let limit = Int64(bitPattern: asOf &- stallAfter)
         try db.write { db in
             // Only rows whose mark changes are written (a run with nothing new writes none).
-            let stalled = "state IN ('requested', 'offered', 'transferring') AND last_event_at < ?"
+            let stalled = "\(TaskState.isOpenSQL("state")) AND last_event_at < ?"
             try db.execute(sql: "UPDATE tasks SET stalled = 0 WHERE stalled = 1 AND NOT (\(stalled))", arguments: [limit])
             try db.execute(sql: "UPDATE tasks SET stalled = 1 WHERE \(stalled) AND stalled = 0", arguments: [limit])
         }

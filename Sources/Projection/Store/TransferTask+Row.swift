@@ -75,3 +75,16 @@ extension TransferTask {
         return tasks
     }
 }
+
+extension TaskState {
+    /// `column` holds an open state, in SQL: `=` and `OR` (see `ProjectionSchema`), and written the
+    /// same everywhere, since SQLite uses `tasks_by_open` only for a query with this very term.
+    static func isOpenSQL(_ column: String) -> String {
+        "(" + allCases.filter(\.isOpen).map { "\(column) = '\($0.rawValue)'" }.joined(separator: " OR ") + ")"
+    }
+
+    /// `column` as the index of its state in `allCases`, in SQL.
+    static func indexSQL(_ column: String) -> String {
+        "CASE \(column) " + allCases.enumerated().map { "WHEN '\($1.rawValue)' THEN \($0)" }.joined(separator: " ") + " END"
+    }
+}
