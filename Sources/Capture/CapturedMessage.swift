@@ -85,11 +85,3 @@ public struct CaptureEntry: Sendable, Equatable {
     public var sequence: UInt32
     public var position: CapturePosition
 }
-
-extension String {
-    /// Equal UTF-8 bytes: unlike `==`, canonically equivalent spellings differ.
-    func hasSameUTF8(as other: String) -> Bool {
-        var a = self, b = other
-        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
-    }
-}

@@ -57,6 +57,29 @@ let md5 = "0123456789abcdef0123456789abcdef"
         #expect(out.events.allSatisfy { $0.taskID == t.id })
     }
 
+    /// Names and devices are byte strings: `é` and `e` + U+0301 look alike and Swift's `==` takes
+    /// them for one, but they are two files (and two devices) to the device and to the store.
+    @Test func canonicallyEquivalentNamesAreDistinct() throws {
+        var s = Script()
+        let composed = "caf\u{E9}.bin", decomposed = "cafe\u{301}.bin"
+        #expect(composed == decomposed)  // what Swift's String says
+        for name in [composed, decomposed] {
+            s.up(#"{"type":"create_upload_task","size":10,"name":"\#(name)","md5sum":"\#(md5)"}"#)
+        }
+        s.up(#"{"type":"report_upload_progress","name":"\#(decomposed)","progress":{"state":"uploading","percent":50}}"#)
+        s.device = "d\u{E9}v"
+        s.up(#"{"type":"get_download_task"}"#)
+        s.device = "de\u{301}v"
+        s.up(#"{"type":"get_download_task"}"#)
+        let out = s.drain()
+        #expect(out.tasks.count == 2)
+        #expect(out.tasks.map(\.attempt) == [1, 1])  // not a second attempt of one file
+        #expect(out.tasks.map { Array($0.key.name.utf8) } == [Array(composed.utf8), Array(decomposed.utf8)])
+        #expect(out.tasks.map(\.state) == [.requested, .transferring])
+        #expect(out.devices.count == 3)
+        #expect(out.anomalies.isEmpty, "\(out.anomalies)")
+    }
+
     @Test func doubleFailKeepsTheRootCause() {
         var s = Script()
         s.down(#"{"type":"download","size":1000,"name":"fw","md5sum":"\#(md5)","url":"u"}"#)

@@ -1,3 +1,5 @@
+import Capture
+
 /// upload or download.
 public enum TaskKind: String, Sendable, Hashable, CaseIterable, Codable {
     case upload, download
@@ -15,7 +17,8 @@ public enum FailedBy: String, Sendable, Hashable, Codable {
     case device, platform
 }
 
-/// What identifies a transfer; each new request or offer for it is a new attempt.
+/// What identifies a transfer; each new request or offer for it is a new attempt. Product, device
+/// and name are compared byte for byte, as the store's unique index compares them.
 public struct TaskKey: Sendable, Hashable {
     public var product: String
     public var device: String
@@ -30,13 +33,34 @@ public struct TaskKey: Sendable, Hashable {
     }
 
     var deviceKind: DeviceKind { DeviceKind(product: product, device: device, kind: kind) }
+
+    public static func == (a: TaskKey, b: TaskKey) -> Bool {
+        a.kind == b.kind && a.name.hasSameUTF8(as: b.name) && a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        product.hashUTF8(into: &hasher)
+        device.hashUTF8(into: &hasher)
+        hasher.combine(kind)
+        name.hashUTF8(into: &hasher)
+    }
 }
 
-/// A device and a kind of transfer: where `_rsp` messages look for their task.
+/// A device and a kind of transfer: where `_rsp` messages look for their task (byte for byte).
 struct DeviceKind: Hashable {
     var product: String
     var device: String
     var kind: TaskKind
+
+    static func == (a: DeviceKind, b: DeviceKind) -> Bool {
+        a.kind == b.kind && a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        product.hashUTF8(into: &hasher)
+        device.hashUTF8(into: &hasher)
+        hasher.combine(kind)
+    }
 }
 
 /// One attempt at one transfer, as the `tasks` table holds it (times in ns since the epoch).

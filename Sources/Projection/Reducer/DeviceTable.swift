@@ -1,9 +1,21 @@
+import Capture
 import ResourceProtocol
 
 /// The devices seen, each in a slot: one hash per message finds its device, and the devices
 /// changed since the last drain are listed by slot, not hashed again into a set.
 struct DeviceTable {
-    private struct ID: Hashable { var product: String; var device: String }
+    /// A device, byte for byte.
+    private struct ID: Hashable {
+        var product: String
+        var device: String
+
+        static func == (a: ID, b: ID) -> Bool { a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product) }
+
+        func hash(into hasher: inout Hasher) {
+            product.hashUTF8(into: &hasher)
+            device.hashUTF8(into: &hasher)
+        }
+    }
     private var slots: [ID: Int] = [:]
     private var stats: [DeviceStats] = []
     private var changed: [Bool] = []

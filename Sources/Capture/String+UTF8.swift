@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Identity by UTF-8 bytes, for what comes off the wire: MQTT topics and the names in payloads
+/// are byte strings, but Swift's `==` and hashing treat canonically equivalent spellings (`é` and
+/// `e` + U+0301) as one.
+extension String {
+    /// Equal UTF-8 bytes.
+    public func hasSameUTF8(as other: String) -> Bool {
+        var a = self, b = other
+        return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
+    }
+
+    /// Hashes the UTF-8 bytes, as `hasSameUTF8` compares them; 0xFF (never in UTF-8) ends them, so
+    /// that consecutive strings hash apart however their bytes are split.
+    public func hashUTF8(into hasher: inout Hasher) {
+        var s = self
+        s.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(UInt8(0xFF))
+    }
+}
