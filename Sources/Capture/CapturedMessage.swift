@@ -56,7 +56,7 @@ public struct CapturePosition: Sendable, Hashable, Comparable, CustomStringConve
     /// Calls `body` with `description`'s UTF-8 bytes, written digit by digit into a temporary buffer
     /// (the projection stores one per message: string interpolation took 2–3 times as long, and
     /// a String per message cost an allocation).
-    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    @inlinable public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         var file = file
         return try file.withUTF8 { name in
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count + 42) { buf in
