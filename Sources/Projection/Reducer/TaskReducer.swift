@@ -62,6 +62,9 @@ public struct TaskReducer: Sendable {
     public mutating func drain() -> ReducerOutput {
         var out = output
         output = ReducerOutput()
+        // Room for as many events as this batch had: grown from empty, the array was copied some
+        // 16 times per 50 000-message batch.
+        output.events.reserveCapacity(out.events.count)
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
         for t in out.tasks { endedQueue.noteIfEnded(t) }
         out.devices = devices.drain()
