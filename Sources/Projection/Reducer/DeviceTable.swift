@@ -57,7 +57,8 @@ struct DeviceTable {
         return poll
     }
 
-    /// The devices changed since the last call, in the order they were first seen.
+    /// The devices changed since the last call, by slot: those it was made with, then the others
+    /// in the order they were first seen.
     mutating func drain() -> [DeviceStats] {
         changedSlots.sort()
         let out = changedSlots.map { stats[$0] }

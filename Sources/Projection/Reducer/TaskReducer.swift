@@ -1,4 +1,3 @@
-import Capture
 import ResourceProtocol
 
 /// The pure projection: applies one message at a time to the transfer tasks it knows, following
