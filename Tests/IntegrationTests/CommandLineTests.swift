@@ -116,6 +116,8 @@ import TestSupport
         // and damaged data skipped while every intact message is published gives 3.
         #expect(try restrace(["replay", capture, "--broker", "http://x"]).status == 2)
         #expect(try restrace(["replay", capture, "--dry-run", "--topic-prefix", "a/#"]).status == 2)
+        let emptyID = try restrace(["replay", capture, "--broker", "mqtt://127.0.0.1:1", "--client-id", ""])
+        #expect(emptyID.status == 2 && emptyID.err.contains("--client-id") && !emptyID.err.contains("cannot connect"))
         let nowhere = try restrace(["replay", dir + "/nope", "--broker", "mqtt://127.0.0.1:1"])
         #expect(nowhere.status == 1 && nowhere.err.contains(dir + "/nope") && !nowhere.err.contains("cannot connect"))
         try FileManager.default.copyItem(atPath: capture, toPath: dir + "/torn2")

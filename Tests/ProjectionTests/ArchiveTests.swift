@@ -55,11 +55,7 @@ import TestSupport
         let db = dir + "/archiving.sqlite"
         var runs = 0
         repeat {
-            let p = try Projector(paths: [dir], databasePath: db)
-            p.archiveAfter = 1_000_000_000
-            p.batchSize = 211
-            p.beforeCommit = { n in if n == 7 { throw InjectedFailure() } }
-            do { _ = try p.run() } catch is InjectedFailure {}
+            try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = 1_000_000_000 }
             runs += 1
         } while try ProjectionStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
         #expect(runs > 2)

@@ -51,10 +51,7 @@ import TestSupport
         let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
         defer { cleanup(dir) }
         let db = dir + "/p.sqlite"
-        let p = try Projector(paths: [dir], databasePath: db)
-        p.batchSize = 50
-        p.beforeCommit = { n in if n == 2 { throw InjectedFailure() } }
-        do { _ = try p.run() } catch is InjectedFailure {}
+        let p = try projectInterrupted(dir, into: db, batchSize: 50, failing: 2)
         #expect(try p.store.checkpoint().events == 100)
         #expect(try indexNames(db).isEmpty)
         _ = try Projector(paths: [dir], databasePath: db).run()

@@ -68,10 +68,7 @@ import TestSupport
         let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
         defer { cleanup(dir) }
         let db = dir + "/p.sqlite"
-        let p = try Projector(paths: [dir], databasePath: db)
-        p.batchSize = 100
-        p.beforeCommit = { n in if n == 3 { throw InjectedFailure() } }
-        do { _ = try p.run() } catch is InjectedFailure {}
+        try projectInterrupted(dir, into: db, batchSize: 100, failing: 3)
         let current = { try DatabaseQueue(path: db).read { try ReportStatistics.areCurrent($0) } }
         #expect(try !current())
         _ = try Projector(paths: [dir], databasePath: db).run()

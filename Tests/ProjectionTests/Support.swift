@@ -35,6 +35,19 @@ func simulatedCapture(devices: Int = 12, minutes: UInt64 = 15, seed: UInt64 = 3,
 
 struct InjectedFailure: Error {}
 
+/// Projects `dir` into `db` in batches of `batchSize` until the commit of batch number `failing`
+/// fails, as a crash there would; `configure` may set more before the run. Returns the projector.
+@discardableResult
+func projectInterrupted(_ dir: String, into db: String, batchSize: Int, failing: Int,
+                        configure: (Projector) -> Void = { _ in }) throws -> Projector {
+    let p = try Projector(paths: [dir], databasePath: db)
+    p.batchSize = batchSize
+    configure(p)
+    p.beforeCommit = { n in if n == failing { throw InjectedFailure() } }
+    do { _ = try p.run() } catch is InjectedFailure {}
+    return p
+}
+
 /// The names of the indexes restrace created in a projection (not SQLite's own).
 func indexNames(_ dbPath: String) throws -> Set<String> {
     let q = try DatabaseQueue(path: dbPath)

@@ -60,7 +60,7 @@ struct RecordCommand: ParsableCommand {
         }
         if let m = maxMessages, m == 0 { throw ValidationError("--max-messages must be at least 1") }
         guard keepAlive == 0 || (5...65535).contains(keepAlive) else { throw ValidationError("--keep-alive must be 0 (off) or 5 to 65535 seconds") }
-        if let id = clientID, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
+        try checkClientID(clientID)
         for filter in topic {
             if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter)': \(problem)") }
         }

@@ -55,7 +55,7 @@ struct ReplayCommand: ParsableCommand {
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
         _ = try Self.pairs(mapProduct, "--map-product")
         _ = try Self.pairs(mapDevice, "--map-device")
-        if let id = clientID, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
+        try checkClientID(clientID)
         if let cafile, !FileManager.default.isReadableFile(atPath: cafile) { throw ValidationError("cannot read --cafile \(cafile)") }
         if hasWildcard(topicPrefix) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")

@@ -6,6 +6,11 @@ func brokerArgument(_ text: String) throws -> BrokerURL {
     do { return try BrokerURL(parsing: text) } catch { throw ValidationError("\(error)") }
 }
 
+/// Checks `--client-id`: MQTT allows 1 to 65535 bytes (libmosquitto fails later, less clearly).
+func checkClientID(_ id: String?) throws {
+    if let id, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
+}
+
 /// True if `text` holds an MQTT wildcard (`+`, `#`) or NUL: not allowed in a topic one publishes
 /// to, nor in a name that becomes a topic level.
 func hasWildcard(_ text: some StringProtocol) -> Bool {
