@@ -300,17 +300,17 @@ enum JSONKey: Equatable {
 
     init(_ raw: UnsafeBufferPointer<UInt8>) {
         switch raw.count {
-        case 3 where Self.equal(raw, "url"): self = .url
-        case 4 where Self.equal(raw, "type"): self = .type
-        case 4 where Self.equal(raw, "size"): self = .size
-        case 4 where Self.equal(raw, "name"): self = .name
-        case 5 where Self.equal(raw, "state"): self = .state
-        case 6 where Self.equal(raw, "md5sum"): self = .md5sum
-        case 6 where Self.equal(raw, "report"): self = .report
-        case 7 where Self.equal(raw, "percent"): self = .percent
-        case 8 where Self.equal(raw, "progress"): self = .progress
-        case 10 where Self.equal(raw, "result_msg"): self = .resultMessage
-        case 11 where Self.equal(raw, "result_code"): self = .resultCode
+        case 3 where raw.equals("url"): self = .url
+        case 4 where raw.equals("type"): self = .type
+        case 4 where raw.equals("size"): self = .size
+        case 4 where raw.equals("name"): self = .name
+        case 5 where raw.equals("state"): self = .state
+        case 6 where raw.equals("md5sum"): self = .md5sum
+        case 6 where raw.equals("report"): self = .report
+        case 7 where raw.equals("percent"): self = .percent
+        case 8 where raw.equals("progress"): self = .progress
+        case 10 where raw.equals("result_msg"): self = .resultMessage
+        case 11 where raw.equals("result_code"): self = .resultCode
         default: self = .other
         }
     }
@@ -319,16 +319,17 @@ enum JSONKey: Equatable {
         var copy = text
         self = copy.withUTF8 { JSONKey($0) }
     }
-
-    private static func equal(_ raw: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
-        memcmpBytes(raw.baseAddress!, word.utf8Start, raw.count)
-    }
 }
 
-@inline(__always)
-private func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-    for k in 0..<n where a[k] != b[k] { return false }
-    return true
+extension UnsafeBufferPointer<UInt8> {
+    /// True when these bytes are `word`'s, byte for byte (a key or type name, ASCII).
+    @inline(__always)
+    func equals(_ word: StaticString) -> Bool {
+        guard count == word.utf8CodeUnitCount else { return false }
+        let a = baseAddress!, b = word.utf8Start
+        for k in 0..<count where a[k] != b[k] { return false }
+        return true
+    }
 }
 
 extension String {

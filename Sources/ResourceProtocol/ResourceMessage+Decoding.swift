@@ -167,13 +167,20 @@ enum KnownType: String, CaseIterable {
     case reportDownloadProgressResponse = "report_download_progress_rsp"
     case uploadResult = "upload_result"
 
-    private static let table: [(bytes: [UInt8], type: KnownType)] = allCases.map { (Array($0.rawValue.utf8), $0) }
-
+    /// Matched by length, then byte for byte: no String, no array to retain per message.
     init?(_ raw: UnsafeBufferPointer<UInt8>) {
-        for entry in Self.table where entry.bytes.count == raw.count && entry.bytes.elementsEqual(raw) {
-            self = entry.type
-            return
+        switch raw.count {
+        case 8 where raw.equals("download"): self = .download
+        case 13 where raw.equals("upload_result"): self = .uploadResult
+        case 17 where raw.equals("get_download_task"): self = .getDownloadTask
+        case 18 where raw.equals("create_upload_task"): self = .createUploadTask
+        case 21 where raw.equals("get_download_task_rsp"): self = .getDownloadTaskResponse
+        case 22 where raw.equals("create_upload_task_rsp"): self = .createUploadTaskResponse
+        case 22 where raw.equals("report_upload_progress"): self = .reportUploadProgress
+        case 24 where raw.equals("report_download_progress"): self = .reportDownloadProgress
+        case 26 where raw.equals("report_upload_progress_rsp"): self = .reportUploadProgressResponse
+        case 28 where raw.equals("report_download_progress_rsp"): self = .reportDownloadProgressResponse
+        default: return nil
         }
-        return nil
     }
 }

@@ -55,6 +55,22 @@ private func decode(_ s: String) throws(ResourceDecodingError) -> ResourceMessag
                 == .createUploadTask(FileInfo(name: "café \"x\"")))
     }
 
+    /// The type is matched on raw bytes by length and content: every name of the protocol, and
+    /// nothing that differs from one in a byte or in length.
+    @Test func typeNamesMatchExactly() {
+        for t in KnownType.allCases {
+            let bytes = Array(t.rawValue.utf8)
+            #expect(bytes.withUnsafeBufferPointer { KnownType($0) } == t)
+            let payload = #"{"type":"\#(t.rawValue)","name":"n","progress":{"state":"done"}}"#
+            #expect((try? decode(payload))?.typeName == t.rawValue)
+            var changed = bytes
+            changed[changed.count / 2] ^= 0x20
+            #expect(changed.withUnsafeBufferPointer { KnownType($0) } == nil, "\(t.rawValue) changed")
+            #expect(Array(bytes.dropLast()).withUnsafeBufferPointer { KnownType($0) } == nil)
+            #expect((bytes + [UInt8(ascii: "s")]).withUnsafeBufferPointer { KnownType($0) } == nil)
+        }
+    }
+
     @Test func percentOutOfRangeIsKeptAsReported() throws {
         #expect(try decode(#"{"type":"report_upload_progress","name":"f","progress":{"state":"uploading","percent":150}}"#)
                 == .reportUploadProgress(ProgressReport(name: "f", state: .uploading, percent: 150)))
