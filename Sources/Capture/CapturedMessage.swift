@@ -84,4 +84,6 @@ public struct CaptureEntry: Sendable, Equatable {
     public var message: CapturedMessage
     public var sequence: UInt32
     public var position: CapturePosition
+    /// The MCAP channel the message came on, in its file: every message of a channel has its topic.
+    public var channel: UInt16 = 0
 }

@@ -200,7 +200,8 @@ public final class SegmentReader {
             }
             let message = CapturedMessage(time: m.logTime, topic: ch.topic, qos: ch.qos, retain: ch.retain, payload: Array(m.data))
             pending.append(CaptureEntry(message: message, sequence: m.sequence,
-                                        position: CapturePosition(file: name, chunkOffset: chunkOffset, index: index)))
+                                        position: CapturePosition(file: name, chunkOffset: chunkOffset, index: index),
+                                        channel: m.channelID))
             return true
         default:
             break

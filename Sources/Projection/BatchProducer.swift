@@ -38,6 +38,7 @@ final class BatchProducer: @unchecked Sendable {
         defer { queue.close(); finished.signal() }
         var messages = MessageBatch(capacity: batchSize)
         var sentAny = false
+        var topics = TopicCache()
         func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
             defer { messages = MessageBatch(capacity: batchSize) }
@@ -50,8 +51,8 @@ final class BatchProducer: @unchecked Sendable {
                 if single { checkpoint.position = entry.position }
                 if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
                 checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
-                messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: m.topic, payload: m.payload,
-                                                position: entry.position))
+                messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: topics.parse(m.topic, channel: entry.channel),
+                                                payload: m.payload, position: entry.position))
                 if messages.isFull, !send() { return }
                 if follow, shouldStop() { break }
             }

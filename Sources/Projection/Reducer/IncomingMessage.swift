@@ -20,18 +20,51 @@ public struct IncomingMessage: Sendable {
     var recorderDetail = ""
 
     public init(id: Int64, time: UInt64, topic: String, payload: [UInt8], position: CapturePosition) {
+        self.init(id: id, time: time, topic: ParsedTopic(topic), payload: payload, position: position)
+    }
+
+    init(id: Int64, time: UInt64, topic: ParsedTopic, payload: [UInt8], position: CapturePosition) {
         self.id = id
         self.time = time
-        parsedTopic = Result { () throws(ResourceTopicError) in try ResourceTopic(parsing: topic) }
+        parsedTopic = topic.parsed
         message = Result { () throws(ResourceDecodingError) in try ResourceMessage(decoding: payload) }
         payloadBytes = payload.count
         self.position = position
-        if topic == CapturedMessage.recorderTopic {
+        if topic.isRecorderChannel {
             isRecorderEvent = true
             let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
             recorderEvent = object?["event"] as? String
             recorderDetail = (object?["reason"] as? String) ?? String(decoding: payload, as: UTF8.self)
         }
+    }
+}
+
+/// A message's topic as the reducer takes it: parsed, or the recorder's own channel.
+struct ParsedTopic: Sendable {
+    var parsed: Result<ResourceTopic, ResourceTopicError>
+    var isRecorderChannel: Bool
+
+    init(_ topic: String) {
+        parsed = Result { () throws(ResourceTopicError) in try ResourceTopic(parsing: topic) }
+        isRecorderChannel = topic == CapturedMessage.recorderTopic
+    }
+}
+
+/// Each channel's topic parsed once: all the messages of an MCAP channel share its topic, and
+/// parsing it for every message (two Strings made, the device name's UTF-8 checked) was about a
+/// tenth of the reader thread's work. A channel id names one topic within a file only, so an entry
+/// is used when its topic has the same bytes (the reader hands out the channel's one String, which
+/// compares at once).
+struct TopicCache {
+    private var entries: [(topic: String, parsed: ParsedTopic)?] = []
+
+    mutating func parse(_ topic: String, channel: UInt16) -> ParsedTopic {
+        let i = Int(channel)
+        if i < entries.count, let e = entries[i], e.topic.hasSameUTF8(as: topic) { return e.parsed }
+        let parsed = ParsedTopic(topic)
+        if i >= entries.count { entries += repeatElement(nil, count: i - entries.count + 1) }
+        entries[i] = (topic, parsed)
+        return parsed
     }
 }
 

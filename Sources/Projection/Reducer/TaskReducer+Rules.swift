@@ -8,9 +8,10 @@ extension TaskReducer {
             anomaly(.orphanResponse, m, detail: "create_upload_task_rsp for '\(file.name)' with no open upload")
             return nil
         }
-        update(task.id, at: m.time) {
+        let time = m.time  // the closures below capture the time, not the whole message (a copy each)
+        update(task.id, at: time) {
             $0.offers += 1
-            if $0.offeredAt == nil { $0.offeredAt = m.time }
+            if $0.offeredAt == nil { $0.offeredAt = time }
             if $0.state == .requested { $0.state = .offered }
             if $0.size == nil { $0.size = file.size }
             if $0.md5sum == nil { $0.md5sum = file.md5sum }
@@ -27,8 +28,9 @@ extension TaskReducer {
             return task.id
         }
         let id = start(key, file: file, state: .offered, m)
-        let poll = devices.takePendingPoll(slot: device).flatMap { m.time >= $0 && m.time - $0 <= Self.pollWindow ? $0 : nil }
-        update(id, at: m.time) { $0.offers = 1; $0.offeredAt = m.time; $0.requestedAt = poll }
+        let time = m.time
+        let poll = devices.takePendingPoll(slot: device).flatMap { time >= $0 && time - $0 <= Self.pollWindow ? $0 : nil }
+        update(id, at: time) { $0.offers = 1; $0.offeredAt = time; $0.requestedAt = poll }
         return id
     }
 
@@ -63,22 +65,23 @@ extension TaskReducer {
                 else { output.traffic[second, default: Traffic()].downloadBytes += bytes }
             }
         }
-        update(id, at: m.time) {
+        let time = m.time
+        update(id, at: time) {
             $0.progressReports += 1
             $0.pendingResponses += 1
             if let pct = p.percent { $0.lastPercent = pct }
             switch p.state {
             case .uploading, .downloading:
                 $0.state = .transferring
-                if $0.firstProgressAt == nil { $0.firstProgressAt = m.time }
+                if $0.firstProgressAt == nil { $0.firstProgressAt = time }
             case .done:
                 $0.state = .done
-                $0.finishedAt = m.time
+                $0.finishedAt = time
                 $0.resultCode = p.resultCode ?? 0
                 $0.resultMessage = p.resultMessage ?? ""
             case .fail:
                 $0.state = .failed
-                $0.finishedAt = m.time
+                $0.finishedAt = time
                 $0.failedBy = .device
                 $0.resultCode = p.resultCode
                 $0.resultMessage = p.resultMessage
@@ -112,14 +115,15 @@ extension TaskReducer {
             anomaly(.orphanResponse, m, detail: "\(dk.kind.rawValue) progress response with no task on the device")
             return nil
         }
-        update(id, at: m.time) {
+        let time = m.time
+        update(id, at: time) {
             if $0.pendingResponses > 0 { $0.pendingResponses -= 1 }
             guard r.isRejection, $0.state != .failed else { return }
             $0.state = .failed
             $0.failedBy = .platform
             $0.resultCode = r.resultCode
             $0.resultMessage = r.resultMessage
-            $0.finishedAt = m.time
+            $0.finishedAt = time
             $0.pendingResponses = 0
         }
         return id
@@ -136,13 +140,14 @@ extension TaskReducer {
             anomaly(.orphanResponse, m, detail: "upload_result with no upload on the device")
             return nil
         }
-        update(id, at: m.time) {
+        let time = m.time
+        update(id, at: time) {
             guard let code, code != 0, $0.state != .failed else { return }
             $0.state = .failed
             $0.failedBy = .platform
             $0.resultCode = code
             $0.resultMessage = nil
-            $0.finishedAt = m.time
+            $0.finishedAt = time
         }
         return id
     }

@@ -206,7 +206,8 @@ public struct TaskReducer: Sendable {
         if let id = latest[key], let previous = tasks[id] {
             attempt = previous.attempt + 1
             if previous.state.isOpen {
-                update(previous.id, at: m.time) { $0.state = .superseded; $0.finishedAt = m.time }
+                let time = m.time
+                update(previous.id, at: time) { $0.state = .superseded; $0.finishedAt = time }
             }
         } else if let a = archived.removeValue(forKey: key) {
             attempt = a.attempt + 1

@@ -51,8 +51,9 @@ struct BulkStatement {
         let column = column
         product.withUTF8 { p in
             device.withUTF8 { d in
-                let pieces = [("$resource" as StaticString).utf8Buffer, middle.utf8Buffer, p, ("/" as StaticString).utf8Buffer, d]
-                text.bind(concatenating: pieces, column: column)
+                text.bind(count: 9 + middle.utf8CodeUnitCount + p.count + 1 + d.count, column: column) {
+                    $0.put("$resource"); $0.put(middle); $0.put(p); $0.put("/"); $0.put(d)
+                }
             }
         }
     }
@@ -90,28 +91,41 @@ private final class TextBuffer {
         v.withUTF8 { bind($0, column: column) }
     }
 
-    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) { bind(concatenating: [utf8], column: column) }
+    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) { bind(count: utf8.count, column: column) { $0.put(utf8) } }
 
-    /// Binds the pieces, one after another, as one text value: copied into the buffer, or joined
-    /// and bound as transient if they do not fit.
-    func bind(concatenating pieces: [UnsafeBufferPointer<UInt8>], column: Int32) {
-        let total = pieces.reduce(0) { $0 + $1.count }
-        guard total <= Self.capacity - used else {
-            pieces.flatMap { $0 }.withUnsafeBufferPointer { joined in
-                joined.baseAddress!.withMemoryRebound(to: CChar.self, capacity: total) {
-                    _ = sqlite3_bind_text(statement, column, $0, Int32(total), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-                }
+    /// Binds the `count` bytes `fill` writes as one text value: into the buffer, or if they do not
+    /// fit, into a block of their own bound as transient (SQLite copies it).
+    @inline(__always)
+    func bind(count: Int, column: Int32, _ fill: (inout Cursor) -> Void) {
+        guard count <= Self.capacity - used else {
+            let spill = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
+            defer { spill.deallocate() }
+            var cursor = Cursor(at: spill)
+            fill(&cursor)
+            spill.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+                _ = sqlite3_bind_text(statement, column, $0, Int32(count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
             }
             return
         }
-        let start = used
-        for p in pieces {
-            if let base = p.baseAddress { (bytes + used).update(from: base, count: p.count) }
-            used += p.count
+        let start = bytes + used
+        var cursor = Cursor(at: start)
+        fill(&cursor)
+        used += count
+        start.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+            _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
         }
-        (bytes + start).withMemoryRebound(to: CChar.self, capacity: max(total, 1)) {
-            _ = sqlite3_bind_text(statement, column, $0, Int32(total), nil)  // nil: SQLITE_STATIC
+    }
+
+    /// Where the next bytes of a value go.
+    struct Cursor {
+        var at: UnsafeMutablePointer<UInt8>
+
+        mutating func put(_ piece: UnsafeBufferPointer<UInt8>) {
+            if let base = piece.baseAddress { at.update(from: base, count: piece.count) }
+            at += piece.count
         }
+
+        mutating func put(_ piece: StaticString) { put(piece.utf8Buffer) }
     }
 
     func reset() { used = 0 }
