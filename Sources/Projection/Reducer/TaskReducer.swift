@@ -81,7 +81,12 @@ public struct TaskReducer: Sendable {
         }
         clock = max(clock, m.time)
         var event = ProjectedEvent(id: m.id, time: m.time, topic: nil, payloadBytes: m.payloadBytes, position: m.position)
-        defer { output.events.append(event) }
+        apply(m, to: &event)
+        output.events.append(consume event)  // moved, not copied: its strings are not counted again
+    }
+
+    /// Applies a message that is not the recorder's, filling in its event.
+    private mutating func apply(_ m: IncomingMessage, to event: inout ProjectedEvent) {
         let topic: ResourceTopic
         switch m.parsedTopic {
         case .failure(let e):

@@ -46,11 +46,11 @@ struct BulkStatement {
     /// Binds `$resource/{direction}/service/{product}/{device}` as text (NULL if a part is missing).
     mutating func bind(topicOf direction: Direction?, product: String?, device: String?) {
         column += 1
-        guard let direction, var product, var device else { sqlite3_bind_null(statement.sqliteStatement, column); return }
+        guard let direction, let product, let device else { sqlite3_bind_null(statement.sqliteStatement, column); return }
         let middle: StaticString = direction == .up ? "/up/service/" : "/down/service/"
         let column = column
-        product.withUTF8 { p in
-            device.withUTF8 { d in
+        product.withUTF8Bytes { p in
+            device.withUTF8Bytes { d in
                 text.bind(count: 9 + middle.utf8CodeUnitCount + p.count + 1 + d.count, column: column) {
                     $0.put("$resource"); $0.put(middle); $0.put(p); $0.put("/"); $0.put(d)
                 }
@@ -86,10 +86,7 @@ private final class TextBuffer {
         bytes.deallocate()
     }
 
-    func bind(_ v: String, column: Int32) {
-        var v = v
-        v.withUTF8 { bind($0, column: column) }
-    }
+    func bind(_ v: String, column: Int32) { v.withUTF8Bytes { bind($0, column: column) } }
 
     func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) { bind(count: utf8.count, column: column) { $0.put(utf8) } }
 

@@ -137,16 +137,12 @@ public final class ProjectionStore: @unchecked Sendable {
     /// Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id) are new.
     func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
+            let columns = ProjectedEvent.columns
             var ev = try BulkStatement(db, sql: """
-                INSERT INTO events (id, time, topic, product, device, direction, type, name, task_id, percent, state, result_code, payload_bytes, position)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
                 """)
             for e in out.events {
-                ev.bind(e.id); ev.bind(e.time)
-                if let t = e.topic { ev.bind(t) } else { ev.bind(topicOf: e.direction, product: e.product, device: e.device) }
-                ev.bind(e.product); ev.bind(e.device)
-                ev.bind(e.direction?.rawValue); ev.bind(e.type); ev.bind(e.name); ev.bind(e.taskID); ev.bind(e.percent)
-                ev.bind(e.state); ev.bind(e.resultCode); ev.bind(e.payloadBytes); ev.bind(e.position)
+                e.bind(into: &ev)
                 try ev.step(db)
             }
             var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
