@@ -13,11 +13,14 @@ struct ByteReader {
         return bytes[index..<index + n]
     }
 
+    /// Loaded in place: a slice per integer (and a loop over its bytes) was a reference counted
+    /// and a loop for each of the four integers of every message.
     private mutating func integer<T: FixedWidthInteger>(_: T.Type) throws(MCAPFormatError) -> T {
-        let s = try take(MemoryLayout<T>.size)
-        var v: T = 0
-        for (k, b) in s.enumerated() { v |= T(b) << (8 * k) }
-        return v
+        let n = MemoryLayout<T>.size
+        guard remaining >= n else { throw MCAPFormatError.shortRecord(need: n, have: remaining) }
+        let offset = index - bytes.startIndex
+        index += n
+        return T(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: T.self) })
     }
 
     mutating func u8() throws(MCAPFormatError) -> UInt8 { try integer(UInt8.self) }

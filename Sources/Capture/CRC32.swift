@@ -20,18 +20,19 @@ public struct CRC32: Sendable {
         var crc = ~value
         var i = 0
         let n = raw.count
-        let t = CRC32.tables
-        while i + 8 <= n {
-            let lo = crc ^ (UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
-            crc = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
-                ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
-                ^ t[3 * 256 + Int(raw[i + 4])] ^ t[2 * 256 + Int(raw[i + 5])]
-                ^ t[1 * 256 + Int(raw[i + 6])] ^ t[Int(raw[i + 7])]
-            i += 8
-        }
-        while i < n {
-            crc = t[Int((crc ^ UInt32(raw[i])) & 0xFF)] ^ (crc >> 8)
-            i += 1
+        CRC32.tables.withUnsafeBufferPointer { t in  // the table unchecked: no bounds check per lookup
+            while i + 8 <= n {
+                let lo = crc ^ (UInt32(raw[i]) | UInt32(raw[i + 1]) << 8 | UInt32(raw[i + 2]) << 16 | UInt32(raw[i + 3]) << 24)
+                crc = t[7 * 256 + Int(lo & 0xFF)] ^ t[6 * 256 + Int((lo >> 8) & 0xFF)]
+                    ^ t[5 * 256 + Int((lo >> 16) & 0xFF)] ^ t[4 * 256 + Int(lo >> 24)]
+                    ^ t[3 * 256 + Int(raw[i + 4])] ^ t[2 * 256 + Int(raw[i + 5])]
+                    ^ t[1 * 256 + Int(raw[i + 6])] ^ t[Int(raw[i + 7])]
+                i += 8
+            }
+            while i < n {
+                crc = t[Int((crc ^ UInt32(raw[i])) & 0xFF)] ^ (crc >> 8)
+                i += 1
+            }
         }
         value = ~crc
     }

@@ -30,6 +30,17 @@ public struct MCAPLexer: Sendable {
     /// Bytes received but not yet returned as records.
     public var pendingBytes: Int { buffer.count - start }
 
+    /// Appends a whole block; with nothing pending (a chunk's records), the block becomes the
+    /// buffer without being copied.
+    public mutating func append(_ bytes: [UInt8]) {
+        guard pendingBytes > 0 else {
+            buffer = bytes
+            start = 0
+            return
+        }
+        append(bytes[...])
+    }
+
     public mutating func append<B: Sequence<UInt8>>(_ bytes: B) {
         if start > 0, start >= buffer.count / 2 {
             buffer.removeSubrange(0..<start)

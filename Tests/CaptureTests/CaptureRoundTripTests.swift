@@ -139,6 +139,15 @@ import TestSupport
             single.append(CollectionOfOne(b))
             while let r = try single.next() { got.append((r.offset, r.opcode, Array(r.content))) }
         }
+        // Arrays, as the reader hands them over: taken whole when nothing is pending, appended otherwise.
+        var blocks = MCAPLexer()
+        var fromBlocks: [(UInt64, UInt8, [UInt8])] = []
+        for start in stride(from: 0, to: bytes.count, by: 777) {
+            blocks.append(Array(bytes[start..<min(bytes.count, start + 777)]))
+            while let r = try blocks.next() { fromBlocks.append((r.offset, r.opcode, Array(r.content))) }
+        }
+        #expect(fromBlocks.map(\.0) == expected.map(\.0))
+        #expect(fromBlocks.map(\.2) == expected.map(\.2))
         #expect(expected.count > 8)
         #expect(got.map(\.0) == expected.map(\.0))
         #expect(got.map(\.1) == expected.map(\.1))
