@@ -58,27 +58,4 @@ import Testing
         #expect(stored.first?["a"] as String? == "second")
         #expect(stored.first?["n"] as Int? == 100_000)
     }
-
-    /// A well-formed topic is written from its parts, into the buffer or, when a part is huge, joined.
-    @Test func topicsAreSpelledFromTheirParts() throws {
-        let q = try DatabaseQueue()
-        try q.write { db in try db.execute(sql: "CREATE TABLE t (topic TEXT, other TEXT)") }
-        let huge = String(repeating: "d", count: 100_000)
-        let parts: [(Direction?, String?, String?)] = [(.up, "P", "dev1"), (.down, "PRODUCT-LONG-NAME", "设备-七"), (.up, "P", huge),
-                                                      (nil, "P", "d"), (.up, nil, "d"), (.down, "P", nil)]
-        try q.write { db in
-            var s = try BulkStatement(db, sql: "INSERT INTO t (topic, other) VALUES (?, ?)")
-            for (direction, product, device) in parts {
-                s.bind(topicOf: direction, product: product, device: device); s.bind("after")
-                try s.step(db)
-            }
-        }
-        let stored = try q.read { db in try Row.fetchAll(db, sql: "SELECT topic, other FROM t ORDER BY rowid") }
-        let expected: [String?] = parts.map { d, p, dev in
-            guard let d, let p, let dev else { return nil }
-            return ResourceTopic(direction: d, product: p, device: dev).description
-        }
-        #expect(stored.map { $0["topic"] as String? } == expected)
-        #expect(stored.allSatisfy { $0["other"] as String == "after" })
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ResourceProtocol
 import Testing
 @testable import Projection
 
@@ -55,11 +56,35 @@ import Testing
         let q = try migrated()
         func insert(_ direction: String?) throws {
             try q.write { db in
-                try db.execute(sql: "INSERT INTO events (time, topic, direction, payload_bytes, position) VALUES (1, 't', ?, 0, 'f@0#0')",
+                try db.execute(sql: "INSERT INTO event_rows (time, raw_topic, direction, payload_bytes, position) VALUES (1, 't', ?, 0, 'f@0#0')",
                                arguments: [direction])
             }
         }
         for d in ["up", "down", nil] { try insert(d) }
         for d in ["sideways", "UP", ""] { #expect(throws: DatabaseError.self) { try insert(d) } }
+    }
+
+    /// `events.topic` is the topic as sent: stored when it is not well formed, else spelled from
+    /// the direction, product and device exactly as `ResourceTopic` spells them (non-ASCII and
+    /// huge parts included). A row with neither is refused.
+    @Test func eventsSpellWellFormedTopicsFromTheirParts() throws {
+        let q = try migrated()
+        let parts: [(Direction, String, String)] = [(.up, "P", "dev1"), (.down, "PRODUCT-LONG-NAME", "设备-七"),
+                                                    (.up, "P", String(repeating: "d", count: 100_000))]
+        let raw = ["$resource/up/service/P", "not a topic", "$resource/up/service/P/d/extra"]
+        try q.write { db in
+            for (d, p, dev) in parts {
+                try db.execute(sql: "INSERT INTO event_rows (time, direction, product, device, payload_bytes, position) VALUES (1, ?, ?, ?, 0, 'f@0#0')",
+                               arguments: [d.rawValue, p, dev])
+            }
+            for t in raw {
+                try db.execute(sql: "INSERT INTO event_rows (time, raw_topic, payload_bytes, position) VALUES (1, ?, 0, 'f@0#0')", arguments: [t])
+            }
+        }
+        let topics = try q.read { try Data.fetchAll($0, sql: "SELECT CAST(topic AS BLOB) FROM events ORDER BY id") }
+        #expect(topics == (parts.map { ResourceTopic(direction: $0.0, product: $0.1, device: $0.2).description } + raw).map { Data($0.utf8) })
+        #expect(throws: DatabaseError.self) {
+            try q.write { try $0.execute(sql: "INSERT INTO event_rows (time, product, device, payload_bytes, position) VALUES (1, 'P', 'd', 0, 'f@0#0')") }
+        }
     }
 }

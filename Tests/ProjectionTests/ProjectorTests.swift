@@ -86,7 +86,7 @@ import TestSupport
     }
 
     @Test func aFreshProjectionLeavesEveryTableButEventsInConsecutivePages() throws {
-        let (dir, _) = try simulatedCapture(devices: 8, minutes: 10)
+        let (dir, _) = try simulatedCapture(devices: 16, minutes: 10)
         defer { cleanup(dir) }
         let db = dir + "/p.sqlite"
         let p = try Projector(paths: [dir], databasePath: db)
@@ -96,11 +96,11 @@ import TestSupport
         for name in ["tasks", "anomalies", "devices", "traffic", "tasks_by_start", "tasks_by_key", "anomalies_by_kind"] {
             let interleaved = try q.read { try Int.fetchOne($0, sql: """
                 SELECT count(*) FROM dbstat e, (SELECT min(pageno) AS lo, max(pageno) AS hi FROM dbstat WHERE name = ?) t
-                WHERE e.name = 'events' AND e.pageno BETWEEN t.lo AND t.hi
+                WHERE e.name = 'event_rows' AND e.pageno BETWEEN t.lo AND t.hi
                 """, arguments: [name]) }
             #expect(interleaved == 0, "\(name) has \(interleaved ?? -1) pages of events among its own")
         }
-        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dbstat WHERE name = 'events'") }! > 20)
+        #expect(try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM dbstat WHERE name = 'event_rows'") }! > 20)
     }
 
     @Test func reportsReadWhileTheProjectorWrites() throws {

@@ -5,9 +5,8 @@ import ResourceProtocol
 public struct ProjectedEvent: Sendable, Equatable {
     public var id: Int64
     public var time: UInt64
-    /// The topic, when it is not a well-formed `$resource` topic; nil when `direction`, `product` and
-    /// `device` spell it (the store writes it from them: most events then hold no string shared
-    /// with every other message of their channel).
+    /// The topic as sent when it is not a well-formed `$resource` topic (stored as `raw_topic`);
+    /// nil when `direction`, `product` and `device` spell it (`events.topic` is computed from them).
     public var topic: String?
     public var product: String?
     public var device: String?

@@ -1,6 +1,5 @@
 import Capture
 import GRDB
-import ResourceProtocol
 internal import GRDBSQLite
 
 /// A prepared statement bound column by column through SQLite's C API: the projection's hot path
@@ -43,21 +42,6 @@ struct BulkStatement {
         p.withText { text.bind($0, column: column) }
     }
 
-    /// Binds `$resource/{direction}/service/{product}/{device}` as text (NULL if a part is missing).
-    mutating func bind(topicOf direction: Direction?, product: String?, device: String?) {
-        column += 1
-        guard let direction, let product, let device else { sqlite3_bind_null(statement.sqliteStatement, column); return }
-        let middle: StaticString = direction == .up ? "/up/service/" : "/down/service/"
-        let column = column
-        product.withUTF8Bytes { p in
-            device.withUTF8Bytes { d in
-                text.bind(count: 9 + middle.utf8CodeUnitCount + p.count + 1 + d.count, column: column) {
-                    $0.put("$resource"); $0.put(middle); $0.put(p); $0.put("/"); $0.put(d)
-                }
-            }
-        }
-    }
-
     /// Runs the statement with the values bound so far, then resets it for the next row.
     mutating func step(_ db: Database) throws {
         let code = sqlite3_step(statement.sqliteStatement)
@@ -88,46 +72,23 @@ private final class TextBuffer {
 
     func bind(_ v: String, column: Int32) { v.withUTF8Bytes { bind($0, column: column) } }
 
-    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) { bind(count: utf8.count, column: column) { $0.put(utf8) } }
-
-    /// Binds the `count` bytes `fill` writes as one text value: into the buffer, or if they do not
-    /// fit, into a block of their own bound as transient (SQLite copies it).
-    @inline(__always)
-    func bind(count: Int, column: Int32, _ fill: (inout Cursor) -> Void) {
+    /// Binds the bytes as one text value: copied into the buffer, or bound as transient (SQLite
+    /// copies them) if they do not fit.
+    func bind(_ utf8: UnsafeBufferPointer<UInt8>, column: Int32) {
+        let count = utf8.count
+        guard let source = utf8.baseAddress else { _ = sqlite3_bind_text(statement, column, "", 0, nil); return }
         guard count <= Self.capacity - used else {
-            let spill = UnsafeMutablePointer<UInt8>.allocate(capacity: max(count, 1))
-            defer { spill.deallocate() }
-            var cursor = Cursor(at: spill)
-            fill(&cursor)
-            spill.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
-                _ = sqlite3_bind_text(statement, column, $0, Int32(count), unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            }
+            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+            _ = source.withMemoryRebound(to: CChar.self, capacity: count) { sqlite3_bind_text(statement, column, $0, Int32(count), transient) }
             return
         }
         let start = bytes + used
-        var cursor = Cursor(at: start)
-        fill(&cursor)
+        start.update(from: source, count: count)
         used += count
-        start.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+        start.withMemoryRebound(to: CChar.self, capacity: count) {
             _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
         }
     }
 
-    /// Where the next bytes of a value go.
-    struct Cursor {
-        var at: UnsafeMutablePointer<UInt8>
-
-        mutating func put(_ piece: UnsafeBufferPointer<UInt8>) {
-            if let base = piece.baseAddress { at.update(from: base, count: piece.count) }
-            at += piece.count
-        }
-
-        mutating func put(_ piece: StaticString) { put(piece.utf8Buffer) }
-    }
-
     func reset() { used = 0 }
-}
-
-extension StaticString {
-    var utf8Buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount) }
 }

@@ -3,15 +3,21 @@ import GRDB
 /// The SQLite schema of the projection, as named migrations. Documented in the README.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
-    static let version: Int32 = 5
+    static let version: Int32 = 6
 
+    /// `events` is a view of `event_rows`, whose `raw_topic` holds the topic as sent only when it is
+    /// not a well-formed `$resource` topic; the view spells the others from the direction, product
+    /// and device, byte for byte as sent. Stored for every event, the topic made the 5 M-event
+    /// projection a quarter larger. (A generated column would cost its concatenation on every
+    /// insert: SQLite computes virtual columns when it writes a row.)
+    ///
     /// The CHECK constraints compare with `=` and `OR`, not `IN (…)`: SQLite evaluates an `IN`
     /// list in a constraint by building a temporary index of it for every row written, which made
     /// inserting 534 k tasks take 2.7–3.3 s instead of 1.5–1.9 s (`x = 'a' OR x = 'b'` costs
     /// nothing measurable). Both allow NULL where the column does.
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v5: tasks, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
+        m.registerMigration("v6: tasks, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -42,10 +48,10 @@ enum ProjectionSchema {
                 pending_responses INTEGER NOT NULL DEFAULT 0
             );
 
-            CREATE TABLE events (
+            CREATE TABLE event_rows (
                 id INTEGER PRIMARY KEY,
                 time INTEGER NOT NULL,
-                topic TEXT NOT NULL,
+                raw_topic TEXT,
                 product TEXT,
                 device TEXT,
                 direction TEXT CHECK (direction = 'up' OR direction = 'down'),
@@ -56,8 +62,14 @@ enum ProjectionSchema {
                 state TEXT,
                 result_code INTEGER,
                 payload_bytes INTEGER NOT NULL,
-                position TEXT NOT NULL
+                position TEXT NOT NULL,
+                CHECK (raw_topic IS NOT NULL OR direction IS NOT NULL)
             );
+
+            CREATE VIEW events AS
+            SELECT id, time, coalesce(raw_topic, '$resource/' || direction || '/service/' || product || '/' || device) AS topic,
+                   product, device, direction, type, name, task_id, percent, state, result_code, payload_bytes, position
+            FROM event_rows;
 
             CREATE TABLE anomalies (
                 id INTEGER PRIMARY KEY,

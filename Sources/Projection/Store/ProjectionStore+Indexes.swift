@@ -2,7 +2,7 @@ import GRDB
 
 extension ProjectionStore {
     /// Builds the indexes a fresh projection deferred (a no-op once they exist). Before building
-    /// them the first time, the tables other than `events` are copied once into consecutive pages
+    /// them the first time, the tables other than `event_rows` are copied once into consecutive pages
     /// at the end of the file, and the indexes follow them: written batch by batch between the
     /// events, those tables lay scattered over the whole file, and a report on a cold cache read
     /// them a page at a time. The old copies are dropped last, so that nothing new takes their

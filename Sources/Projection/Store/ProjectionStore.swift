@@ -139,7 +139,7 @@ public final class ProjectionStore: @unchecked Sendable {
         try db.write { db in
             let columns = ProjectedEvent.columns
             var ev = try BulkStatement(db, sql: """
-                INSERT INTO events (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
+                INSERT INTO event_rows (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
                 """)
             for e in out.events {
                 e.bind(into: &ev)
