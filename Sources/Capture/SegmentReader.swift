@@ -16,10 +16,12 @@ public final class SegmentReader {
     private var readOffset: UInt64 = 0
     /// Where `pread` puts the next 256 KiB (reused, so reading does not allocate).
     private var block = [UInt8](repeating: 0, count: 1 << 18)
-    private var channels: [UInt16: (topic: String, qos: UInt8, retain: Bool)] = [:]
+    @exclusivity(unchecked) private var channels: [UInt16: (topic: String, qos: UInt8, retain: Bool)] = [:]
     /// The current chunk's messages, each moved out (`take()`) as it is returned, not copied.
-    private var pending: [CaptureEntry?] = []
-    private var pendingIndex = 0
+    /// Touched for every message, by this reader's one thread: no run-time exclusivity check (it
+    /// cost four checks per message).
+    @exclusivity(unchecked) private var pending: [CaptureEntry?] = []
+    @exclusivity(unchecked) private var pendingIndex = 0
     private var resume: (chunkOffset: UInt64, index: Int)?
     /// Problems met so far, in file order.
     public private(set) var problems: [CaptureError] = []
@@ -28,7 +30,7 @@ public final class SegmentReader {
     /// True once the file can yield nothing more (DataEnd, an unrecoverable error, or `finish()`).
     public private(set) var isFinished = false
     /// Messages returned so far.
-    public private(set) var messagesRead: UInt64 = 0
+    @exclusivity(unchecked) public private(set) var messagesRead: UInt64 = 0
     /// Offset just past the last intact record read.
     public var intactLength: UInt64 { lexer.offset }
     public private(set) var chunksRead = 0

@@ -62,6 +62,7 @@ private struct Fields {
     var md5sum: String?
     var url: String?
     var state: String?
+    var knownState: TransferState?
     var percent: Int64?
     var resultCode: Int64?
     var resultMessage: String?
@@ -93,7 +94,14 @@ private struct Fields {
         guard s.peek() == UInt8(ascii: "{") else { return try s.skipValue(maxDepth: ResourceMessage.maximumDepth) }
         try s.members { (s, key) throws(ResourceDecodingError) in
             switch key {
-            case .state: state = try s.optionalString(field: "progress.state")
+            case .state:
+                if let raw = s.rawString() {
+                    knownState = TransferState(raw)
+                    if knownState == nil { state = try JSONScanner.text(raw, field: "progress.state") }
+                } else {
+                    state = try s.optionalString(field: "progress.state")
+                    knownState = state.flatMap(TransferState.init(rawValue:))
+                }
             case .percent: percent = try s.lenientInteger(field: "progress.percent")
             case .resultCode: resultCode = try s.lenientInteger(field: "progress.result_code")
             case .resultMessage: resultMessage = try s.optionalString(field: "progress.result_msg")
@@ -145,8 +153,8 @@ private struct Fields {
 
     private func progress(_ type: String) throws(ResourceDecodingError) -> ProgressReport {
         guard let name else { throw .missingField(type: type, field: "name") }
-        guard let state else { throw .missingField(type: type, field: "progress.state") }
-        guard let transfer = TransferState(rawValue: state) else {
+        guard let transfer = knownState else {
+            guard let state else { throw .missingField(type: type, field: "progress.state") }
             throw .invalidField(field: "progress.state", reason: "unknown state '\(state.prefix(40))'")
         }
         return ProgressReport(name: name, state: transfer, percent: percent,
@@ -180,6 +188,19 @@ enum KnownType: String, CaseIterable {
         case 24 where raw.equals("report_download_progress"): self = .reportDownloadProgress
         case 26 where raw.equals("report_upload_progress_rsp"): self = .reportUploadProgressResponse
         case 28 where raw.equals("report_download_progress_rsp"): self = .reportDownloadProgressResponse
+        default: return nil
+        }
+    }
+}
+
+extension TransferState {
+    /// Matched on raw bytes, like the message types: no String made for every progress report.
+    init?(_ raw: UnsafeBufferPointer<UInt8>) {
+        switch raw.count {
+        case 4 where raw.equals("done"): self = .done
+        case 4 where raw.equals("fail"): self = .fail
+        case 9 where raw.equals("uploading"): self = .uploading
+        case 11 where raw.equals("downloading"): self = .downloading
         default: return nil
         }
     }

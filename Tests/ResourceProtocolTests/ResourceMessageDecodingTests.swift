@@ -71,6 +71,24 @@ private func decode(_ s: String) throws(ResourceDecodingError) -> ResourceMessag
         }
     }
 
+    /// `progress.state` is matched on its bytes: every state, escaped or not; near misses are invalid.
+    @Test func statesMatchExactly() throws {
+        for state in TransferState.allCases {
+            let plain = #"{"type":"report_upload_progress","name":"n","progress":{"state":"\#(state.rawValue)"}}"#
+            #expect(try decode(plain) == .reportUploadProgress(ProgressReport(name: "n", state: state)))
+            let escaped = #"{"type":"report_upload_progress","name":"n","progress":{"state":"\u00\#(String(state.rawValue.utf8.first!, radix: 16))\#(state.rawValue.dropFirst())"}}"#
+            #expect(try decode(escaped) == .reportUploadProgress(ProgressReport(name: "n", state: state)))
+            for wrong in [state.rawValue.uppercased(), state.rawValue + "s", String(state.rawValue.dropLast())] {
+                #expect(throws: ResourceDecodingError.self) {
+                    try decode(#"{"type":"report_upload_progress","name":"n","progress":{"state":"\#(wrong)"}}"#)
+                }
+            }
+        }
+        #expect(throws: ResourceDecodingError.missingField(type: "report_upload_progress", field: "progress.state")) {
+            try decode(#"{"type":"report_upload_progress","name":"n","progress":{"percent":1}}"#)
+        }
+    }
+
     @Test func percentOutOfRangeIsKeptAsReported() throws {
         #expect(try decode(#"{"type":"report_upload_progress","name":"f","progress":{"state":"uploading","percent":150}}"#)
                 == .reportUploadProgress(ProgressReport(name: "f", state: .uploading, percent: 150)))
