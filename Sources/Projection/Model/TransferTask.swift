@@ -32,8 +32,6 @@ public struct TaskKey: Sendable, Hashable {
         self.name = name
     }
 
-    var deviceKind: DeviceKind { DeviceKind(product: product, device: device, kind: kind) }
-
     public static func == (a: TaskKey, b: TaskKey) -> Bool {
         a.kind == b.kind && a.name.hasSameUTF8(as: b.name) && a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product)
     }
@@ -43,23 +41,6 @@ public struct TaskKey: Sendable, Hashable {
         device.hashUTF8(into: &hasher)
         hasher.combine(kind)
         name.hashUTF8(into: &hasher)
-    }
-}
-
-/// A device and a kind of transfer: where `_rsp` messages look for their task (byte for byte).
-struct DeviceKind: Hashable {
-    var product: String
-    var device: String
-    var kind: TaskKind
-
-    static func == (a: DeviceKind, b: DeviceKind) -> Bool {
-        a.kind == b.kind && a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product)
-    }
-
-    func hash(into hasher: inout Hasher) {
-        product.hashUTF8(into: &hasher)
-        device.hashUTF8(into: &hasher)
-        hasher.combine(kind)
     }
 }
 

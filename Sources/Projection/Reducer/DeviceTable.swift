@@ -44,6 +44,15 @@ struct DeviceTable {
         return slot
     }
 
+    /// The slot of a device known from a stored task (added unchanged if the devices table lacks it).
+    mutating func slot(of key: TaskKey, firstSeen: UInt64) -> Int {
+        if let s = slots[ID(product: key.product, device: key.device)] { return s }
+        slots[ID(product: key.product, device: key.device)] = stats.count
+        stats.append(DeviceStats(product: key.product, device: key.device, firstSeen: firstSeen, lastSeen: firstSeen))
+        changed.append(false)
+        return stats.count - 1
+    }
+
     mutating func see(slot: Int, at time: UInt64, poll: Bool) {
         stats[slot].see(at: time, poll: poll)
         markChanged(slot)
@@ -71,6 +80,27 @@ struct DeviceTable {
         if !changed[slot] {
             changed[slot] = true
             changedSlots.append(slot)
+        }
+    }
+}
+
+/// A value per device slot and kind of transfer, found by index: `_rsp` messages look up their
+/// device's tasks here without hashing its product and device again.
+struct PerDeviceKind<Value: Sendable>: Sendable {
+    private var values: [Value] = []
+    private let empty: Value
+
+    init(empty: Value) { self.empty = empty }
+
+    subscript(slot: Int, kind: TaskKind) -> Value {
+        get {
+            let i = 2 * slot + (kind == .upload ? 0 : 1)
+            return i < values.count ? values[i] : empty
+        }
+        set {
+            let i = 2 * slot + (kind == .upload ? 0 : 1)
+            if i >= values.count { values += repeatElement(empty, count: i - values.count + 1) }
+            values[i] = newValue
         }
     }
 }

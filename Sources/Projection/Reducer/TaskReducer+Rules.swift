@@ -27,7 +27,7 @@ extension TaskReducer {
             update(task.id, at: m.time) { $0.offers += 1 }
             return task.id
         }
-        let id = start(key, file: file, state: .offered, m)
+        let id = start(key, device: device, file: file, state: .offered, m)
         let time = m.time
         let poll = devices.takePendingPoll(slot: device).flatMap { time >= $0 && time - $0 <= Self.pollWindow ? $0 : nil }
         update(id, at: time) { $0.offers = 1; $0.offeredAt = time; $0.requestedAt = poll }
@@ -96,23 +96,24 @@ extension TaskReducer {
 
     /// Makes sure a task that now expects a `_rsp` is among its device's responders.
     mutating func awaitResponse(_ id: Int64) {
-        let dk = tasks[id]!.key.deviceKind
-        if responders[dk]?.contains(id) != true {
-            responders[dk, default: []].append(id)
-            responders[dk]!.sort()
+        let t = tasks[id]!
+        let slot = devices.slot(of: t.key, firstSeen: t.startedAt)
+        if !responders[slot, t.key.kind].contains(id) {
+            responders[slot, t.key.kind].append(id)
+            responders[slot, t.key.kind].sort()
         }
     }
 
     /// `report_*_progress_rsp`: attaches to the device's latest open task of that kind (or the
     /// task whose final report it answers); a non-zero code is the platform's rejection.
-    mutating func response(_ dk: DeviceKind, _ r: PlatformResult, _ m: IncomingMessage) -> Int64? {
-        var live = responders[dk] ?? []
+    mutating func response(device: Int, kind: TaskKind, _ r: PlatformResult, _ m: IncomingMessage) -> Int64? {
+        var live = responders[device, kind]
         if !live.allSatisfy({ mayRespond($0) }) {  // a new array only when one has gone
             live = live.filter { mayRespond($0) }
-            responders[dk] = live.isEmpty ? nil : live
+            responders[device, kind] = live
         }
         guard let id = live.last(where: { withTask($0) { $0.state.isOpen }! }) ?? live.last(where: { withTask($0) { $0.pendingResponses > 0 }! }) else {
-            anomaly(.orphanResponse, m, detail: "\(dk.kind.rawValue) progress response with no task on the device")
+            anomaly(.orphanResponse, m, detail: "\(kind.rawValue) progress response with no task on the device")
             return nil
         }
         let time = m.time
@@ -135,8 +136,8 @@ extension TaskReducer {
     }
 
     /// `upload_result`: the platform's verdict on the device's latest upload.
-    mutating func uploadResult(_ dk: DeviceKind, _ code: Int64?, _ m: IncomingMessage) -> Int64? {
-        guard let id = lastStarted[dk], tasks[id] != nil || restore(id) != nil else {
+    mutating func uploadResult(device: Int, _ code: Int64?, _ m: IncomingMessage) -> Int64? {
+        guard let id = lastStarted[device, .upload], tasks[id] != nil || restore(id) != nil else {
             anomaly(.orphanResponse, m, detail: "upload_result with no upload on the device")
             return nil
         }

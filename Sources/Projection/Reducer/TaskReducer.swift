@@ -7,10 +7,10 @@ public struct TaskReducer: Sendable {
     /// Tasks that are the latest attempt of their key, plus those changed since the last drain.
     var tasks: [Int64: TransferTask] = [:]
     var latest: [TaskKey: Int64] = [:]
-    /// Per device and kind, tasks that may still receive a `_rsp`, oldest first.
-    var responders: [DeviceKind: [Int64]] = [:]
-    /// Per device and kind, the latest attempt started (where `upload_result` lands).
-    var lastStarted: [DeviceKind: Int64] = [:]
+    /// Per device slot and kind, tasks that may still receive a `_rsp`, oldest first.
+    var responders = PerDeviceKind<[Int64]>(empty: [])
+    /// Per device slot and kind, the latest attempt started (where `upload_result` lands).
+    var lastStarted = PerDeviceKind<Int64?>(empty: nil)
     var devices = DeviceTable()
     var nextTaskID: Int64 = 1
     var dirtyTasks = Set<Int64>()
@@ -37,20 +37,21 @@ public struct TaskReducer: Sendable {
     /// or as `archived` id and attempt number for those that had left memory.
     public init(latestTasks: [TransferTask], archived: [(key: TaskKey, attempt: ArchivedAttempt)] = [], devices: [DeviceStats],
                 nextTaskID: Int64, clock: UInt64 = 0) {
+        self.devices = DeviceTable(devices)
         for (key, a) in archived {
             self.archived[key] = a
-            lastStarted[key.deviceKind] = max(lastStarted[key.deviceKind] ?? 0, a.id)
+            let slot = self.devices.slot(of: key, firstSeen: clock)
+            lastStarted[slot, key.kind] = max(lastStarted[slot, key.kind] ?? 0, a.id)
         }
         self.clock = clock
-        for t in latestTasks {
+        for t in latestTasks.sorted(by: { $0.id < $1.id }) {  // responders oldest first
             tasks[t.id] = t
             latest[t.key] = t.id
-            if t.state.isOpen || t.pendingResponses > 0 { responders[t.key.deviceKind, default: []].append(t.id) }
-            lastStarted[t.key.deviceKind] = max(lastStarted[t.key.deviceKind] ?? 0, t.id)
+            let slot = self.devices.slot(of: t.key, firstSeen: t.startedAt)
+            if t.state.isOpen || t.pendingResponses > 0 { responders[slot, t.key.kind].append(t.id) }
+            lastStarted[slot, t.key.kind] = max(lastStarted[slot, t.key.kind] ?? 0, t.id)
         }
-        for k in responders.keys { responders[k]!.sort() }
         for t in latestTasks.sorted(by: { ($0.lastEventAt, $0.id) < ($1.lastEventAt, $1.id) }) { endedQueue.noteIfEnded(t) }
-        self.devices = DeviceTable(devices)
         self.nextTaskID = nextTaskID
     }
 
@@ -122,7 +123,7 @@ public struct TaskReducer: Sendable {
         case .createUploadTask(let file):
             event.name = file.name
             event.taskID = start(TaskKey(product: topic.product, device: topic.device, kind: .upload, name: file.name),
-                                 file: file, state: .requested, m)
+                                 device: device, file: file, state: .requested, m)
         case .createUploadTaskResponse(let file):
             event.name = file.name
             event.taskID = offerUpload(topic, file, m)
@@ -141,10 +142,10 @@ public struct TaskReducer: Sendable {
         case .reportUploadProgressResponse(let r), .reportDownloadProgressResponse(let r):
             event.resultCode = r.resultCode
             let kind: TaskKind = if case .reportUploadProgressResponse = message { .upload } else { .download }
-            event.taskID = response(DeviceKind(product: topic.product, device: topic.device, kind: kind), r, m)
+            event.taskID = response(device: device, kind: kind, r, m)
         case .uploadResult(let code):
             event.resultCode = code
-            event.taskID = uploadResult(DeviceKind(product: topic.product, device: topic.device, kind: .upload), code, m)
+            event.taskID = uploadResult(device: device, code, m)
         case .unrecognized:
             break
         }
@@ -205,8 +206,8 @@ public struct TaskReducer: Sendable {
     /// (an archived task has ended).
     func openTask(_ key: TaskKey) -> TransferTask? { latest[key].flatMap { tasks[$0] }.flatMap { $0.state.isOpen ? $0 : nil } }
 
-    /// Starts a new attempt of `key`, superseding an open one.
-    mutating func start(_ key: TaskKey, file: FileInfo, state: TaskState, _ m: IncomingMessage) -> Int64 {
+    /// Starts a new attempt of `key` (whose device is in slot `device`), superseding an open one.
+    mutating func start(_ key: TaskKey, device: Int, file: FileInfo, state: TaskState, _ m: IncomingMessage) -> Int64 {
         var attempt = 1
         if let id = latest[key], let previous = tasks[id] {
             attempt = previous.attempt + 1
@@ -227,8 +228,8 @@ public struct TaskReducer: Sendable {
         latest[key] = id
         dirtyTasks.insert(id)
         countTask(kind: key.kind, started: task.startedAt, state: task.state, finished: task.finishedAt, by: 1)
-        responders[key.deviceKind, default: []].append(id)
-        lastStarted[key.deviceKind] = id
+        responders[device, key.kind].append(id)
+        lastStarted[device, key.kind] = id
         return id
     }
 }
