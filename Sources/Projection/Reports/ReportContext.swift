@@ -47,7 +47,7 @@ struct ReportContext {
     }
 
     /// True when a product filter is better served by reading the table in order: a product holds
-    /// a large share of all tasks, and reading those through `tasks_by_key` (a random lookup
+    /// a large share of all tasks, and reading those through an index (a random lookup
     /// each) took 5–8 times as long, which SQLite does not foresee. Not when devices are named too.
     var readsTableForProducts: Bool { !filters.products.isEmpty && filters.devices.isEmpty }
 

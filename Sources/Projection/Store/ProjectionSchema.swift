@@ -153,7 +153,9 @@ enum ProjectionSchema {
     /// (`ReportStatistics`), the others read in one pass and sorted (`Distribution`); their five
     /// indexes took 2.7 s of a 5 M-event projection to build. Filters by device use `tasks_by_key`.
     static let indexes = [
-        "CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (product, device, kind, name, attempt)",
+        // Device and name first: nearly every comparison of the sort that builds it ends at the first
+        // column (product first, it went on to the second: 1.07–1.42 s instead of 0.78–1.15 s on 534 k tasks).
+        "CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_key ON tasks (device, name, product, kind, attempt)",
         "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at)",  // rowid next: `report tasks` needs no sort
         "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",
         // The open tasks by idleness (`stalled`, `markStalled`): a few thousand rows, where an index
