@@ -103,6 +103,20 @@ struct JSONScanner {
         return s
     }
 
+    /// A string field that is one of a few known words (a message type, a state), matched on its
+    /// bytes without making a String: the word, or nil and the text as given (nil and nil for
+    /// `null`).
+    @inline(__always)
+    mutating func word<Word>(field: String, matching match: (UnsafeBufferPointer<UInt8>) -> Word?) throws(Failure) -> (Word?, String?) {
+        if let raw = rawString() {
+            if let word = match(raw) { return (word, nil) }
+            return (nil, try Self.text(raw, field: field))
+        }
+        guard var text = try optionalString(field: field) else { return (nil, nil) }
+        if let word = text.withUTF8(match) { return (word, nil) }
+        return (nil, text)
+    }
+
     /// The raw bytes of the string at the cursor when it has no escapes (nil otherwise; the cursor
     /// then stays where it was).
     mutating func rawString() -> UnsafeBufferPointer<UInt8>? {

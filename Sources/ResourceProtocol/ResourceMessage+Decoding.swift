@@ -70,14 +70,7 @@ private struct Fields {
 
     mutating func read(_ key: JSONKey, from s: inout JSONScanner) throws(ResourceDecodingError) {
         switch key {
-        case .type:
-            if let raw = s.rawString() {
-                knownType = KnownType(raw)
-                if knownType == nil { type = try JSONScanner.text(raw, field: "type") }
-            } else {
-                type = try s.optionalString(field: "type")
-                knownType = type.flatMap { t in var t = t; return t.withUTF8 { KnownType($0) } }
-            }
+        case .type: (knownType, type) = try s.word(field: "type", matching: KnownType.init)
         case .size: size = try s.lenientInteger(field: "size")
         case .name: name = try s.optionalString(field: "name")
         case .md5sum: md5sum = try s.optionalString(field: "md5sum")
@@ -94,14 +87,7 @@ private struct Fields {
         guard s.peek() == UInt8(ascii: "{") else { return try s.skipValue(maxDepth: ResourceMessage.maximumDepth) }
         try s.members { (s, key) throws(ResourceDecodingError) in
             switch key {
-            case .state:
-                if let raw = s.rawString() {
-                    knownState = TransferState(raw)
-                    if knownState == nil { state = try JSONScanner.text(raw, field: "progress.state") }
-                } else {
-                    state = try s.optionalString(field: "progress.state")
-                    knownState = state.flatMap(TransferState.init(rawValue:))
-                }
+            case .state: (knownState, state) = try s.word(field: "progress.state", matching: TransferState.init)
             case .percent: percent = try s.lenientInteger(field: "progress.percent")
             case .resultCode: resultCode = try s.lenientInteger(field: "progress.result_code")
             case .resultMessage: resultMessage = try s.optionalString(field: "progress.result_msg")
