@@ -85,6 +85,18 @@ import TestSupport
         #expect(p2.store.rebuiltBecause?.contains("another capture") == true)
     }
 
+    /// The writer's connection trades what the projection does not need for speed: no fsync (a
+    /// crash leaves the last committed batch; `--rebuild` makes it again) and no zeroing of what
+    /// it deletes (Debian's SQLite zeroes by default).
+    @Test func theWriterNeitherSyncsNorZeroesWhatItDeletes() throws {
+        let (dir, _) = try simulatedCapture(devices: 2, minutes: 2)
+        defer { cleanup(dir) }
+        let p = try Projector(paths: [dir], databasePath: dir + "/p.sqlite")
+        _ = try p.run()
+        #expect(try p.store.db.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } == 0)
+        #expect(try p.store.db.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 0)
+    }
+
     @Test func aFreshProjectionLeavesEveryTableButEventsInConsecutivePages() throws {
         let (dir, _) = try simulatedCapture(devices: 16, minutes: 10)
         defer { cleanup(dir) }

@@ -49,6 +49,10 @@ public final class ProjectionStore: @unchecked Sendable {
             // faster than SQLite's 4 KiB (four alternating runs), and no report slower.
             try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Debian's SQLite is built to overwrite deleted content with zeros; a projection holds
+            // nothing secret (the capture is the truth), and dropping the scattered copies of the
+            // small tables at the end of a fresh 5.3 M-event projection took 0.29 s instead of 0.02.
+            try db.execute(sql: "PRAGMA secure_delete = OFF")
         }
         do {
             db = try DatabaseQueue(path: path, configuration: config)
