@@ -335,17 +335,6 @@ enum JSONKey: Equatable {
     }
 }
 
-extension UnsafeBufferPointer<UInt8> {
-    /// True when these bytes are `word`'s, byte for byte (a key or type name, ASCII).
-    @inline(__always)
-    func equals(_ word: StaticString) -> Bool {
-        guard count == word.utf8CodeUnitCount else { return false }
-        let a = baseAddress!, b = word.utf8Start
-        for k in 0..<count where a[k] != b[k] { return false }
-        return true
-    }
-}
-
 extension String {
     var trimmingSpaces: String {
         var s = Substring(self)

@@ -64,18 +64,15 @@ public struct ResourceTopic: Sendable, Hashable, CustomStringConvertible {
             UnsafeBufferPointer(rebasing: bytes[start(k)..<(k < slashes ? start(k + 1) - 1 : bytes.count)])
         }
         func text(_ level: UnsafeBufferPointer<UInt8>) -> String { String(decoding: level, as: UTF8.self) }
-        func equal(_ level: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
-            level.count == literal.utf8CodeUnitCount && level.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-        }
         let levels = slashes + 1
-        guard equal(level(0), "$resource") else { return .failure(.notResource(topic)) }
+        guard level(0).equals("$resource") else { return .failure(.notResource(topic)) }
         if levels < 5 { return .failure(.tooShort(topic, levels: levels)) }
         if levels > 5 { return .failure(.tooLong(topic, levels: levels)) }
         let direction: Direction
-        if equal(level(1), "up") { direction = .up } else if equal(level(1), "down") { direction = .down } else {
+        if level(1).equals("up") { direction = .up } else if level(1).equals("down") { direction = .down } else {
             return .failure(.unknownDirection(topic, text(level(1))))
         }
-        guard equal(level(2), "service") else { return .failure(.unknownVerb(topic, text(level(2)))) }
+        guard level(2).equals("service") else { return .failure(.unknownVerb(topic, text(level(2)))) }
         let product = level(3), device = level(4)
         if product.isEmpty { return .failure(.emptySegment(topic, "product")) }
         if device.isEmpty { return .failure(.emptySegment(topic, "device")) }

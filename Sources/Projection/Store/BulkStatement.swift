@@ -17,6 +17,11 @@ struct BulkStatement {
         text = TextBuffer(statement: statement.sqliteStatement)
     }
 
+    /// `INSERT INTO table (columns…) VALUES (?, …)`, bound in the order of `columns`.
+    init(_ db: Database, insertInto table: String, columns: [String]) throws {
+        try self.init(db, sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+    }
+
     mutating func bind(_ v: Int64?) {
         column += 1
         if let v { sqlite3_bind_int64(statement.sqliteStatement, column, v) } else { sqlite3_bind_null(statement.sqliteStatement, column) }

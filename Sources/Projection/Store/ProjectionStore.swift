@@ -141,10 +141,7 @@ public final class ProjectionStore: @unchecked Sendable {
     /// Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id) are new.
     func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
-            let columns = ProjectedEvent.columns
-            var ev = try BulkStatement(db, sql: """
-                INSERT INTO event_rows (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))
-                """)
+            var ev = try BulkStatement(db, insertInto: "event_rows", columns: ProjectedEvent.columns)
             for e in out.events {
                 e.bind(into: &ev)
                 try ev.step(db)
@@ -156,10 +153,7 @@ public final class ProjectionStore: @unchecked Sendable {
                 try an.step(db)
             }
             // Tasks from `newTasksFrom` on are new rows; older ones only change their changing columns.
-            let cols = TransferTask.columns
-            var insertTask = try BulkStatement(db, sql: """
-                INSERT INTO tasks (\(cols.joined(separator: ", "))) VALUES (\(cols.map { _ in "?" }.joined(separator: ", ")))
-                """)
+            var insertTask = try BulkStatement(db, insertInto: "tasks", columns: TransferTask.columns)
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
