@@ -58,4 +58,43 @@ import Testing
         #expect(stored.first?["a"] as String? == "second")
         #expect(stored.first?["n"] as Int? == 100_000)
     }
+
+    /// Rows go in groups of `rowsPerStatement` and the rest one by one: every count around a group
+    /// stores each row once, in order, with texts that overflow the buffer inside a group.
+    @Test func bulkInsertStoresEveryRowOnceInOrder() throws {
+        let group = BulkInsert.rowsPerStatement
+        for count in [0, 1, group - 1, group, group + 1, 2 * group + 5] {
+            let q = try DatabaseQueue()
+            try q.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER)") }
+            let rows: [(id: Int64, a: String, n: Int64?)] = (0..<count).map { i in
+                let length = i % 7 == 3 ? 40_000 : i
+                return (Int64(i + 1), String(repeating: String(i % 10), count: length), i % 5 == 0 ? nil : Int64(i))
+            }
+            try q.write { db in
+                var insert = try BulkInsert(db, into: "t", columns: ["id", "a", "n"])
+                try insert.insert(rows, in: db) { r, s in s.bind(r.id); s.bind(r.a); s.bind(r.n) }
+            }
+            let stored = try q.read { db in try Row.fetchAll(db, sql: "SELECT id, a, n FROM t ORDER BY rowid") }
+            #expect(stored.count == count)
+            for (r, row) in zip(rows, stored) {
+                #expect(row["id"] as Int64 == r.id)
+                #expect(row["a"] as String == r.a)
+                #expect(row["n"] as Int64? == r.n)
+            }
+        }
+    }
+
+    /// A bad row inside a group throws; the transaction then keeps none of the rows.
+    @Test func bulkInsertFailsOnABadRowAndItsTransactionKeepsNothing() throws {
+        let q = try DatabaseQueue()
+        try q.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)") }
+        let rows: [String?] = (0..<(BulkInsert.rowsPerStatement + 3)).map { $0 == 10 ? nil : "row \($0)" }
+        #expect(throws: DatabaseError.self) {
+            try q.write { db in
+                var insert = try BulkInsert(db, into: "t", columns: ["a"])
+                try insert.insert(rows, in: db) { r, s in s.bind(r) }
+            }
+        }
+        #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 0)
+    }
 }

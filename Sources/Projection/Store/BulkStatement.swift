@@ -17,9 +17,14 @@ struct BulkStatement {
         text = TextBuffer(statement: statement.sqliteStatement)
     }
 
-    /// `INSERT INTO table (columns…) VALUES (?, …)`, bound in the order of `columns`.
-    init(_ db: Database, insertInto table: String, columns: [String]) throws {
-        try self.init(db, sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+    /// `INSERT OR FAIL INTO table (columns…) VALUES (?, …), …` for `rows` rows, bound row by row in
+    /// the order of `columns`. `OR FAIL`: a statement of several rows that may abort needs a
+    /// statement journal, which cost 3 % of a projection; a failure throws and the caller's
+    /// transaction rolls back the rows before it.
+    init(_ db: Database, insertInto table: String, columns: [String], rows: Int = 1) throws {
+        let row = "(\(columns.map { _ in "?" }.joined(separator: ", ")))"
+        let values = repeatElement(row, count: rows).joined(separator: ", ")
+        try self.init(db, sql: "INSERT OR FAIL INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)")
     }
 
     mutating func bind(_ v: Int64?) {
@@ -59,7 +64,36 @@ struct BulkStatement {
     }
 }
 
-/// The bytes of one row's text values, kept until the row is stepped. A value that does not fit
+/// Inserts rows `rowsPerStatement` at a time, the rest one by one: SQLite opens the table and seeks
+/// the new row's place once per statement, so 32 rows per statement made a projection 7 % fewer
+/// instructions than one (16: 7.0 %, 64: 7.5 %).
+struct BulkInsert {
+    static let rowsPerStatement = 32
+    private var many: BulkStatement
+    private var one: BulkStatement
+
+    init(_ db: Database, into table: String, columns: [String]) throws {
+        many = try BulkStatement(db, insertInto: table, columns: columns, rows: Self.rowsPerStatement)
+        one = try BulkStatement(db, insertInto: table, columns: columns)
+    }
+
+    /// Inserts `rows`, each bound by `bind` in the order of the columns.
+    mutating func insert<Rows: Collection>(_ rows: Rows, in db: Database, bind: (Rows.Element, inout BulkStatement) -> Void) throws {
+        var grouped = rows.count / Self.rowsPerStatement * Self.rowsPerStatement
+        for row in rows {
+            if grouped > 0 {
+                bind(row, &many)
+                grouped -= 1
+                if grouped % Self.rowsPerStatement == 0 { try many.step(db) }
+            } else {
+                bind(row, &one)
+                try one.step(db)
+            }
+        }
+    }
+}
+
+/// The bytes of one statement's text values, kept until it is stepped. A value that does not fit
 /// is bound as transient (SQLite copies it). The buffer never moves while bound, and the
 /// statement's bindings are cleared before it is freed.
 private final class TextBuffer {

@@ -141,11 +141,8 @@ public final class ProjectionStore: @unchecked Sendable {
     /// Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id) are new.
     func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
-            var ev = try BulkStatement(db, insertInto: "event_rows", columns: ProjectedEvent.columns)
-            for e in out.events {
-                e.bind(into: &ev)
-                try ev.step(db)
-            }
+            var events = try BulkInsert(db, into: "event_rows", columns: ProjectedEvent.columns)
+            try events.insert(out.events, in: db) { e, s in e.bind(into: &s) }
             var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for a in out.anomalies {
                 an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.product); an.bind(a.device); an.bind(a.eventID); an.bind(a.position)
@@ -153,18 +150,14 @@ public final class ProjectionStore: @unchecked Sendable {
                 try an.step(db)
             }
             // Tasks from `newTasksFrom` on are new rows; older ones only change their changing columns.
-            var insertTask = try BulkStatement(db, insertInto: "tasks", columns: TransferTask.columns)
+            var insertTasks = try BulkInsert(db, into: "tasks", columns: TransferTask.columns)
+            try insertTasks.insert(out.tasks.lazy.filter { $0.id >= newTasksFrom }, in: db) { t, s in t.bind(into: &s) }
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
-            for t in out.tasks {
-                if t.id >= newTasksFrom {
-                    t.bind(into: &insertTask)
-                    try insertTask.step(db)
-                } else {
-                    t.bindChanges(into: &updateTask)
-                    try updateTask.step(db)
-                }
+            for t in out.tasks where t.id < newTasksFrom {
+                t.bindChanges(into: &updateTask)
+                try updateTask.step(db)
             }
             var dv = try BulkStatement(db, sql: """
                 INSERT INTO devices (product, device, first_seen, last_seen, messages, polls, pending_poll) VALUES (?, ?, ?, ?, ?, ?, ?)
