@@ -59,23 +59,31 @@ import Testing
         #expect(stored.first?["n"] as Int? == 100_000)
     }
 
-    /// Rows go in groups of `rowsPerStatement` and the rest one by one: every count around a group
-    /// stores each row once, in order, with texts that overflow the buffer inside a group.
-    @Test func bulkInsertStoresEveryRowOnceInOrder() throws {
+    /// Rows go in groups of `rowsPerStatement` and the rest one by one, those after a gap in the
+    /// ids with their id: every count around a group, runs broken by gaps, a table that already has
+    /// rows, texts that overflow the buffer inside a group. Each row is stored once, with its id.
+    @Test func bulkInsertStoresEveryRowOnceWithItsID() throws {
         let group = BulkInsert.rowsPerStatement
-        for count in [0, 1, group - 1, group, group + 1, 2 * group + 5] {
+        var cases: [(existing: Int64, ids: [Int64])] = [0, 1, group - 1, group, group + 1, 2 * group + 5].map { (0, (1...Int64($0 + 1)).dropLast().map { $0 }) }
+        cases.append((0, [10] + Array(11...Int64(10 + group))))                       // an empty table, ids from 10
+        cases.append((7, Array(8...Int64(8 + group))))                                  // right after the existing rows
+        cases.append((7, [8, 9] + Array(12...Int64(12 + 2 * group)) + [100, 102, 103]))  // gaps inside and at the end
+        for c in cases {
             let q = try DatabaseQueue()
-            try q.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER)") }
-            let rows: [(id: Int64, a: String, n: Int64?)] = (0..<count).map { i in
+            try q.write { db in
+                try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL, n INTEGER)")
+                for k in 0..<c.existing { try db.execute(sql: "INSERT INTO t (id, a) VALUES (?, 'old')", arguments: [k + 1]) }
+            }
+            let rows: [(id: Int64, a: String, n: Int64?)] = c.ids.enumerated().map { i, id in
                 let length = i % 7 == 3 ? 40_000 : i
-                return (Int64(i + 1), String(repeating: String(i % 10), count: length), i % 5 == 0 ? nil : Int64(i))
+                return (id, String(repeating: String(i % 10), count: length), i % 5 == 0 ? nil : Int64(i))
             }
             try q.write { db in
                 var insert = try BulkInsert(db, into: "t", columns: ["id", "a", "n"])
-                try insert.insert(rows, in: db) { r, s in s.bind(r.id); s.bind(r.a); s.bind(r.n) }
+                try insert.insert(count: rows.count, in: db, id: { rows[$0].id }) { i, s in s.bind(rows[i].a); s.bind(rows[i].n) }
             }
-            let stored = try q.read { db in try Row.fetchAll(db, sql: "SELECT id, a, n FROM t ORDER BY rowid") }
-            #expect(stored.count == count)
+            let stored = try q.read { db in try Row.fetchAll(db, sql: "SELECT id, a, n FROM t WHERE id > ? ORDER BY id", arguments: [c.existing]) }
+            #expect(stored.count == rows.count)
             for (r, row) in zip(rows, stored) {
                 #expect(row["id"] as Int64 == r.id)
                 #expect(row["a"] as String == r.a)
@@ -84,17 +92,21 @@ import Testing
         }
     }
 
-    /// A bad row inside a group throws; the transaction then keeps none of the rows.
+    /// A bad row inside a group, or an id already taken, throws; the transaction keeps none of the rows.
     @Test func bulkInsertFailsOnABadRowAndItsTransactionKeepsNothing() throws {
-        let q = try DatabaseQueue()
-        try q.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)") }
-        let rows: [String?] = (0..<(BulkInsert.rowsPerStatement + 3)).map { $0 == 10 ? nil : "row \($0)" }
-        #expect(throws: DatabaseError.self) {
-            try q.write { db in
-                var insert = try BulkInsert(db, into: "t", columns: ["a"])
-                try insert.insert(rows, in: db) { r, s in s.bind(r) }
+        let n = BulkInsert.rowsPerStatement + 3
+        let badText: [(Int64, String?)] = (0..<n).map { (Int64($0 + 1), $0 == 10 ? nil : "row \($0)") }
+        let takenID: [(Int64, String?)] = (0..<n).map { (Int64($0 == 20 ? 5 : $0 + 1), "row \($0)") }
+        for rows in [badText, takenID] {
+            let q = try DatabaseQueue()
+            try q.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL)") }
+            #expect(throws: DatabaseError.self) {
+                try q.write { db in
+                    var insert = try BulkInsert(db, into: "t", columns: ["id", "a"])
+                    try insert.insert(count: rows.count, in: db, id: { rows[$0].0 }) { i, s in s.bind(rows[i].1) }
+                }
             }
+            #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 0)
         }
-        #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 0)
     }
 }

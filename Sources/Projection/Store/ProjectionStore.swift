@@ -142,7 +142,7 @@ public final class ProjectionStore: @unchecked Sendable {
     func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
             var events = try BulkInsert(db, into: "event_rows", columns: ProjectedEvent.columns)
-            try events.insert(out.events, in: db) { e, s in e.bind(into: &s) }
+            try events.insert(count: out.events.count, in: db, id: { out.events[$0].id }) { i, s in out.events[i].bind(into: &s) }
             var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             for a in out.anomalies {
                 an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.product); an.bind(a.device); an.bind(a.eventID); an.bind(a.position)
@@ -150,12 +150,17 @@ public final class ProjectionStore: @unchecked Sendable {
                 try an.step(db)
             }
             // Tasks from `newTasksFrom` on are new rows; older ones only change their changing columns.
+            // Tasks from `newTasksFrom` on are new rows (`out.tasks` is in id order); older ones only
+            // change their changing columns.
+            let firstNew = out.tasks.firstIndex { $0.id >= newTasksFrom } ?? out.tasks.endIndex
             var insertTasks = try BulkInsert(db, into: "tasks", columns: TransferTask.columns)
-            try insertTasks.insert(out.tasks.lazy.filter { $0.id >= newTasksFrom }, in: db) { t, s in t.bind(into: &s) }
+            try insertTasks.insert(count: out.tasks.count - firstNew, in: db, id: { out.tasks[firstNew + $0].id }) { i, s in
+                out.tasks[firstNew + i].bind(into: &s)
+            }
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
-            for t in out.tasks where t.id < newTasksFrom {
+            for t in out.tasks[..<firstNew] {
                 t.bindChanges(into: &updateTask)
                 try updateTask.step(db)
             }

@@ -1,7 +1,7 @@
 import GRDB
 
 extension TransferTask {
-    /// The columns of `tasks` in the order `bind(into:)` binds them.
+    /// The columns of `tasks`, `id` first, then the others in the order `bind(into:)` binds them.
     static let columns = ["id", "kind", "product", "device", "name", "attempt", "state", "size", "md5sum",
                           "last_percent", "result_code", "result_msg", "failed_by", "fail_reports", "offers",
                           "progress_reports", "requested_at", "offered_at", "first_progress_at", "last_event_at",
@@ -14,9 +14,9 @@ extension TransferTask {
     /// The other columns, in the order `bindChanges(into:)` binds them, followed by `id`.
     static let changingColumns = columns.filter { !fixedColumns.contains($0) }
 
-    /// Binds every column, in the order of `columns`.
+    /// Binds `columns` but `id`, in their order (`BulkInsert` gives the id).
     func bind(into s: inout BulkStatement) {
-        s.bind(id); s.bind(key.kind.rawValue); s.bind(key.product); s.bind(key.device); s.bind(key.name)
+        s.bind(key.kind.rawValue); s.bind(key.product); s.bind(key.device); s.bind(key.name)
         s.bind(attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
         s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
         s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
