@@ -5,7 +5,6 @@
 /// Problems met on the way are collected in `problems`; intact messages are never withheld.
 public final class CaptureReader {
     private var streams: [FileStream]
-    private var heads: [CaptureEntry?]
     private let follow: Bool
 
     /// - Parameters:
@@ -20,7 +19,6 @@ public final class CaptureReader {
         var streams: [FileStream] = []
         for p in paths { streams.append(try FileStream(path: p, resumeAfter: paths.count == 1 ? resumeAfter : nil, since: since)) }
         self.streams = streams
-        heads = Array(repeating: nil, count: streams.count)
     }
 
     /// Problems of every file read so far, in reading order.
@@ -29,16 +27,21 @@ public final class CaptureReader {
     public var filesRead: [SegmentReader] { streams.flatMap(\.readers) }
 
     /// The next message in time order, or nil when there is nothing more (for now, when following).
-    public func next() -> CaptureEntry? {
-        if streams.count == 1 { return streams[0].next(follow: follow) }
-        var best = -1
-        for i in streams.indices {
-            if heads[i] == nil { heads[i] = streams[i].next(follow: follow) }
-            if let h = heads[i], best < 0 || h.message.time < heads[best]!.message.time { best = i }
+    public func next() -> CaptureEntry? { nextView { $0.entry } }
+
+    /// Calls `body` with the next message in time order, lent without being copied (valid only
+    /// during the call), and returns what it returns; nil when there is nothing more for now.
+    /// Of messages with the same time, the first capture's comes first.
+    public func nextView<R>(_ body: (MessageView) throws -> R) rethrows -> R? {
+        var best: SegmentReader?
+        var bestTime: UInt64 = 0
+        for stream in streams {
+            if let reader = stream.ready(follow: follow), let time = reader.peekTime(), best == nil || time < bestTime {
+                best = reader
+                bestTime = time
+            }
         }
-        guard best >= 0 else { return nil }
-        defer { heads[best] = nil }
-        return heads[best]
+        return try best?.nextView(body)
     }
 }
 
@@ -67,7 +70,9 @@ final class FileStream {
 
     static func name(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
-    func next(follow: Bool) -> CaptureEntry? {
+    /// The reader whose next message is this capture's next, opening the following files as
+    /// needed; nil when the capture has nothing more (for now, when following).
+    func ready(follow: Bool) -> SegmentReader? {
         while true {
             if current == nil {
                 if fileIndex >= files.count, follow, CaptureSource.isDirectory(path),
@@ -90,13 +95,13 @@ final class FileStream {
                 }
             }
             let reader = current!
-            if let entry = reader.next() { return entry }
+            if reader.peekTime() != nil { return reader }
             if !reader.isFinished {
                 if follow {
                     // A newer file means this one will not grow again: it was left torn.
                     guard let now = try? CaptureSource.segmentFiles(inDirectory: path), now.count > fileIndex + 1 else { return nil }
                     files = now
-                    if let entry = reader.next() { return entry }
+                    if reader.peekTime() != nil { return reader }
                 }
                 reader.finish()
             }

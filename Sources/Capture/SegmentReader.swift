@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Streams the messages of one MCAP file in order, chunk by chunk, checking each chunk's CRC.
 ///
@@ -11,16 +12,25 @@ public final class SegmentReader {
     public let path: String
     /// Shown in errors: the file's name.
     public let name: String
+    /// Numbers the readers a process opens (`ChannelKey`).
+    let serial = SegmentReader.opened.add(1, ordering: .relaxed).newValue
+    private static let opened = Atomic<Int>(0)
     private var fd: Int32 = -1
     private var lexer = MCAPLexer()
     private var readOffset: UInt64 = 0
     /// Where `pread` puts the next 256 KiB (reused, so reading does not allocate).
     private var block = [UInt8](repeating: 0, count: 1 << 18)
-    @exclusivity(unchecked) private var channels: [UInt16: (topic: String, qos: UInt8, retain: Bool)] = [:]
-    /// The current chunk's messages, each moved out (`take()`) as it is returned, not copied.
-    /// Touched for every message, by this reader's one thread: no run-time exclusivity check (it
-    /// cost four checks per message).
-    @exclusivity(unchecked) private var pending: [CaptureEntry?] = []
+    /// Every Channel record read, in order, and the latest for each channel id: a message refers to
+    /// the definition its channel had when it was read, even if a later record redefines the id.
+    private var definitions: [Channel] = []
+    @exclusivity(unchecked) private var channels: [UInt16: Int] = [:]
+    /// The records of the chunk being read (or the content of a message outside chunks), which
+    /// `pending` points into: a message is lent from here (`nextView`), not copied out.
+    @exclusivity(unchecked) private var chunk: [UInt8] = []
+    @exclusivity(unchecked) private var chunkOffset: UInt64 = 0
+    /// The current chunk's messages not yet returned. Touched for every message, by this reader's
+    /// one thread: no run-time exclusivity check (it cost four checks per message).
+    @exclusivity(unchecked) private var pending: [PendingMessage] = []
     @exclusivity(unchecked) private var pendingIndex = 0
     private var resume: (chunkOffset: UInt64, index: Int)?
     /// Problems met so far, in file order.
@@ -48,9 +58,7 @@ public final class SegmentReader {
         if fd < 0 { throw .io(path: path, reason: "cannot open: \(String(cString: strerror(errno)))") }
         resume = resumeAt
         guard resumeAt != nil || since != nil, let summary = try? FileSummary.read(path) else { return }
-        for c in summary.channels {
-            channels[c.id] = (c.topic, UInt8(c.metadata["qos"] ?? "0") ?? 0, c.metadata["retain"] == "true")
-        }
+        for c in summary.channels { define(c) }
         var start = resumeAt?.chunkOffset ?? 0
         if let since {
             let first = summary.chunkIndexes.first { $0.messageEndTime >= since }?.chunkStartOffset
@@ -69,13 +77,25 @@ public final class SegmentReader {
 
     /// The next message, or nil when the file has nothing more for now. A file still being written
     /// may yield more later; call `finish()` once no more bytes will come to record a torn tail.
-    public func next() -> CaptureEntry? {
-        while true {
-            if pendingIndex < pending.count {
-                defer { pendingIndex += 1 }
-                messagesRead += 1
-                return pending[pendingIndex].take()
-            }
+    public func next() -> CaptureEntry? { nextView { $0.entry } }
+
+    /// Calls `body` with the next message, lent where it lies in the chunk just read (valid only
+    /// during the call), and returns what `body` returns; nil when the file has nothing more for now.
+    public func nextView<R>(_ body: (MessageView) throws -> R) rethrows -> R? {
+        guard let time = peekTime() else { return nil }
+        let m = pending[pendingIndex]
+        pendingIndex += 1
+        messagesRead += 1
+        return try chunk.withUnsafeBufferPointer { bytes in
+            try body(MessageView(time: time, sequence: m.sequence, channel: m.channel, definition: m.definition,
+                                 payload: UnsafeBufferPointer(rebasing: bytes[m.start..<m.end]),
+                                 chunkOffset: chunkOffset, index: m.index, reader: self))
+        }
+    }
+
+    /// The time of the next message, reading on to it if needed; nil when there is none for now.
+    public func peekTime() -> UInt64? {
+        while pendingIndex == pending.count {
             pending.removeAll(keepingCapacity: true)
             pendingIndex = 0
             if isFinished { return nil }
@@ -88,6 +108,15 @@ public final class SegmentReader {
                 return nil
             }
         }
+        return pending[pendingIndex].time
+    }
+
+    /// A channel as one of its Channel records defined it (`MessageView.definition`).
+    func channel(definition: Int) -> Channel { definitions[definition] }
+
+    private func define(_ c: MCAPChannel) {
+        channels[c.id] = definitions.count
+        definitions.append(Channel(c))
     }
 
     /// Declares that no more bytes will be appended: a partial record left now is a torn tail.
@@ -117,8 +146,15 @@ public final class SegmentReader {
         switch raw.opcode {
         case MCAPOpcode.chunk.rawValue:
             readChunk(raw)
-        case MCAPOpcode.channel.rawValue, MCAPOpcode.message.rawValue, MCAPOpcode.metadata.rawValue:
-            if let r = parse(raw) { take(r, chunkOffset: raw.offset, index: 0) }
+        case MCAPOpcode.message.rawValue:
+            // A message outside chunks: its content becomes the "chunk" it is lent from.
+            chunk = Array(raw.content)
+            chunkOffset = raw.offset
+            if !scanMessage(at: 0..<chunk.count, index: 0) {
+                problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "message record too short (\(chunk.count) bytes)"))
+            }
+        case MCAPOpcode.channel.rawValue, MCAPOpcode.metadata.rawValue:
+            if let r = parse(raw) { take(r) }
         case MCAPOpcode.dataEnd.rawValue:
             reachedDataEnd = true
             isFinished = true
@@ -139,77 +175,125 @@ public final class SegmentReader {
     }
 
     private func readChunk(_ raw: MCAPLexer.RawRecord) {
-        guard case .chunk(let chunk)? = parse(raw) else { return }
+        guard case .chunk(let record)? = parse(raw) else { return }
         let skipAll = resume.map { raw.offset < $0.chunkOffset } ?? false
-        guard let codec = Codecs.named(chunk.compression) else {
-            problems.append(.unsupportedCompression(file: name, offset: raw.offset, name: chunk.compression))
+        guard let codec = Codecs.named(record.compression) else {
+            problems.append(.unsupportedCompression(file: name, offset: raw.offset, name: record.compression))
             return
         }
-        guard chunk.uncompressedSize <= UInt64(Codecs.maximumChunkSize) else {
-            problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "implausible uncompressed size \(chunk.uncompressedSize)"))
+        guard record.uncompressedSize <= UInt64(Codecs.maximumChunkSize) else {
+            problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "implausible uncompressed size \(record.uncompressedSize)"))
             return
         }
         let bytes: [UInt8]
         do {
-            bytes = try codec.decompress(chunk.records, uncompressedSize: Int(chunk.uncompressedSize))
+            bytes = try codec.decompress(record.records, uncompressedSize: Int(record.uncompressedSize))
         } catch {
             problems.append(error.inFile(name).at(raw.offset))
             return
         }
-        if chunk.uncompressedCRC != 0 {
+        if record.uncompressedCRC != 0 {
             let actual = CRC32.checksum(bytes)
-            guard actual == chunk.uncompressedCRC else {
-                problems.append(.invalidCRC(file: name, offset: raw.offset, expected: chunk.uncompressedCRC, actual: actual))
+            guard actual == record.uncompressedCRC else {
+                problems.append(.invalidCRC(file: name, offset: raw.offset, expected: record.uncompressedCRC, actual: actual))
                 return
             }
         }
         chunksRead += 1
-        compressedBytesRead += UInt64(chunk.records.count)
-        rawBytesRead += chunk.uncompressedSize
-        var inner = MCAPLexer(offset: 0, expectMagic: false)
-        inner.append(bytes)
-        var index = 0
-        do {
-            while let r = try inner.next() {
-                if r.opcode == MCAPOpcode.message.rawValue {
-                    let skip = skipAll || (resume.map { raw.offset == $0.chunkOffset && index < $0.index } ?? false)
-                    if skip { index += 1; continue }
-                }
-                guard let record = parse(r) else { return }
-                if take(record, chunkOffset: raw.offset, index: index) { index += 1 }
-            }
-            if inner.pendingBytes > 0 {
+        compressedBytesRead += UInt64(record.records.count)
+        rawBytesRead += record.uncompressedSize
+        chunk = bytes
+        chunkOffset = raw.offset
+        // The chunk's records, read in place: a message becomes a `PendingMessage` (its header and
+        // where its payload lies), nothing copied; other records (channels) are parsed.
+        var at = 0, index = 0
+        while at < bytes.count {
+            guard bytes.count - at >= 9 else {
                 problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk ends inside a record"))
+                break
             }
-        } catch {
-            problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk holds a bad record: \(error)"))
+            let opcode = bytes[at]
+            let length = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self)) }
+            guard length <= UInt64(bytes.count - at - 9) else {
+                problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk ends inside a record"))
+                break
+            }
+            let content = (at + 9)..<(at + 9 + Int(length))
+            at = content.upperBound
+            if opcode == MCAPOpcode.message.rawValue {
+                let skip = skipAll || (resume.map { raw.offset == $0.chunkOffset && index < $0.index } ?? false)
+                if skip { index += 1; continue }
+                guard scanMessage(at: content, index: index) else {
+                    problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk holds a message record of \(length) bytes"))
+                    break
+                }
+                index += 1
+            } else {
+                do {
+                    take(try MCAPRecord(opcode: opcode, content: bytes[content]))
+                } catch {
+                    problems.append(.corruptRecord(file: name, offset: raw.offset, reason: "chunk holds a bad record: \(error)"))
+                    break
+                }
+            }
         }
         if let r = resume, raw.offset >= r.chunkOffset { resume = nil }
     }
 
-    /// Applies a record; returns true if it was a message.
-    @discardableResult
-    private func take(_ record: MCAPRecord, chunkOffset: UInt64, index: Int) -> Bool {
+    /// Reads the header of the message record at `content` of `chunk` and queues it; false if the
+    /// record is too short to be a message. A message on a channel not (yet) defined is a problem,
+    /// not returned, but it keeps its index.
+    private func scanMessage(at content: Range<Int>, index: Int) -> Bool {
+        guard content.count >= 22 else { return false }
+        let (channel, sequence, time) = chunk.withUnsafeBytes { b in
+            (UInt16(littleEndian: b.loadUnaligned(fromByteOffset: content.lowerBound, as: UInt16.self)),
+             UInt32(littleEndian: b.loadUnaligned(fromByteOffset: content.lowerBound + 2, as: UInt32.self)),
+             UInt64(littleEndian: b.loadUnaligned(fromByteOffset: content.lowerBound + 6, as: UInt64.self)))
+        }
+        guard let definition = channels[channel] else {
+            problems.append(.corruptRecord(file: name, offset: chunkOffset, reason: "message on unknown channel \(channel)"))
+            return true
+        }
+        pending.append(PendingMessage(time: time, sequence: sequence, channel: channel, definition: definition,
+                                      start: content.lowerBound + 22, end: content.upperBound, index: index))
+        return true
+    }
+
+    /// Applies a record other than a message.
+    private func take(_ record: MCAPRecord) {
         switch record {
         case .channel(let ch):
-            channels[ch.id] = (ch.topic, UInt8(ch.metadata["qos"] ?? "0") ?? 0, ch.metadata["retain"] == "true")
+            define(ch)
         case .metadata(let name, let values):
             metadata[name] = values
-        case .message(let m):
-            guard let ch = channels[m.channelID] else {
-                problems.append(.corruptRecord(file: name, offset: chunkOffset, reason: "message on unknown channel \(m.channelID)"))
-                return true
-            }
-            let message = CapturedMessage(time: m.logTime, topic: ch.topic, qos: ch.qos, retain: ch.retain, payload: Array(m.data))
-            pending.append(CaptureEntry(message: message, sequence: m.sequence,
-                                        position: CapturePosition(file: name, chunkOffset: chunkOffset, index: index),
-                                        channel: m.channelID))
-            return true
         default:
             break
         }
-        return false
     }
+}
+
+/// A channel's topic, and the QoS and retain flag its messages were received with.
+struct Channel {
+    var topic: String
+    var qos: UInt8
+    var retain: Bool
+
+    init(_ c: MCAPChannel) {
+        topic = c.topic
+        qos = UInt8(c.metadata["qos"] ?? "0") ?? 0
+        retain = c.metadata["retain"] == "true"
+    }
+}
+
+/// A message of the current chunk not yet returned: its header, and where its payload lies.
+private struct PendingMessage {
+    var time: UInt64
+    var sequence: UInt32
+    var channel: UInt16
+    var definition: Int
+    var start: Int
+    var end: Int
+    var index: Int
 }
 
 extension CaptureError {

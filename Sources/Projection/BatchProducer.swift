@@ -41,19 +41,20 @@ final class BatchProducer: @unchecked Sendable {
         var topics = TopicCache()
         func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
+            if single, let last = messages.last { checkpoint.position = last.position }
             defer { messages = MessageBatch(capacity: batchSize) }
             return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
         }
         while true {
-            while let entry = reader.next() {
-                let m = entry.message
+            // Each message lent by the reader and decoded where it lies: no copy, no reference count.
+            while let full = reader.nextView({ m -> Bool in
                 checkpoint.events += 1
-                if single { checkpoint.position = entry.position }
                 if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
                 checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
-                messages.append(IncomingMessage(id: checkpoint.events, time: m.time, topic: topics.parse(m.topic, channel: entry.channel),
-                                                payload: m.payload, position: entry.position))
-                if messages.isFull, !send() { return }
+                messages.append(IncomingMessage(id: checkpoint.events, m, topics: &topics))
+                return messages.isFull
+            }) {
+                if full, !send() { return }
                 if follow, shouldStop() { break }
             }
             if !messages.isEmpty || !sentAny { if !send(caughtUp: true) { return } }

@@ -19,6 +19,8 @@ final class MessageBatch: @unchecked Sendable {
 
     var isEmpty: Bool { count == 0 }
     var isFull: Bool { count == capacity }
+    /// The message appended last, if any.
+    var last: IncomingMessage? { count > 0 ? storage[count - 1] : nil }
 
     func append(_ m: consuming IncomingMessage) {
         precondition(count < capacity, "MessageBatch is full")

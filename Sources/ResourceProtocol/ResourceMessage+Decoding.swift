@@ -6,7 +6,16 @@ extension ResourceMessage {
     /// numbers as strings, `percent` missing, unknown keys ignored. Never crashes; the caller keeps
     /// the raw bytes.
     public init(decoding payload: [UInt8]) throws(ResourceDecodingError) {
-        switch payload.withUnsafeBufferPointer({ Self.decode($0) }) {
+        try self.init(decoding: payload.withUnsafeBufferPointer { Self.decode($0) })
+    }
+
+    /// Decodes the bytes where they lie (a payload lent by a capture reader).
+    public init(decoding payload: UnsafeBufferPointer<UInt8>) throws(ResourceDecodingError) {
+        try self.init(decoding: Self.decode(payload))
+    }
+
+    private init(decoding result: Result<ResourceMessage, ResourceDecodingError>) throws(ResourceDecodingError) {
+        switch result {
         case .success(let m): self = m
         case .failure(let e): throw e
         }
@@ -17,10 +26,7 @@ extension ResourceMessage {
         let result: Result<ResourceMessage, ResourceDecodingError>? = payload.withContiguousStorageIfAvailable {
             Self.decode($0)
         }
-        switch result ?? Array(payload).withUnsafeBufferPointer({ Self.decode($0) }) {
-        case .success(let m): self = m
-        case .failure(let e): throw e
-        }
+        try self.init(decoding: result ?? Array(payload).withUnsafeBufferPointer { Self.decode($0) })
     }
 
     private static func decode(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<ResourceMessage, ResourceDecodingError> {

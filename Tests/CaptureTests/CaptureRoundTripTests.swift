@@ -202,3 +202,70 @@ import TestSupport
         }
     }
 }
+
+/// Files written by hand, record by record: what other MCAP writers (or damage) may produce.
+@Suite struct HandWrittenFileTests {
+    private func channel(_ id: UInt16, _ topic: String, qos: String = "0") -> MCAPRecord {
+        .channel(MCAPChannel(id: id, schemaID: 0, topic: topic, messageEncoding: "json", metadata: ["qos": qos]))
+    }
+
+    private func message(_ channel: UInt16, _ time: UInt64, _ text: String) -> MCAPRecord {
+        .message(MCAPMessage(channelID: channel, sequence: UInt32(time), logTime: time, publishTime: time, data: Array(text.utf8)[...]))
+    }
+
+    private func chunk(_ records: [MCAPRecord], extra: [UInt8] = []) -> MCAPRecord {
+        let bytes = records.flatMap(\.encoded) + extra
+        return .chunk(MCAPChunk(messageStartTime: 0, messageEndTime: 0, uncompressedSize: UInt64(bytes.count),
+                                uncompressedCRC: 0, compression: "", records: bytes[...]))
+    }
+
+    /// A message keeps the topic its channel had when it was written, though a later Channel
+    /// record gives the id another topic; a message on an unknown channel, or too short to be a
+    /// message, is named and skipped; messages outside chunks are read too. Lent (`nextView`) and
+    /// copied (`next`), the messages are the same, and each definition has its own channel key.
+    @Test func channelsRedefinedUnknownAndLooseMessages() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        // A record of a message's opcode with 21 bytes of content, one short of a message header.
+        let short: [UInt8] = [MCAPOpcode.message.rawValue, 21, 0, 0, 0, 0, 0, 0, 0] + [UInt8](repeating: 7, count: 21)
+        let records: [MCAPRecord] = [
+            .header(profile: "", library: "hand"),
+            channel(1, "loose/a", qos: "1"),
+            message(1, 10, "first"),
+            chunk([channel(2, "b"), message(2, 20, "in b"), channel(2, "c"), message(2, 30, "in c"), message(9, 35, "nowhere"),
+                   message(2, 40, "in c again")]),
+            message(1, 50, "loose again"),
+            chunk([message(2, 60, "before the short one")], extra: short),
+            .dataEnd(dataSectionCRC: 0),
+        ]
+        let path = dir + "/hand.mcap"
+        try Data(mcapMagic + records.flatMap(\.encoded)).write(to: URL(fileURLWithPath: path))
+        let expected: [(String, String, UInt64)] = [("loose/a", "first", 10), ("b", "in b", 20), ("c", "in c", 30), ("c", "in c again", 40),
+                                                    ("loose/a", "loose again", 50), ("c", "before the short one", 60)]
+
+        let copied = try SegmentReader(path: path)
+        var entries: [CaptureEntry] = []
+        while let e = copied.next() { entries.append(e) }
+        #expect(entries.map { $0.message.topic } == expected.map(\.0))
+        #expect(entries.map { String(decoding: $0.message.payload, as: UTF8.self) } == expected.map(\.1))
+        #expect(entries.map(\.message.time) == expected.map(\.2))
+        #expect(entries.map(\.message.qos) == [1, 0, 0, 0, 1, 0])
+        #expect(entries.map(\.position.index) == [0, 0, 1, 3, 0, 0])  // the unknown channel's message keeps index 2
+        let reasons = copied.problems.map(\.description)
+        #expect(reasons.count == 2)
+        #expect(reasons.contains { $0.contains("unknown channel 9") })
+        #expect(reasons.contains { $0.contains("message record of 21 bytes") })
+
+        let lent = try SegmentReader(path: path)
+        var keys: [ChannelKey] = []
+        var views: [(String, String, UInt64)] = []
+        while let v = lent.nextView({ v in (v.topic, String(decoding: v.payload, as: UTF8.self), v.time, v.channelKey, v.entry) }) {
+            views.append((v.0, v.1, v.2))
+            keys.append(v.3)
+            #expect(v.4 == entries[views.count - 1])
+        }
+        #expect(views.map(\.0) == expected.map(\.0) && views.map(\.1) == expected.map(\.1))
+        #expect(keys[1] != keys[2] && keys[2] == keys[3] && keys[0] == keys[4])  // b and c: one id, two definitions
+        #expect(try SegmentReader(path: path).nextView({ $0.channelKey }) != keys[0])  // another reader, other keys
+    }
+}

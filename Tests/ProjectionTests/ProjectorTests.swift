@@ -47,6 +47,48 @@ import TestSupport
         #expect(try dump(oneShot) == expected)
     }
 
+    /// Two captures projected together (files of both read turn about, each with its own channel
+    /// ids) give the tables of one capture holding the same messages in the merged order.
+    @Test func severalCapturesProjectLikeTheirMerge() throws {
+        let (dir, _) = try simulatedCapture(devices: 10, minutes: 10)
+        defer { cleanup(dir) }
+        var all: [CapturedMessage] = []
+        let reader = try CaptureReader(paths: [dir])
+        while let e = reader.next() { all.append(e.message) }
+        var options = CaptureWriter.Options()
+        options.chunkSize = 4 << 10
+        options.segmentSize = 8 << 10
+        func write(_ messages: [CapturedMessage], to path: String) throws {
+            let w = try CaptureWriter(directory: path, options: options)
+            for m in messages { try w.write(m) }
+            try w.close()
+        }
+        let (a, b, merged) = (dir + "/a", dir + "/b", dir + "/merged")
+        try write(all.filter { $0.topic.utf8.reduce(0) { $0 &+ Int($1) } % 2 == 0 }, to: a)
+        try write(all.filter { $0.topic.utf8.reduce(0) { $0 &+ Int($1) } % 2 == 1 }, to: b)
+        let both = try CaptureReader(paths: [a, b])
+        var inOrder: [CapturedMessage] = []
+        while let e = both.next() { inOrder.append(e.message) }
+        #expect(inOrder.count == all.count)
+        #expect(try CaptureSource.files(of: a).count > 2 && CaptureSource.files(of: b).count > 2)
+        try write(inOrder, to: merged)
+
+        _ = try Projector(paths: [a, b], databasePath: dir + "/both.sqlite").run()
+        _ = try Projector(paths: [merged], databasePath: dir + "/merged.sqlite").run()
+        // Positions name other files; everything else is the same.
+        let tables = try dump(dir + "/both.sqlite", excluding: ["events", "anomalies", "checkpoint"])
+        #expect(tables == (try dump(dir + "/merged.sqlite", excluding: ["events", "anomalies", "checkpoint"])))
+        func events(_ path: String) throws -> [String] {
+            let q = try DatabaseQueue(path: path)
+            return try q.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, time, topic, type, name, task_id, percent, state, result_code FROM events ORDER BY id").map(\.description)
+            }
+        }
+        let got = try events(dir + "/both.sqlite")
+        #expect(got.count == all.filter { !$0.isRecorderEvent }.count)
+        #expect(got == (try events(dir + "/merged.sqlite")))
+    }
+
     @Test func anInterruptedFreshBuildHasNoIndexesUntilItCatchesUp() throws {
         let (dir, _) = try simulatedCapture(devices: 4, minutes: 5)
         defer { cleanup(dir) }

@@ -20,10 +20,15 @@ public struct IncomingMessage: Sendable {
     var recorderDetail = ""
 
     public init(id: Int64, time: UInt64, topic: String, payload: [UInt8], position: CapturePosition) {
-        self.init(id: id, time: time, topic: ParsedTopic(topic), payload: payload, position: position)
+        self = payload.withUnsafeBufferPointer { Self(id: id, time: time, topic: ParsedTopic(topic), payload: $0, position: position) }
     }
 
-    init(id: Int64, time: UInt64, topic: ParsedTopic, payload: [UInt8], position: CapturePosition) {
+    /// A message lent by a capture reader, its payload decoded where it lies.
+    init(id: Int64, _ m: MessageView, topics: inout TopicCache) {
+        self.init(id: id, time: m.time, topic: topics.parse(m), payload: m.payload, position: m.position)
+    }
+
+    init(id: Int64, time: UInt64, topic: ParsedTopic, payload: UnsafeBufferPointer<UInt8>, position: CapturePosition) {
         self.id = id
         self.time = time
         parsedTopic = topic.parsed
@@ -32,7 +37,7 @@ public struct IncomingMessage: Sendable {
         self.position = position
         if topic.isRecorderChannel {
             isRecorderEvent = true
-            let object = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any]
+            let object = try? JSONSerialization.jsonObject(with: Data(buffer: payload)) as? [String: Any]
             recorderEvent = object?["event"] as? String
             recorderDetail = (object?["reason"] as? String) ?? String(decoding: payload, as: UTF8.self)
         }
@@ -52,18 +57,25 @@ struct ParsedTopic: Sendable {
 
 /// Each channel's topic parsed once: all the messages of an MCAP channel share its topic, and
 /// parsing it for every message (two Strings made, the device name's UTF-8 checked) was about a
-/// tenth of the reader thread's work. A channel id names one topic within a file only, so an entry
-/// is used when its topic has the same bytes (the reader hands out the channel's one String, which
-/// compares at once).
+/// tenth of the reader thread's work. Entries are by channel definition, per file (`ChannelKey`):
+/// the current file's in an array, the others' (captures merged) aside.
 struct TopicCache {
-    private var entries: [(topic: String, parsed: ParsedTopic)?] = []
+    private var reader = -1
+    private var entries: [ParsedTopic?] = []
+    private var otherReaders: [Int: [ParsedTopic?]] = [:]
 
-    mutating func parse(_ topic: String, channel: UInt16) -> ParsedTopic {
-        let i = Int(channel)
-        if i < entries.count, let e = entries[i], e.topic.hasSameUTF8(as: topic) { return e.parsed }
-        let parsed = ParsedTopic(topic)
+    mutating func parse(_ m: MessageView) -> ParsedTopic {
+        let key = m.channelKey
+        if key.reader != reader {
+            otherReaders[reader] = entries
+            entries = otherReaders.removeValue(forKey: key.reader) ?? []
+            reader = key.reader
+        }
+        let i = key.definition
+        if i < entries.count, let parsed = entries[i] { return parsed }
+        let parsed = ParsedTopic(m.topic)
         if i >= entries.count { entries += repeatElement(nil, count: i - entries.count + 1) }
-        entries[i] = (topic, parsed)
+        entries[i] = parsed
         return parsed
     }
 }
