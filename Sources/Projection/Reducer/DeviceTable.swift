@@ -17,6 +17,9 @@ struct DeviceTable {
         }
     }
     private var slots: [ID: Int] = [:]
+    /// By topic number (`ParsedTopic.number`), the device's slot, or -1: found by index, the slot
+    /// of most messages costs no hash of their product and device.
+    private var slotByTopic: [Int] = []
     private var stats: [DeviceStats] = []
     private var changed: [Bool] = []
     private var changedSlots: [Int] = []
@@ -30,7 +33,22 @@ struct DeviceTable {
     }
 
     /// Counts a message from the topic's device at `time` (a poll with `poll`); returns its slot.
-    mutating func see(_ t: ResourceTopic, at time: UInt64, poll: Bool) -> Int {
+    /// `number` is the topic's (`ParsedTopic.number`), or -1.
+    mutating func see(_ t: ResourceTopic, number: Int, at time: UInt64, poll: Bool) -> Int {
+        if number >= 0, number < slotByTopic.count, slotByTopic[number] >= 0 {
+            let slot = slotByTopic[number]
+            see(slot: slot, at: time, poll: poll)
+            return slot
+        }
+        let slot = see(t, at: time, poll: poll)
+        if number >= 0 {
+            if number >= slotByTopic.count { slotByTopic += repeatElement(-1, count: number - slotByTopic.count + 1) }
+            slotByTopic[number] = slot
+        }
+        return slot
+    }
+
+    private mutating func see(_ t: ResourceTopic, at time: UInt64, poll: Bool) -> Int {
         let slot: Int
         if let s = slots[ID(product: t.product, device: t.device)] {
             slot = s

@@ -11,6 +11,8 @@ public struct IncomingMessage: Sendable {
     public var id: Int64
     public var time: UInt64
     public var parsedTopic: Result<ResourceTopic, ResourceTopicError>
+    /// The topic's number (`ParsedTopic.number`), or -1.
+    var topicNumber: Int
     public var message: Result<ResourceMessage, ResourceDecodingError>
     public var payloadBytes: Int
     public var position: CapturePosition
@@ -32,6 +34,7 @@ public struct IncomingMessage: Sendable {
         self.id = id
         self.time = time
         parsedTopic = topic.parsed
+        topicNumber = topic.number
         message = Result { () throws(ResourceDecodingError) in try ResourceMessage(decoding: payload) }
         payloadBytes = payload.count
         self.position = position
@@ -48,6 +51,9 @@ public struct IncomingMessage: Sendable {
 struct ParsedTopic: Sendable {
     var parsed: Result<ResourceTopic, ResourceTopicError>
     var isRecorderChannel: Bool
+    /// Numbers the topics `TopicCache` parsed, from 0 (-1: not numbered); one topic may have
+    /// several numbers (one per file it is defined in), never two topics one.
+    var number = -1
 
     init(_ topic: String) {
         parsed = Result { () throws(ResourceTopicError) in try ResourceTopic(parsing: topic) }
@@ -63,6 +69,7 @@ struct TopicCache {
     private var reader = -1
     private var entries: [ParsedTopic?] = []
     private var otherReaders: [Int: [ParsedTopic?]] = [:]
+    private var parsed = 0
 
     mutating func parse(_ m: MessageView) -> ParsedTopic {
         let key = m.channelKey
@@ -73,10 +80,12 @@ struct TopicCache {
         }
         let i = key.definition
         if i < entries.count, let parsed = entries[i] { return parsed }
-        let parsed = ParsedTopic(m.topic)
+        var topic = ParsedTopic(m.topic)
+        topic.number = parsed
+        parsed += 1
         if i >= entries.count { entries += repeatElement(nil, count: i - entries.count + 1) }
-        entries[i] = parsed
-        return parsed
+        entries[i] = topic
+        return topic
     }
 }
 

@@ -61,8 +61,8 @@ extension TaskReducer {
             if delta > 0 {
                 let bytes = size.multipliedReportingOverflow(by: delta).partialValue / 100
                 let second = Int64(m.time / 1_000_000_000)
-                if key.kind == .upload { output.traffic[second, default: Traffic()].uploadBytes += bytes }
-                else { output.traffic[second, default: Traffic()].downloadBytes += bytes }
+                if key.kind == .upload { traffic[second].uploadBytes += bytes }
+                else { traffic[second].downloadBytes += bytes }
             }
         }
         let time = m.time

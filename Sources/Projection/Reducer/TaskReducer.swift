@@ -15,6 +15,8 @@ public struct TaskReducer: Sendable {
     var nextTaskID: Int64 = 1
     var dirtyTasks = Set<Int64>()
     var output = ReducerOutput()
+    /// Per second, to add to the `traffic` table (moved into `output` by `drain`).
+    var traffic = TrafficCounter()
     /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
     var archived: [TaskKey: ArchivedAttempt] = [:]
     /// Ended tasks idle this long (capture time, ns) leave memory at the next drain; nil: never.
@@ -68,6 +70,7 @@ public struct TaskReducer: Sendable {
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
         for t in out.tasks { endedQueue.noteIfEnded(t) }
         out.devices = devices.drain()
+        out.traffic = traffic.drain()
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
         archiveIdle()
@@ -100,8 +103,8 @@ public struct TaskReducer: Sendable {
         event.product = topic.product
         event.device = topic.device
         event.direction = topic.direction
-        output.traffic[Int64(m.time / 1_000_000_000), default: Traffic()].count(topic.direction, bytes: m.payloadBytes)
-        let device = devices.see(topic, at: m.time, poll: false)
+        traffic[Int64(m.time / 1_000_000_000)].count(topic.direction, bytes: m.payloadBytes)
+        let device = devices.see(topic, number: m.topicNumber, at: m.time, poll: false)
         let message: ResourceMessage
         switch m.message {
         case .failure(let e):
@@ -178,12 +181,12 @@ public struct TaskReducer: Sendable {
     /// second of its start, done or failed in the second it finished. Kept exact through every
     /// change, so the `traffic` table answers `report throughput` without reading the tasks.
     private mutating func countTask(kind: TaskKind, started: UInt64, state: TaskState, finished: UInt64?, by delta: Int64) {
-        output.traffic[Int64(started / 1_000_000_000), default: Traffic()].started[kind] += delta
+        traffic[Int64(started / 1_000_000_000)].started[kind] += delta
         guard let end = finished else { return }
         let second = Int64(end / 1_000_000_000)
         switch state {
-        case .done: output.traffic[second, default: Traffic()].done[kind] += delta
-        case .failed: output.traffic[second, default: Traffic()].failed[kind] += delta
+        case .done: traffic[second].done[kind] += delta
+        case .failed: traffic[second].failed[kind] += delta
         default: break
         }
     }
