@@ -1,0 +1,28 @@
+import Testing
+@testable import Projection
+
+/// The reducer's per-second counts: whatever order the seconds come in, each second's counts add
+/// up, and a drain hands them all over once.
+@Suite struct TrafficCounterTests {
+    @Test func secondsInAnyOrderAddUpAndDrainOnce() {
+        var counter = TrafficCounter()
+        let seconds: [Int64] = [5, 5, 6, 5, 7, 7, 6, 100, 5]
+        for (i, s) in seconds.enumerated() {
+            counter[s].count(i % 2 == 0 ? .up : .down, bytes: 10 + i)
+            counter[s].started.upload += 1
+        }
+        #expect(counter[5].upMessages + counter[5].downMessages == 4)  // read without moving
+        let drained = counter.drain()
+        #expect(drained.keys.sorted() == [5, 6, 7, 100])
+        for (s, t) in drained {
+            let mine = seconds.enumerated().filter { $0.element == s }
+            #expect(t.upMessages == Int64(mine.filter { $0.offset % 2 == 0 }.count))
+            #expect(t.downMessages == Int64(mine.filter { $0.offset % 2 == 1 }.count))
+            #expect(t.upBytes + t.downBytes == Int64(mine.map { 10 + $0.offset }.reduce(0, +)))
+            #expect(t.started.upload == Int64(mine.count))
+        }
+        #expect(counter.drain().isEmpty)
+        counter[6].uploadBytes += 3
+        #expect(counter.drain() == [6: { var t = Traffic(); t.uploadBytes = 3; return t }()])
+    }
+}
