@@ -14,7 +14,7 @@ final class BatchWriter: @unchecked Sendable {
     // @unchecked: `failure`, `built` and `outstanding` are guarded by `state`; `beforeCommit` is
     // only called on the writer's thread.
     let store: ProjectionStore
-    private let writes = HandOver<PendingWrite>(capacity: 2)
+    private let writes = HandOver<PendingWrite>(capacity: 4)
     private let state = NSCondition()
     private var outstanding = 0
     private var failure: Error?
