@@ -16,11 +16,12 @@ enum ReportStatistics {
     private static func key(_ kind: TaskKind, _ state: TaskState) -> String { "tasks \(kind.rawValue) \(state.rawValue)" }
     private static func key(tasksColumn i: Int) -> String { "tasks table width \(i)" }
 
-    /// Computes the statistics from the tasks and stamps them with the checkpoint's event count.
-    static func refresh(_ db: Database) throws {
+    /// Computes the statistics from the tasks and stamps them with the checkpoint's event count;
+    /// `widths` gives the tasks table's (`Reports.taskTableWidths`, computed while the stored
+    /// statistics are not current).
+    static func refresh(_ db: Database, widths: () throws -> [Int]) throws {
         try analyzeIfGrown(db)
         try db.execute(sql: "DELETE FROM statistics")
-        let c = try ReportContext(db: db, filters: ReportFilters())  // no statistics: they are being made
         let (counts, all) = try Distribution.scan(db, distributions, filter: ("1", []), percentiles: Distribution.storedPercentiles)
         for kind in TaskKind.allCases {
             for state in TaskState.allCases {
@@ -32,7 +33,7 @@ enum ReportStatistics {
             try db.execute(sql: "INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [key(m, kind), d.count, d.percentiles[0], d.percentiles[1], d.percentiles[2], d.max])
         }
-        for (i, width) in try Reports.taskTableWidths(c).enumerated() {
+        for (i, width) in try widths().enumerated() {
             try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)", arguments: [key(tasksColumn: i), width])
         }
         try db.execute(sql: "UPDATE checkpoint SET statistics_events = events")

@@ -207,10 +207,17 @@ public final class ProjectionStore: @unchecked Sendable {
     func releaseWriterLock() { writerLock = nil }
 
     /// Computes the unfiltered reports' statistics, unless they are current (`ReportStatistics`).
+    /// The tasks table's column widths are read on a connection and a thread of their own, in
+    /// parallel with the rest: their pass over every task took 0.27 s of a 5.3 M-event projection,
+    /// after the 0.37 s of the distributions' and ANALYZE's 0.15 s.
     func refreshStatistics() throws {
-        try db.write { db in
-            if try !ReportStatistics.areCurrent(db) { try ReportStatistics.refresh(db) }
+        guard try !db.read(ReportStatistics.areCurrent) else { return }
+        let widths = OnItsOwnThread { [path] in
+            let reading = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
+            defer { try? reading.close() }
+            return try reading.read { db in try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters())) }
         }
+        try db.write { db in try ReportStatistics.refresh(db, widths: widths.get) }
     }
 
     /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.

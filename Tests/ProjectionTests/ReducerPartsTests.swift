@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Projection
 
@@ -24,5 +25,19 @@ import Testing
         #expect(counter.drain().isEmpty)
         counter[6].uploadBytes += 3
         #expect(counter.drain() == [6: { var t = Traffic(); t.uploadBytes = 3; return t }()])
+    }
+}
+
+/// Work on a thread of its own: its value, or its error, comes back to whoever waits, as often as asked.
+@Suite struct OnItsOwnThreadTests {
+    struct Failure: Error, Equatable {}
+
+    @Test func givesBackTheValueOrTheError() throws {
+        let caller = pthread_self()
+        let value = OnItsOwnThread { () -> Bool in pthread_equal(pthread_self(), caller) == 0 }
+        #expect(try value.get())
+        #expect(try value.get())
+        let failing = OnItsOwnThread { () throws -> Int in throw Failure() }
+        #expect(throws: Failure.self) { try failing.get() }
     }
 }
