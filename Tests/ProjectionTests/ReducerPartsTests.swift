@@ -41,3 +41,25 @@ import Testing
         #expect(throws: Failure.self) { try failing.get() }
     }
 }
+
+/// A task's key: equal when every field has the same bytes (then hashed alike), different when
+/// any differs, however the bytes are split between the fields.
+@Suite struct TaskKeyTests {
+    @Test func equalBytesEqualKeysAnyDifferenceDifferentKeys() {
+        let long = String(repeating: "x", count: 40)
+        let base = [("P", "dev", TaskKind.upload, "facé.jpg"), ("P1", long, .download, long + "é")]
+        for (p, d, k, n) in base {
+            let a = TaskKey(product: p, device: d, kind: k, name: n)
+            let b = TaskKey(product: String(p.utf8.map { Character(UnicodeScalar($0)) }), device: d + "", kind: k, name: "\(n)")
+            #expect(a == b)
+            #expect(a.hashValue == b.hashValue)
+            let others = [TaskKey(product: p + "x", device: d, kind: k, name: n), TaskKey(product: p, device: d + "x", kind: k, name: n),
+                          TaskKey(product: p, device: d, kind: k == .upload ? .download : .upload, name: n),
+                          TaskKey(product: p, device: d, kind: k, name: n + "x"),
+                          TaskKey(product: p, device: d, kind: k, name: n.replacingOccurrences(of: "é", with: "e\u{0301}")),
+                          TaskKey(product: p + String(d.first!), device: String(d.dropFirst()), kind: k, name: n)]
+            for o in others { #expect(o != a, "\(o)") }
+            #expect(Set(others + [a]).count == others.count + 1)
+        }
+    }
+}
