@@ -1,3 +1,4 @@
+import Capture
 import Foundation
 import GRDB
 import ResourceProtocol
@@ -108,5 +109,29 @@ import Testing
             }
             #expect(try q.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 0)
         }
+    }
+
+    /// Positions are spelled as `CapturePosition.description`, whether their chunk's prefix was
+    /// spelled for an earlier row or not, and when the text buffer is too full to hold them.
+    @Test func positionsAreBoundAsTheirDescription() throws {
+        let q = try DatabaseQueue()
+        try q.write { db in try db.execute(sql: "CREATE TABLE t (filler TEXT, p TEXT)") }
+        let big = String(repeating: "f", count: 64 * 1024 - 10)
+        let positions: [CapturePosition] = [
+            .init(file: "000001.mcap", chunkOffset: 8, index: 0), .init(file: "000001.mcap", chunkOffset: 8, index: 1),
+            .init(file: "000001.mcap", chunkOffset: 8, index: 12_345), .init(file: "000002.mcap", chunkOffset: 8, index: 12_345),
+            .init(file: "000002.mcap", chunkOffset: 9, index: 7), .init(file: "é.mcap", chunkOffset: UInt64.max, index: Int.max),
+            .init(file: "", chunkOffset: 0, index: -3), .init(file: "000002.mcap", chunkOffset: 9, index: 10),
+        ]
+        try q.write { db in
+            var s = try BulkStatement(db, sql: "INSERT INTO t (filler, p) VALUES (?, ?)")
+            for (i, p) in positions.enumerated() {
+                s.bind(i % 3 == 2 ? big : "x")  // every third row leaves no room for the position
+                s.bind(p)
+                try s.step(db)
+            }
+        }
+        let stored = try q.read { db in try String.fetchAll(db, sql: "SELECT p FROM t ORDER BY rowid") }
+        #expect(stored == positions.map(\.description))
     }
 }

@@ -11,6 +11,9 @@ struct BulkStatement {
     private let statement: Statement
     private var column: Int32 = 0
     private let text: TextBuffer
+    /// The last position bound, spelled up to its index (`FILE@CHUNK_OFFSET#`), which the
+    /// messages of a chunk share: spelled whole for each row, a position took 750 instructions.
+    private var positionPrefix: (file: String, chunkOffset: UInt64, text: [UInt8])?
 
     init(_ db: Database, sql: String) throws {
         statement = try db.cachedStatement(sql: sql)
@@ -46,10 +49,19 @@ struct BulkStatement {
         text.bind(v, column: column)
     }
 
-    /// Binds the position as text, `FILE@CHUNK_OFFSET#INDEX`, without making a String of it.
+    /// Binds the position as text, `FILE@CHUNK_OFFSET#INDEX` (`CapturePosition.description`),
+    /// without making a String of it.
     mutating func bind(_ p: CapturePosition) {
         column += 1
-        p.withText { text.bind($0, column: column) }
+        if let prefix = positionPrefix, prefix.chunkOffset == p.chunkOffset, prefix.file.hasSameUTF8(as: p.file) {
+            text.bind(prefix.text, then: UInt64(max(0, p.index)), column: column)
+            return
+        }
+        var spelled = p
+        spelled.index = 0
+        let prefix = spelled.withText { Array($0.dropLast()) }  // up to the index's one digit
+        positionPrefix = (p.file, p.chunkOffset, prefix)
+        text.bind(prefix, then: UInt64(max(0, p.index)), column: column)
     }
 
     /// Runs the statement with the values bound so far, then resets it for the next row.
@@ -153,6 +165,27 @@ private final class TextBuffer {
         }
         let start = bytes + used
         start.update(from: source, count: count)
+        used += count
+        start.withMemoryRebound(to: CChar.self, capacity: count) {
+            _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
+        }
+    }
+
+    /// Binds `prefix` followed by `number` in decimal, as one text value.
+    func bind(_ prefix: [UInt8], then number: UInt64, column: Int32) {
+        var digits = 1, rest = number / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        let count = prefix.count + digits
+        guard count <= Self.capacity - used else {
+            var whole = prefix
+            whole.append(contentsOf: String(number).utf8)
+            whole.withUnsafeBufferPointer { bind($0, column: column) }
+            return
+        }
+        let start = bytes + used
+        prefix.withUnsafeBufferPointer { start.update(from: $0.baseAddress!, count: prefix.count) }
+        var v = number
+        for k in stride(from: count - 1, through: prefix.count, by: -1) { start[k] = UInt8(48 + v % 10); v /= 10 }
         used += count
         start.withMemoryRebound(to: CChar.self, capacity: count) {
             _ = sqlite3_bind_text(statement, column, $0, Int32(count), nil)  // nil: SQLITE_STATIC
