@@ -124,6 +124,14 @@ public final class MosquittoSession: @unchecked Sendable {
     /// when the broker acknowledged nothing for `stallLimit` seconds.
     public func publish(topic: String, payload: [UInt8], qos: Int, retain: Bool, window: Int? = nil,
                         shouldStop: () -> Bool = { false }, stallLimit: Double = 30) throws(BrokerError) {
+        try payload.withUnsafeBufferPointer { (bytes) throws(BrokerError) in
+            try publish(topic: topic, payload: bytes, qos: qos, retain: retain, window: window, shouldStop: shouldStop, stallLimit: stallLimit)
+        }
+    }
+
+    /// Publishes bytes where they lie (libmosquitto copies them before returning).
+    public func publish(topic: String, payload: UnsafeBufferPointer<UInt8>, qos: Int, retain: Bool, window: Int? = nil,
+                        shouldStop: () -> Bool = { false }, stallLimit: Double = 30) throws(BrokerError) {
         if let window {
             lock.lock()
             if inflight >= window {
@@ -145,9 +153,7 @@ public final class MosquittoSession: @unchecked Sendable {
             inflight += 1
             lock.unlock()
         }
-        let rc = payload.withUnsafeBytes {
-            mosquitto_publish_v5(handle, nil, topic, Int32($0.count), $0.baseAddress, Int32(qos), retain, nil)
-        }
+        let rc = mosquitto_publish_v5(handle, nil, topic, Int32(payload.count), payload.baseAddress, Int32(qos), retain, nil)
         if rc != MOSQ_ERR_SUCCESS.rawValue {
             if window != nil { lock.lock(); inflight -= 1; lock.unlock() }
             throw .library(operation: "publish to \(topic)", reason: Self.describe(rc))

@@ -29,14 +29,15 @@ public struct ReplayOptions: Sendable {
     }
 }
 
-/// One message as the replay publishes it.
-public struct ReplayMessage: Sendable {
+/// One message as the replay publishes it, lent for the call that publishes it: its payload is
+/// read where it lies in the capture (valid only during that call), not copied.
+public struct ReplayMessage {
     /// When it is due, ns after the start of its loop.
     public var due: UInt64
     public var loop: Int
     public var originalTime: UInt64
     public var topic: String
-    public var payload: [UInt8]
+    public var payload: UnsafeBufferPointer<UInt8>
     public var qos: Int
     public var retain: Bool
 }

@@ -26,30 +26,52 @@ public final class Replayer {
             let reader = try CaptureReader(paths: paths, since: options.filter.since)
             var first: UInt64?
             var start: UInt64 = 0
-            while let entry = reader.next() {
-                let m = entry.message
-                if let until = options.filter.until, m.time > until, paths.count == 1 { break }
-                guard options.filter.matches(m), !m.isRecorderEvent else { if loop == 0 { summary.skipped += 1 }; continue }
-                if shouldStop() { summary.interrupted = true; break loops }
-                if first == nil { first = m.time; start = clock() }
-                let offset = UInt64(Double(m.time &- first!) / (options.maxRate ? .infinity : options.rate))
-                let message = ReplayMessage(due: offset, loop: loop, originalTime: m.time, topic: options.address(m.topic),
-                                            payload: m.payload, qos: options.qos ?? Int(m.qos), retain: m.retain)
+            // Per channel: whether its topic is selected, the topic it is published on, and its
+            // QoS and retain flag; worked out once, not for every message.
+            var channels: [ChannelKey: (selected: Bool, topic: String, qos: Int, retain: Bool)] = [:]
+            // Each message lent by the reader and published from where it lies: no copy.
+            while let step = try reader.nextView({ v throws -> Step in
+                if let until = options.filter.until, v.time > until, paths.count == 1 { return .stop }
+                let key = v.channelKey
+                let channel = channels[key] ?? {
+                    let entry = v.entry.message
+                    let c = (options.filter.matches(topic: entry.topic) && !entry.isRecorderEvent, options.address(entry.topic),
+                             options.qos ?? Int(entry.qos), entry.retain)
+                    channels[key] = c
+                    return c
+                }()
+                guard channel.selected, options.filter.matches(time: v.time), options.filter.matches(payload: v.payload) else {
+                    if loop == 0 { summary.skipped += 1 }
+                    return .next
+                }
+                if shouldStop() { return .interrupted }
+                if first == nil { first = v.time; start = clock() }
+                let offset = UInt64(Double(v.time &- first!) / (options.maxRate ? .infinity : options.rate))
+                let message = ReplayMessage(due: offset, loop: loop, originalTime: v.time, topic: channel.topic,
+                                            payload: v.payload, qos: channel.qos, retain: channel.retain)
                 if paced, !options.maxRate, !Self.wait(until: start + offset, clock: clock, shouldStop: shouldStop) {
-                    summary.interrupted = true
-                    break loops
+                    return .interrupted
                 }
                 do {
                     try publish(message)
                     summary.published += 1
                 } catch {
-                    if shouldStop() { summary.interrupted = true; break loops }
+                    if shouldStop() { return .interrupted }
                     summary.failed += 1
                     if summary.firstFailure == nil { summary.firstFailure = "\(error)" }
-                    if case BrokerError.stalled = error { summary.abortedBecause = "\(error)"; break loops }
+                    if case BrokerError.stalled = error { summary.abortedBecause = "\(error)"; return .aborted }
                 }
                 if paced, !options.maxRate { lateness.append(Double(clock() &- (start + offset)) / 1e6) }
                 progress(summary.published, message)
+                return .next
+            }) {
+                switch step {
+                case .next: continue
+                case .stop: break
+                case .interrupted: summary.interrupted = true; break loops
+                case .aborted: break loops
+                }
+                break
             }
             if loop == 0 { summary.captureProblems = reader.problems.map(\.description) }
         }
@@ -62,6 +84,9 @@ public final class Replayer {
         summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
+
+    /// What the replay does after a message.
+    private enum Step { case next, stop, interrupted, aborted }
 
     /// Sleeps until shortly before `due`, then yields until it comes: sub-millisecond lateness
     /// without burning a core on long gaps. Sleeps at most 50 ms at a time, so that a stop request

@@ -18,20 +18,35 @@ public struct MessageFilter: Sendable {
     var needsTopic: Bool { !products.isEmpty || !devices.isEmpty || direction != nil }
 
     public func matches(_ m: CapturedMessage) -> Bool {
-        if let since, m.time < since { return false }
-        if let until, m.time > until { return false }
-        if m.isRecorderEvent {
+        matches(time: m.time) && matches(topic: m.topic) && (m.isRecorderEvent || matches(payload: m.payload))
+    }
+
+    /// The time is within `since` and `until`.
+    public func matches(time: UInt64) -> Bool {
+        if let since, time < since { return false }
+        if let until, time > until { return false }
+        return true
+    }
+
+    /// The topic passes (the same for every message of a channel: callers may keep the answer).
+    /// A recorder event passes only when no topic or type is filtered.
+    public func matches(topic: String) -> Bool {
+        if topic == CapturedMessage.recorderTopic {
             return includeRecorderEvents && !needsTopic && types.isEmpty
         }
         if needsTopic {
-            guard let topic = try? ResourceTopic(parsing: m.topic) else { return false }
-            if !products.isEmpty, !products.contains(topic.product) { return false }
-            if !devices.isEmpty, !devices.contains(topic.device) { return false }
-            if let direction, topic.direction != direction { return false }
-        }
-        if !types.isEmpty {
-            guard let type = (try? ResourceMessage(decoding: m.payload))?.typeName, types.contains(type) else { return false }
+            guard let t = try? ResourceTopic(parsing: topic) else { return false }
+            if !products.isEmpty, !products.contains(t.product) { return false }
+            if !devices.isEmpty, !devices.contains(t.device) { return false }
+            if let direction, t.direction != direction { return false }
         }
         return true
+    }
+
+    /// The payload's message type passes (any payload does when no type is filtered).
+    public func matches<Payload: Collection<UInt8>>(payload: Payload) -> Bool {
+        guard !types.isEmpty else { return true }
+        guard let type = (try? ResourceMessage(decoding: payload))?.typeName else { return false }
+        return types.contains(type)
     }
 }

@@ -39,7 +39,7 @@ func replayCapture(count: Int = 200, spacing: UInt64 = 5_000_000) throws -> (dir
         let up = i % 3 != 0
         let m = CapturedMessage(time: 1_000_000_000 + UInt64(i) * spacing,
                                 topic: "$resource/\(up ? "up" : "down")/service/P\(i % 2)/dev\(i % 4)",
-                                qos: UInt8(i % 2), payload: Array(#"{"type":"get_download_task","i":\#(i)}"#.utf8))
+                                qos: UInt8(i % 2), payload: Array(#"{"type":"\#(i % 5 == 0 ? "ping" : "get_download_task")","i":\#(i)}"#.utf8))
         try w.write(m)
         messages.append(m)
     }
@@ -90,6 +90,26 @@ func publisherFor(_ client: MosquittoSession) -> (ReplayMessage) throws -> Void 
         let expected = messages[50...150].filter { $0.topic.hasSuffix("/P1/dev1") }
         #expect(!expected.isEmpty)
         #expect(collector.collect(count: expected.count, timeout: 5).map(\.payload) == expected.map(\.payload))
+    }
+
+    /// A type filter reads each payload; topic filters, decided once per channel, still apply,
+    /// and each message is lent with its own payload, QoS and mapped topic.
+    @Test func typeAndTopicFiltersTogether() throws {
+        let (dir, messages) = try replayCapture()
+        var o = ReplayOptions()
+        o.filter.types = ["ping"]
+        o.filter.direction = .up
+        o.mapDevice = ["dev2": "bench"]
+        var got: [(String, String, Int)] = []
+        let summary = try Replayer(paths: [dir], options: o).run(paced: false, publish: { m in
+            got.append((m.topic, String(decoding: m.payload, as: UTF8.self), m.qos))
+        })
+        let expected = messages.filter { $0.topic.contains("/up/") && String(decoding: $0.payload, as: UTF8.self).contains(#""ping""#) }
+        #expect(!expected.isEmpty)
+        #expect(got.map(\.0) == expected.map { $0.topic.replacingOccurrences(of: "/dev2", with: "/bench") })
+        #expect(got.map(\.1) == expected.map { String(decoding: $0.payload, as: UTF8.self) })
+        #expect(got.map(\.2) == expected.map { Int($0.qos) })
+        #expect(summary.published == expected.count && summary.skipped == messages.count + 1 - expected.count)
     }
 
     @Test func rateFourQuartersTheGaps() throws {
