@@ -146,5 +146,5 @@ public final class Recorder {
 
 /// The version written into captures.
 public enum RecorderInfo {
-    public static let version = "0.2.4"
+    public static let version = "0.2.5"
 }

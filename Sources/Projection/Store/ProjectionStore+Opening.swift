@@ -42,11 +42,12 @@ extension ProjectionStore {
     /// How a connection waits for another one: a report run while `project --follow` commits a
     /// batch (or the projector committing while a report reads) waits for the other instead of
     /// failing with "database is locked".
-    static func configuration(readonly: Bool) -> Configuration {
+    /// `mapped` (reading only): pages read through a memory map.
+    static func configuration(readonly: Bool, mapped: Bool = true) -> Configuration {
         var config = Configuration()
         config.readonly = readonly
         config.busyMode = .timeout(60)
-        if readonly {
+        if readonly, mapped {
             // Reports read pages through a memory map instead of a read() call and a copy each.
             config.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = 4294967296") }
         }

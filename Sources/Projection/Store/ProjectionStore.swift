@@ -213,7 +213,9 @@ public final class ProjectionStore: @unchecked Sendable {
     func refreshStatistics() throws {
         guard try !db.read(ReportStatistics.areCurrent) else { return }
         let widths = OnItsOwnThread { [path] in
-            let reading = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
+            // Not memory mapped: the mapped pages of every task would count as the projection's
+            // memory (peak RSS 527–533 MiB instead of 418–460 on 5.3 M events).
+            let reading = try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true, mapped: false))
             defer { try? reading.close() }
             return try reading.read { db in try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters())) }
         }
