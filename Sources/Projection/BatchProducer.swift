@@ -16,18 +16,21 @@ final class BatchProducer: @unchecked Sendable {
     let queue: HandOver<Batch>
     var checkpoint: Checkpoint
     let single: Bool
+    /// How many captures the reader merges.
+    let captures: Int
     let batchSize: Int
     let follow: Bool
     let pollInterval: TimeInterval
     let shouldStop: @Sendable () -> Bool
     let finished = DispatchSemaphore(value: 0)
 
-    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, single: Bool, batchSize: Int, follow: Bool,
+    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, captures: Int, batchSize: Int, follow: Bool,
          pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
         self.reader = reader
         self.queue = queue
         checkpoint = start
-        self.single = single
+        single = captures == 1
+        self.captures = captures
         self.batchSize = batchSize
         self.follow = follow
         self.pollInterval = pollInterval
@@ -38,7 +41,7 @@ final class BatchProducer: @unchecked Sendable {
         defer { queue.close(); finished.signal() }
         var messages = MessageBatch(capacity: batchSize)
         var sentAny = false
-        var topics = TopicCache()
+        var topics = TopicCache(captures: captures)
         func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
             if single, let last = messages.last { checkpoint.position = last.position }

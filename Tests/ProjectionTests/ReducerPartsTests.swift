@@ -1,5 +1,7 @@
+import Capture
 import Foundation
 import Testing
+import TestSupport
 @testable import Projection
 
 /// The reducer's per-second counts: whatever order the seconds come in, each second's counts add
@@ -60,6 +62,42 @@ import Testing
                           TaskKey(product: p + String(d.first!), device: String(d.dropFirst()), kind: k, name: n)]
             for o in others { #expect(o != a, "\(o)") }
             #expect(Set(others + [a]).count == others.count + 1)
+        }
+    }
+}
+
+/// Topics parsed once per channel and file: each message gets its own topic, and the cache keeps
+/// one file per capture being read, however many files a capture has.
+@Suite struct TopicCacheTests {
+    @Test func eachMessageGetsItsTopicAndFewFilesAreKept() throws {
+        let dir = temporaryDirectory("topics")
+        defer { cleanup(dir) }
+        var options = CaptureWriter.Options()
+        options.chunkSize = 2 << 10
+        options.segmentSize = 4 << 10
+        for (capture, product) in [("a", "PA"), ("b", "PB")] {
+            let w = try CaptureWriter(directory: dir + "/" + capture, options: options)
+            for i in 0..<3000 {
+                try w.write(CapturedMessage(time: UInt64(1_000 + 2 * i + (capture == "a" ? 0 : 1)),
+                                            topic: "$resource/up/service/\(product)/dev\(i % 7)", payload: Array(#"{"i":\#(i)}"#.utf8)))
+            }
+            try w.close()
+        }
+        #expect(try CaptureSource.files(of: dir + "/a").count > 3)
+        for paths in [[dir + "/a"], [dir + "/a", dir + "/b"]] {
+            let reader = try CaptureReader(paths: paths)
+            var cache = TopicCache(captures: paths.count)
+            var seen = 0, mostKept = 0
+            while let ok = reader.nextView({ m -> Bool in
+                let parsed = try? cache.parse(m).parsed.get()
+                mostKept = max(mostKept, cache.filesKept)
+                return parsed?.description == m.topic
+            }) {
+                #expect(ok)
+                seen += 1
+            }
+            #expect(seen == 3000 * paths.count)
+            #expect(mostKept <= paths.count)
         }
     }
 }

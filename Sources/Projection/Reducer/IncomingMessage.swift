@@ -64,18 +64,29 @@ struct ParsedTopic: Sendable {
 /// Each channel's topic parsed once: all the messages of an MCAP channel share its topic, and
 /// parsing it for every message (two Strings made, the device name's UTF-8 checked) was about a
 /// tenth of the reader thread's work. Entries are by channel definition, per file (`ChannelKey`):
-/// the current file's in an array, the others' (captures merged) aside.
+/// the current file's in an array, and those of as many other files as there are other captures
+/// merged with it (each capture reads its files one after another), the least recently read
+/// dropped first; so memory holds a few files' topics however many files a capture has.
 struct TopicCache {
+    private let others: Int
     private var reader = -1
     private var entries: [ParsedTopic?] = []
-    private var otherReaders: [Int: [ParsedTopic?]] = [:]
+    /// Other files' entries, the most recently read first.
+    private var recent: [(reader: Int, entries: [ParsedTopic?])] = []
     private var parsed = 0
+
+    /// For messages merged from `captures` captures.
+    init(captures: Int = 1) { others = max(0, captures - 1) }
+
+    /// Files whose entries are kept, the current one included.
+    var filesKept: Int { recent.count + (reader < 0 ? 0 : 1) }
 
     mutating func parse(_ m: MessageView) -> ParsedTopic {
         let key = m.channelKey
         if key.reader != reader {
-            otherReaders[reader] = entries
-            entries = otherReaders.removeValue(forKey: key.reader) ?? []
+            if reader >= 0, others > 0 { recent.insert((reader, entries), at: 0) }
+            entries = recent.firstIndex { $0.reader == key.reader }.map { recent.remove(at: $0).entries } ?? []
+            if recent.count > others { recent.removeLast(recent.count - others) }
             reader = key.reader
         }
         let i = key.definition
