@@ -28,18 +28,15 @@ public final class Replayer {
             var start: UInt64 = 0
             // Per channel: whether its topic is selected, the topic it is published on, and its
             // QoS and retain flag; worked out once, not for every message.
-            var channels: [ChannelKey: (selected: Bool, topic: String, qos: Int, retain: Bool)] = [:]
+            var channels = ChannelCache<(selected: Bool, topic: String, qos: Int, retain: Bool)>(captures: paths.count)
             // Each message lent by the reader and published from where it lies: no copy.
             while let step = try reader.nextView({ v throws -> Step in
                 if let until = options.filter.until, v.time > until, paths.count == 1 { return .stop }
-                let key = v.channelKey
-                let channel = channels[key] ?? {
+                let channel = channels.value(for: v) {
                     let entry = v.entry.message
-                    let c = (options.filter.matches(topic: entry.topic) && !entry.isRecorderEvent, options.address(entry.topic),
-                             options.qos ?? Int(entry.qos), entry.retain)
-                    channels[key] = c
-                    return c
-                }()
+                    return (options.filter.matches(topic: entry.topic) && !entry.isRecorderEvent, options.address(entry.topic),
+                            options.qos ?? Int(entry.qos), entry.retain)
+                }
                 guard channel.selected, options.filter.matches(time: v.time), options.filter.matches(payload: v.payload) else {
                     if loop == 0 { summary.skipped += 1 }
                     return .next

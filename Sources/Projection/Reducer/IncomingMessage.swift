@@ -61,42 +61,26 @@ struct ParsedTopic: Sendable {
     }
 }
 
-/// Each channel's topic parsed once: all the messages of an MCAP channel share its topic, and
-/// parsing it for every message (two Strings made, the device name's UTF-8 checked) was about a
-/// tenth of the reader thread's work. Entries are by channel definition, per file (`ChannelKey`):
-/// the current file's in an array, and those of as many other files as there are other captures
-/// merged with it (each capture reads its files one after another), the least recently read
-/// dropped first; so memory holds a few files' topics however many files a capture has.
+/// Each channel's topic parsed once (`ChannelCache`): all the messages of an MCAP channel share
+/// its topic, and parsing it for every message (two Strings made, the device name's UTF-8
+/// checked) was about a tenth of the reader thread's work. Each parse gets the next number.
 struct TopicCache {
-    private let others: Int
-    private var reader = -1
-    private var entries: [ParsedTopic?] = []
-    /// Other files' entries, the most recently read first.
-    private var recent: [(reader: Int, entries: [ParsedTopic?])] = []
+    private var cache: ChannelCache<ParsedTopic>
     private var parsed = 0
 
     /// For messages merged from `captures` captures.
-    init(captures: Int = 1) { others = max(0, captures - 1) }
+    init(captures: Int = 1) { cache = ChannelCache(captures: captures) }
 
-    /// Files whose entries are kept, the current one included.
-    var filesKept: Int { recent.count + (reader < 0 ? 0 : 1) }
+    /// Files whose topics are kept, the current one included.
+    var filesKept: Int { cache.filesKept }
 
     mutating func parse(_ m: MessageView) -> ParsedTopic {
-        let key = m.channelKey
-        if key.reader != reader {
-            if reader >= 0, others > 0 { recent.insert((reader, entries), at: 0) }
-            entries = recent.firstIndex { $0.reader == key.reader }.map { recent.remove(at: $0).entries } ?? []
-            if recent.count > others { recent.removeLast(recent.count - others) }
-            reader = key.reader
+        cache.value(for: m) {
+            var topic = ParsedTopic(m.topic)
+            topic.number = parsed
+            parsed += 1
+            return topic
         }
-        let i = key.definition
-        if i < entries.count, let parsed = entries[i] { return parsed }
-        var topic = ParsedTopic(m.topic)
-        topic.number = parsed
-        parsed += 1
-        if i >= entries.count { entries += repeatElement(nil, count: i - entries.count + 1) }
-        entries[i] = topic
-        return topic
     }
 }
 
