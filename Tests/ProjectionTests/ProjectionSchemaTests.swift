@@ -52,30 +52,32 @@ import Testing
         #expect(throws: DatabaseError.self) { try insertTask(q, change) }
     }
 
-    @Test func eventsTakeOnlyADirectionOrNone() throws {
+    /// A topic's row takes only a direction of `up` or `down`, and each topic once.
+    @Test func topicsTakeOnlyADirectionAndAreUnique() throws {
         let q = try migrated()
-        func insert(_ direction: String?) throws {
+        func insert(_ direction: String?, _ device: String) throws {
             try q.write { db in
-                try db.execute(sql: "INSERT INTO event_rows (time, raw_topic, direction, payload_bytes, position) VALUES (1, 't', ?, 0, 'f@0#0')",
-                               arguments: [direction])
+                try db.execute(sql: "INSERT INTO topics (direction, product, device) VALUES (?, 'P', ?)", arguments: [direction, device])
             }
         }
-        for d in ["up", "down", nil] { try insert(d) }
-        for d in ["sideways", "UP", ""] { #expect(throws: DatabaseError.self) { try insert(d) } }
+        for (i, d) in ["up", "down"].enumerated() { try insert(d, "d\(i)") }
+        for d in ["sideways", "UP", "", nil] { #expect(throws: DatabaseError.self) { try insert(d, "other") } }
+        #expect(throws: DatabaseError.self) { try insert("up", "d0") }
+        try insert("down", "d0")  // the same device the other way is another topic
     }
 
     /// `events.topic` is the topic as sent: stored when it is not well formed, else spelled from
-    /// the direction, product and device exactly as `ResourceTopic` spells them (non-ASCII and
-    /// huge parts included). A row with neither is refused.
+    /// its row in `topics` exactly as `ResourceTopic` spells it (non-ASCII and huge parts
+    /// included), with its direction, product and device. A row with neither is refused.
     @Test func eventsSpellWellFormedTopicsFromTheirParts() throws {
         let q = try migrated()
         let parts: [(Direction, String, String)] = [(.up, "P", "dev1"), (.down, "PRODUCT-LONG-NAME", "设备-七"),
                                                     (.up, "P", String(repeating: "d", count: 100_000))]
         let raw = ["$resource/up/service/P", "not a topic", "$resource/up/service/P/d/extra"]
         try q.write { db in
-            for (d, p, dev) in parts {
-                try db.execute(sql: "INSERT INTO event_rows (time, direction, product, device, payload_bytes, position) VALUES (1, ?, ?, ?, 0, 'f@0#0')",
-                               arguments: [d.rawValue, p, dev])
+            for (i, (d, p, dev)) in parts.enumerated() {
+                try db.execute(sql: "INSERT INTO topics (id, direction, product, device) VALUES (?, ?, ?, ?)", arguments: [10 + i, d.rawValue, p, dev])
+                try db.execute(sql: "INSERT INTO event_rows (time, topic_id, payload_bytes, position) VALUES (1, ?, 0, 'f@0#0')", arguments: [10 + i])
             }
             for t in raw {
                 try db.execute(sql: "INSERT INTO event_rows (time, raw_topic, payload_bytes, position) VALUES (1, ?, 0, 'f@0#0')", arguments: [t])
@@ -83,8 +85,12 @@ import Testing
         }
         let topics = try q.read { try Data.fetchAll($0, sql: "SELECT CAST(topic AS BLOB) FROM events ORDER BY id") }
         #expect(topics == (parts.map { ResourceTopic(direction: $0.0, product: $0.1, device: $0.2).description } + raw).map { Data($0.utf8) })
+        let columns = try q.read { try Row.fetchAll($0, sql: "SELECT direction, product, device FROM events ORDER BY id") }
+        #expect(columns.map { $0[0] as String? } == parts.map { $0.0.rawValue } + [nil, nil, nil])
+        #expect(columns.map { $0[1] as String? } == parts.map { $0.1 } + [nil, nil, nil])
+        #expect(columns.map { $0[2] as String? } == parts.map { $0.2 } + [nil, nil, nil])
         #expect(throws: DatabaseError.self) {
-            try q.write { try $0.execute(sql: "INSERT INTO event_rows (time, product, device, payload_bytes, position) VALUES (1, 'P', 'd', 0, 'f@0#0')") }
+            try q.write { try $0.execute(sql: "INSERT INTO event_rows (time, type, payload_bytes, position) VALUES (1, 'x', 0, 'f@0#0')") }
         }
     }
 }

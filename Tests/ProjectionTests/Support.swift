@@ -11,7 +11,7 @@ func dump(_ dbPath: String, excluding: Set<String> = []) throws -> [String: [Str
     defer { try? q.close() }
     return try q.read { db in
         var out: [String: [String]] = [:]
-        for table in ["tasks", "events", "anomalies", "devices", "traffic", "recorder_events", "statistics", "checkpoint"] where !excluding.contains(table) {
+        for table in ["tasks", "topics", "events", "anomalies", "devices", "traffic", "recorder_events", "statistics", "checkpoint"] where !excluding.contains(table) {
             out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2").map { $0.description }
         }
         return out

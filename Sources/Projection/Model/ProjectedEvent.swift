@@ -6,11 +6,11 @@ public struct ProjectedEvent: Sendable, Equatable {
     public var id: Int64
     public var time: UInt64
     /// The topic as sent when it is not a well-formed `$resource` topic (stored as `raw_topic`);
-    /// nil when `direction`, `product` and `device` spell it (`events.topic` is computed from them).
+    /// nil when `topicID` names it.
     public var topic: String?
-    public var product: String?
-    public var device: String?
-    public var direction: Direction?
+    /// The row of a well-formed topic in `topics` (direction, product, device), which the
+    /// `events` view joins: stored once per topic, not as three texts per message.
+    public var topicID: Int64?
     public var type: String?
     public var name: String?
     public var taskID: Int64?
@@ -19,6 +19,12 @@ public struct ProjectedEvent: Sendable, Equatable {
     public var resultCode: Int64?
     public var payloadBytes: Int
     public var position: CapturePosition
+}
+
+/// A well-formed topic, as the `topics` table holds it.
+public struct TopicRow: Sendable, Equatable {
+    public var id: Int64
+    public var topic: ResourceTopic
 }
 
 /// An event of the recorder itself (connected, disconnected, …), kept to tell blind windows from silence.

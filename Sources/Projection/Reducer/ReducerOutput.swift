@@ -3,6 +3,8 @@ import ResourceProtocol
 /// What the reducer changed since the last `drain()`: rows for the store to write.
 public struct ReducerOutput: Sendable {
     public var events: [ProjectedEvent] = []
+    /// Topics seen for the first time, for the `topics` table.
+    public var topics: [TopicRow] = []
     public var anomalies: [Anomaly] = []
     public var recorderEvents: [RecorderEvent] = []
     /// Tasks created or changed, as they are now.

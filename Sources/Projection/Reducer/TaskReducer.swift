@@ -12,6 +12,7 @@ public struct TaskReducer: Sendable {
     /// Per device slot and kind, the latest attempt started (where `upload_result` lands).
     var lastStarted = PerDeviceKind<Int64?>(empty: nil)
     var devices = DeviceTable()
+    var topics = TopicTable()
     var nextTaskID: Int64 = 1
     var dirtyTasks = Set<Int64>()
     var output = ReducerOutput()
@@ -38,8 +39,9 @@ public struct TaskReducer: Sendable {
     /// Restores the state from the latest attempt of every key (as the store keeps them): in full,
     /// or as `archived` id and attempt number for those that had left memory.
     public init(latestTasks: [TransferTask], archived: [(key: TaskKey, attempt: ArchivedAttempt)] = [], devices: [DeviceStats],
-                nextTaskID: Int64, clock: UInt64 = 0) {
+                topics: [TopicRow] = [], nextTaskID: Int64, clock: UInt64 = 0) {
         self.devices = DeviceTable(devices)
+        self.topics = TopicTable(topics)
         for (key, a) in archived {
             self.archived[key] = a
             let slot = self.devices.slot(of: key, firstSeen: clock)
@@ -70,6 +72,7 @@ public struct TaskReducer: Sendable {
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
         for t in out.tasks { endedQueue.noteIfEnded(t) }
         out.devices = devices.drain()
+        out.topics = topics.drain()
         out.traffic = traffic.drain()
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
@@ -100,9 +103,7 @@ public struct TaskReducer: Sendable {
         case .success(let t):
             topic = t
         }
-        event.product = topic.product
-        event.device = topic.device
-        event.direction = topic.direction
+        event.topicID = topics.id(of: topic, number: m.topicNumber)
         traffic[Int64(m.time / 1_000_000_000)].count(topic.direction, bytes: m.payloadBytes)
         let device = devices.see(topic, number: m.topicNumber, at: m.time, poll: false)
         let message: ResourceMessage

@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import GRDB
+import ResourceProtocol
 
 /// Where the projection stopped: events consumed, and the position of the last one.
 public struct Checkpoint: Sendable, Equatable {
@@ -125,7 +126,12 @@ public final class ProjectionStore: @unchecked Sendable {
                             lastSeen: UInt64(bitPattern: $0["last_seen"]), messages: $0["messages"], polls: $0["polls"],
                             pendingPoll: ($0["pending_poll"] as Int64?).map { UInt64(bitPattern: $0) })
             }
-            var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, nextTaskID: checkpoint.nextTaskID, clock: clock)
+            let topics = try Row.fetchAll(db, sql: "SELECT id, direction, product, device FROM topics").compactMap { r -> TopicRow? in
+                guard let direction = Direction(rawValue: r[1]) else { return nil }
+                return TopicRow(id: r[0], topic: ResourceTopic(direction: direction, product: r[2], device: r[3]))
+            }
+            var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, topics: topics,
+                                      nextTaskID: checkpoint.nextTaskID, clock: clock)
             reducer.archiveAfter = archiveAfter
             return reducer
         }
@@ -143,6 +149,11 @@ public final class ProjectionStore: @unchecked Sendable {
     /// Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id) are new.
     func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void = {}) throws {
         try db.write { db in
+            var topics = try BulkStatement(db, sql: "INSERT INTO topics (id, direction, product, device) VALUES (?, ?, ?, ?)")
+            for t in out.topics {
+                topics.bind(t.id); topics.bind(t.topic.direction.rawValue); topics.bind(t.topic.product); topics.bind(t.topic.device)
+                try topics.step(db)
+            }
             var events = try BulkInsert(db, into: "event_rows", columns: ProjectedEvent.columns)
             try events.insert(count: out.events.count, in: db, id: { out.events[$0].id }) { i, s in out.events[i].bind(into: &s) }
             var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")

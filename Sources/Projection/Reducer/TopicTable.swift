@@ -1,0 +1,60 @@
+import Capture
+import ResourceProtocol
+
+/// The well-formed topics seen, each with the id of its row in `topics`: an event stores that id
+/// instead of its direction, product and device. Found by topic number (`ParsedTopic.number`) for
+/// most messages, by hashing the topic the first time a number is seen.
+struct TopicTable {
+    /// A topic, byte for byte.
+    private struct Key: Hashable {
+        var topic: ResourceTopic
+
+        static func == (a: Key, b: Key) -> Bool {
+            a.topic.direction == b.topic.direction && a.topic.device.hasSameUTF8(as: b.topic.device)
+                && a.topic.product.hasSameUTF8(as: b.topic.product)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(topic.direction)
+            topic.product.hashUTF8(into: &hasher)
+            topic.device.hashUTF8(into: &hasher)
+        }
+    }
+    private var ids: [Key: Int64] = [:]
+    /// By topic number, the topic's id, or 0.
+    private var idByNumber: [Int64] = []
+    private var nextID: Int64 = 1
+    /// Topics seen since the last drain, for the store.
+    private var new: [TopicRow] = []
+
+    init(_ rows: [TopicRow] = []) {
+        for r in rows {
+            ids[Key(topic: r.topic)] = r.id
+            nextID = max(nextID, r.id + 1)
+        }
+    }
+
+    /// The id of topic `t`, whose number is `number` (or -1).
+    mutating func id(of t: ResourceTopic, number: Int) -> Int64 {
+        if number >= 0, number < idByNumber.count, idByNumber[number] > 0 { return idByNumber[number] }
+        let key = Key(topic: t)
+        let id = ids[key] ?? {
+            let id = nextID
+            nextID += 1
+            ids[key] = id
+            new.append(TopicRow(id: id, topic: t))
+            return id
+        }()
+        if number >= 0 {
+            if number >= idByNumber.count { idByNumber += repeatElement(0, count: number - idByNumber.count + 1) }
+            idByNumber[number] = id
+        }
+        return id
+    }
+
+    /// The topics seen for the first time since the last call.
+    mutating func drain() -> [TopicRow] {
+        defer { new.removeAll() }
+        return new
+    }
+}
