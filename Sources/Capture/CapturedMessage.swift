@@ -24,7 +24,10 @@ public struct CapturedMessage: Sendable, Equatable {
     public static let recorderTopic = "restrace/recorder"
 
     /// True for the recorder's own events, false for traffic.
-    public var isRecorderEvent: Bool { topic == Self.recorderTopic }
+    public var isRecorderEvent: Bool { Self.isRecorderTopic(topic) }
+
+    /// True for the recorder's own channel.
+    public static func isRecorderTopic(_ topic: String) -> Bool { topic == recorderTopic }
 
     /// Equal byte for byte. Swift's `==` on strings treats canonically equivalent spellings (`é`
     /// and `e` + U+0301) as equal, but MQTT topics are distinct byte strings.

@@ -15,9 +15,10 @@ final class BatchProducer: @unchecked Sendable {
     let reader: CaptureReader
     let queue: HandOver<Batch>
     var checkpoint: Checkpoint
-    let single: Bool
     /// How many captures the reader merges.
     let captures: Int
+    /// One capture: its positions resume it (several are resumed by counting messages).
+    var single: Bool { captures == 1 }
     let batchSize: Int
     let follow: Bool
     let pollInterval: TimeInterval
@@ -29,7 +30,6 @@ final class BatchProducer: @unchecked Sendable {
         self.reader = reader
         self.queue = queue
         checkpoint = start
-        single = captures == 1
         self.captures = captures
         self.batchSize = batchSize
         self.follow = follow

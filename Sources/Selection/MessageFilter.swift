@@ -31,7 +31,7 @@ public struct MessageFilter: Sendable {
     /// The topic passes (the same for every message of a channel: callers may keep the answer).
     /// A recorder event passes only when no topic or type is filtered.
     public func matches(topic: String) -> Bool {
-        if topic == CapturedMessage.recorderTopic {
+        if CapturedMessage.isRecorderTopic(topic) {
             return includeRecorderEvents && !needsTopic && types.isEmpty
         }
         if needsTopic {

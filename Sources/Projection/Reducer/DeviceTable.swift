@@ -4,19 +4,7 @@ import ResourceProtocol
 /// The devices seen, each in a slot: one hash per message finds its device, and the devices
 /// changed since the last drain are listed by slot, not hashed again into a set.
 struct DeviceTable {
-    /// A device, byte for byte.
-    private struct ID: Hashable {
-        var product: String
-        var device: String
-
-        static func == (a: ID, b: ID) -> Bool { a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product) }
-
-        func hash(into hasher: inout Hasher) {
-            product.hashUTF8(into: &hasher)
-            device.hashUTF8(into: &hasher)
-        }
-    }
-    private var slots: [ID: Int] = [:]
+    private var slots: [DeviceKey: Int] = [:]
     /// By topic number (`ParsedTopic.number`), the device's slot, or -1: found by index, the slot
     /// of most messages costs no hash of their product and device.
     private var slotByTopic: [Int] = []
@@ -26,7 +14,7 @@ struct DeviceTable {
 
     init(_ devices: [DeviceStats] = []) {
         for d in devices {
-            slots[ID(product: d.product, device: d.device)] = stats.count
+            slots[DeviceKey(product: d.product, device: d.device)] = stats.count
             stats.append(d)
             changed.append(false)
         }
@@ -50,11 +38,11 @@ struct DeviceTable {
 
     private mutating func see(_ t: ResourceTopic, at time: UInt64, poll: Bool) -> Int {
         let slot: Int
-        if let s = slots[ID(product: t.product, device: t.device)] {
+        if let s = slots[DeviceKey(product: t.product, device: t.device)] {
             slot = s
         } else {
             slot = stats.count
-            slots[ID(product: t.product, device: t.device)] = slot
+            slots[DeviceKey(product: t.product, device: t.device)] = slot
             stats.append(DeviceStats(product: t.product, device: t.device, firstSeen: time, lastSeen: time))
             changed.append(false)
         }
@@ -64,8 +52,8 @@ struct DeviceTable {
 
     /// The slot of a device known from a stored task (added unchanged if the devices table lacks it).
     mutating func slot(of key: TaskKey, firstSeen: UInt64) -> Int {
-        if let s = slots[ID(product: key.product, device: key.device)] { return s }
-        slots[ID(product: key.product, device: key.device)] = stats.count
+        if let s = slots[DeviceKey(product: key.product, device: key.device)] { return s }
+        slots[DeviceKey(product: key.product, device: key.device)] = stats.count
         stats.append(DeviceStats(product: key.product, device: key.device, firstSeen: firstSeen, lastSeen: firstSeen))
         changed.append(false)
         return stats.count - 1
@@ -99,6 +87,19 @@ struct DeviceTable {
             changed[slot] = true
             changedSlots.append(slot)
         }
+    }
+}
+
+/// A device, byte for byte: product and device compared and hashed as UTF-8 bytes.
+struct DeviceKey: Hashable {
+    var product: String
+    var device: String
+
+    static func == (a: DeviceKey, b: DeviceKey) -> Bool { a.device.hasSameUTF8(as: b.device) && a.product.hasSameUTF8(as: b.product) }
+
+    func hash(into hasher: inout Hasher) {
+        product.hashUTF8(into: &hasher)
+        device.hashUTF8(into: &hasher)
     }
 }
 

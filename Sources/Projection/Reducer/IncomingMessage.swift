@@ -57,7 +57,7 @@ struct ParsedTopic: Sendable {
 
     init(_ topic: String) {
         parsed = Result { () throws(ResourceTopicError) in try ResourceTopic(parsing: topic) }
-        isRecorderChannel = topic == CapturedMessage.recorderTopic
+        isRecorderChannel = CapturedMessage.isRecorderTopic(topic)
     }
 }
 

@@ -7,17 +7,12 @@ import ResourceProtocol
 struct TopicTable {
     /// A topic, byte for byte.
     private struct Key: Hashable {
-        var topic: ResourceTopic
+        var direction: Direction
+        var device: DeviceKey
 
-        static func == (a: Key, b: Key) -> Bool {
-            a.topic.direction == b.topic.direction && a.topic.device.hasSameUTF8(as: b.topic.device)
-                && a.topic.product.hasSameUTF8(as: b.topic.product)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(topic.direction)
-            topic.product.hashUTF8(into: &hasher)
-            topic.device.hashUTF8(into: &hasher)
+        init(_ t: ResourceTopic) {
+            direction = t.direction
+            device = DeviceKey(product: t.product, device: t.device)
         }
     }
     private var ids: [Key: Int64] = [:]
@@ -29,7 +24,7 @@ struct TopicTable {
 
     init(_ rows: [TopicRow] = []) {
         for r in rows {
-            ids[Key(topic: r.topic)] = r.id
+            ids[Key(r.topic)] = r.id
             nextID = max(nextID, r.id + 1)
         }
     }
@@ -37,7 +32,7 @@ struct TopicTable {
     /// The id of topic `t`, whose number is `number` (or -1).
     mutating func id(of t: ResourceTopic, number: Int) -> Int64 {
         if number >= 0, number < idByNumber.count, idByNumber[number] > 0 { return idByNumber[number] }
-        let key = Key(topic: t)
+        let key = Key(t)
         let id = ids[key] ?? {
             let id = nextID
             nextID += 1
