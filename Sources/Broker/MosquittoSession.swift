@@ -19,6 +19,10 @@ public final class MosquittoSession: @unchecked Sendable {
     private var subscriptions: [(filter: String, qos: Int32)] = []
     private var inflight = 0
     private var isConnected = false
+    /// Why the broker refused the connection for good (bad user name or password, not authorised).
+    private var refusal: String?
+    /// Messages the broker acknowledged (QoS 1 and 2) or that were written to it (QoS 0).
+    private var acknowledgedCount = 0
     /// While a publisher waits for room: the in-flight count that wakes it (-1 when nobody waits).
     private var waitingForRoom = -1
     private var loopRunning = false
@@ -108,6 +112,29 @@ public final class MosquittoSession: @unchecked Sendable {
         loopRunning = true
     }
 
+    /// Waits for the broker's answer to `connect`: returns once it accepted the session; throws
+    /// `.connectionRefused` as soon as it refuses for good (a wrong password, not authorised), and
+    /// `.gaveUp` after `timeout` seconds or on a stop request.
+    public func waitUntilConnected(timeout: Double, shouldStop: () -> Bool = { false }) throws(BrokerError) {
+        let until = Date(timeIntervalSinceNow: timeout)
+        lock.lock()
+        defer { lock.unlock() }
+        while !isConnected {
+            if let refusal { throw .connectionRefused(broker: broker.description, reason: refusal) }
+            if shouldStop() || Date() >= until {
+                throw .gaveUp(broker: broker.description, after: timeout, lastReason: shouldStop() ? "interrupted" : "no answer to the connection")
+            }
+            _ = lock.wait(until: min(until, Date(timeIntervalSinceNow: 0.1)))
+        }
+    }
+
+    /// Messages the broker acknowledged (QoS 1 and 2) or that were written to it (QoS 0) so far.
+    public var acknowledged: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return acknowledgedCount
+    }
+
     /// Subscribes now and again after every reconnect.
     public func subscribe(_ filters: [String], qos: Int) throws(BrokerError) {
         lock.lock()
@@ -186,10 +213,12 @@ public final class MosquittoSession: @unchecked Sendable {
             let fatal = [4, 5, 0x86, 0x87].contains(rc)
             let reason = rc >= 0x80 ? String(cString: mosquitto_reason_string(rc)) : String(cString: mosquitto_connack_string(rc))
             queue.put(.connectFailed(reason: reason, fatal: fatal))
+            if fatal { lock.lock(); refusal = reason; lock.broadcast(); lock.unlock() }
             return
         }
         lock.lock()
         isConnected = true
+        lock.broadcast()
         let subs = subscriptions
         lock.unlock()
         queue.put(.connected(sessionPresent: flags & 1 != 0))
@@ -201,7 +230,8 @@ public final class MosquittoSession: @unchecked Sendable {
         isConnected = false
         lock.unlock()
         // rc 0: we asked for it (disconnect()); the owner knows, nothing to report.
-        if rc != 0 { queue.put(.disconnected(reason: Self.describe(rc))) }
+        // MQTT 5 brokers give a reason code (0x80 and up), such as "Session taken over".
+        if rc != 0 { queue.put(.disconnected(reason: rc >= 0x80 ? String(cString: mosquitto_reason_string(rc)) : Self.describe(rc))) }
     }
 
     fileprivate func received(_ m: UnsafePointer<mosquitto_message>) {
@@ -217,6 +247,7 @@ public final class MosquittoSession: @unchecked Sendable {
 
     fileprivate func published() {
         lock.lock()
+        acknowledgedCount += 1
         if inflight > 0 { inflight -= 1 }
         if inflight <= waitingForRoom || inflight == 0 { lock.broadcast() }
         lock.unlock()

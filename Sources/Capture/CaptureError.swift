@@ -8,6 +8,8 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedCompression(file: String, offset: UInt64, name: String)
     case io(path: String, reason: String)
     case notACapture(path: String)
+    /// Another process writes the capture directory (`CaptureLock`).
+    case locked(path: String, holder: String)
     case closed
 
     public var description: String {
@@ -23,6 +25,7 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedCompression(let f, let o, let n): "\(f): chunk at offset \(o) uses unsupported compression '\(n)'"
         case .io(let p, let r): "\(p): \(r)"
         case .notACapture(let p): "\(p): not a capture (no .mcap files, and not an .mcap file)"
+        case .locked(let p, let h): "\(p): this capture is being written by \(h); one writer at a time"
         case .closed: "the capture writer is closed"
         }
     }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Streams the messages of one or more captures, merged in time order.
 ///
 /// Each capture's files are read in name order; messages of several captures (for example from
@@ -23,6 +27,9 @@ public final class CaptureReader {
 
     /// Problems of every file read so far, in reading order.
     public var problems: [CaptureError] { streams.flatMap(\.problems) }
+    /// A file that could not be opened: reading stopped before it (and is tried again by the next
+    /// call), so that nothing after it is taken for the capture's next message.
+    public var failure: CaptureError? { streams.lazy.compactMap(\.failure).first }
     /// Files opened so far.
     public var filesRead: [SegmentReader] { streams.flatMap(\.readers) }
 
@@ -36,7 +43,9 @@ public final class CaptureReader {
         var best: SegmentReader?
         var bestTime: UInt64 = 0
         for stream in streams {
-            if let reader = stream.ready(follow: follow), let time = reader.peekTime(), best == nil || time < bestTime {
+            let ready = stream.ready(follow: follow)
+            if stream.failure != nil { return nil }
+            if let reader = ready, let time = reader.peekTime(), best == nil || time < bestTime {
                 best = reader
                 bestTime = time
             }
@@ -53,7 +62,7 @@ final class FileStream {
     private var resume: CapturePosition?
     private(set) var readers: [SegmentReader] = []
     private var current: SegmentReader?
-    private var openError: [CaptureError] = []
+    private(set) var failure: CaptureError?
 
     private let since: UInt64?
 
@@ -61,12 +70,19 @@ final class FileStream {
         self.path = path
         self.since = since
         files = try CaptureSource.files(of: path)
+        // A file that cannot be read fails the whole read at once, naming it, rather than after
+        // everything before it (or, worse, being skipped).
+        for file in files {
+            let fd = open(file, O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw .io(path: file, reason: "cannot open: \(String(cString: strerror(errno)))") }
+            close(fd)
+        }
         resume = resumeAfter
         if let r = resumeAfter, let i = files.firstIndex(where: { Self.name($0) == r.file }) { fileIndex = i }
         else if let r = resumeAfter { fileIndex = files.firstIndex(where: { Self.name($0) > r.file }) ?? files.count }
     }
 
-    var problems: [CaptureError] { openError + readers.flatMap(\.problems) }
+    var problems: [CaptureError] { readers.flatMap(\.problems) }
 
     static func name(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
@@ -83,15 +99,15 @@ final class FileStream {
                 let file = files[fileIndex]
                 var at: (UInt64, Int)?
                 if let r = resume, r.file == Self.name(file) { at = (r.chunkOffset, r.index + 1) }
-                resume = nil
                 do {
                     let reader = try SegmentReader(path: file, resumeAt: at, since: since)
                     readers.append(reader)
                     current = reader
+                    failure = nil
+                    resume = nil
                 } catch {
-                    openError.append(error)
-                    fileIndex += 1
-                    continue
+                    failure = error
+                    return nil
                 }
             }
             let reader = current!

@@ -17,13 +17,36 @@ public enum CaptureRecovery {
         /// Set when the file is damaged but was left as it is: it is not an MCAP file at all, and
         /// rewriting it would destroy whatever it is.
         public var notRecoverable: CaptureError?
+        /// Set when the file was left alone because a live writer has it open (who, as text).
+        public var inUseBy: String?
     }
 
     /// Recovers every file of the capture at `path` that needs it, each through a temporary file
     /// and an atomic rename.
+    ///
+    /// A capture that a live writer (a running `record`) holds keeps its newest file as it is:
+    /// that file is open, and replacing it would make the writer go on into an unlinked copy.
+    /// A capture directory is locked for the run, so that no writer starts meanwhile.
     public static func recover(path: String) throws(CaptureError) -> [FileResult] {
+        let files = try CaptureSource.files(of: path)
+        var lock: CaptureLock?
+        var writer: String?
+        if CaptureSource.isDirectory(path) {
+            do { lock = try CaptureLock(directory: path) } catch .locked(_, let holder) { writer = holder }
+        } else {
+            writer = CaptureLock.holder(of: (path as NSString).deletingLastPathComponent)
+        }
+        defer { lock?.release() }
+        let open = writer == nil ? nil : try CaptureSource.segmentFiles(inDirectory: (files[0] as NSString).deletingLastPathComponent).last
         var results: [FileResult] = []
-        for file in try CaptureSource.files(of: path) { results.append(try recoverFile(file)) }
+        for file in files {
+            if file == open, let writer {
+                results.append(FileResult(path: file, rewritten: false, messagesKept: 0, messagesLost: 0, chunksDropped: 0,
+                                          bytesCut: 0, problems: [], inUseBy: writer))
+                continue
+            }
+            results.append(try recoverFile(file))
+        }
         return results
     }
 

@@ -27,6 +27,8 @@ public final class CaptureWriter {
     private var closedBytes: UInt64 = 0
     private var closedRawBytes: UInt64 = 0
     public private(set) var filesWritten: [String] = []
+    /// Held from opening to closing: a capture directory has one writer.
+    private let lock: CaptureLock
 
     /// Opens (creating if needed) the capture directory.
     public init(directory: String, options: Options = Options()) throws(CaptureError) {
@@ -37,6 +39,7 @@ public final class CaptureWriter {
         } catch {
             throw .io(path: directory, reason: "cannot create the capture directory: \(error.localizedDescription)")
         }
+        lock = try CaptureLock(directory: directory)
         let existing = try CaptureSource.segmentFiles(inDirectory: directory)
         nextFileNumber = (existing.compactMap { Int(($0 as NSString).lastPathComponent.prefix(6)) }.max() ?? 0) + 1
         nextSequence = 0

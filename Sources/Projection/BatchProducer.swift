@@ -15,22 +15,22 @@ final class BatchProducer: @unchecked Sendable {
     let reader: CaptureReader
     let queue: HandOver<Batch>
     var checkpoint: Checkpoint
-    /// How many captures the reader merges.
-    let captures: Int
+    /// The captures the reader merges.
+    let paths: [String]
     /// One capture: its positions resume it (several are resumed by counting messages).
-    var single: Bool { captures == 1 }
+    var single: Bool { paths.count == 1 }
     let batchSize: Int
     let follow: Bool
     let pollInterval: TimeInterval
     let shouldStop: @Sendable () -> Bool
     let finished = DispatchSemaphore(value: 0)
 
-    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, captures: Int, batchSize: Int, follow: Bool,
+    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, paths: [String], batchSize: Int, follow: Bool,
          pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
         self.reader = reader
         self.queue = queue
         checkpoint = start
-        self.captures = captures
+        self.paths = paths
         self.batchSize = batchSize
         self.follow = follow
         self.pollInterval = pollInterval
@@ -41,10 +41,13 @@ final class BatchProducer: @unchecked Sendable {
         defer { queue.close(); finished.signal() }
         var messages = MessageBatch(capacity: batchSize)
         var sentAny = false
-        var topics = TopicCache(captures: captures)
+        var topics = TopicCache(captures: paths.count)
         func send(caughtUp: Bool = false) -> Bool {
             sentAny = true
-            if single, let last = messages.last { checkpoint.position = last.position }
+            if single, let last = messages.last, last.position != checkpoint.position {
+                checkpoint.position = last.position
+                checkpoint.fingerprint = last.position.fingerprint(inCapture: paths[0])
+            }
             defer { messages = MessageBatch(capacity: batchSize) }
             return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
         }

@@ -38,7 +38,23 @@ public final class Projector {
     /// Opens the projection at `databasePath` for the captures at `paths`.
     public init(paths: [String], databasePath: String, rebuild: Bool = false) throws {
         self.paths = paths
-        store = try ProjectionStore(path: databasePath, captureID: Self.captureID(paths), rebuild: rebuild)
+        let reason = rebuild ? "--rebuild" : Self.changedSinceProjected(paths: paths, databasePath: databasePath)
+        store = try ProjectionStore(path: databasePath, captureID: Self.captureID(paths), rebuildBecause: reason)
+    }
+
+    /// Why the projection at `databasePath` cannot resume where its checkpoint says: the file it
+    /// points into was rewritten since (by `recover`, say), so the same offset holds another
+    /// record. Nil when it can (or there is no such projection yet). A file that is gone was
+    /// pruned: the capture goes on with the next one.
+    static func changedSinceProjected(paths: [String], databasePath: String) -> String? {
+        guard paths.count == 1, FileManager.default.fileExists(atPath: databasePath),
+              let checkpoint = try? ProjectionStore(readingFrom: databasePath).checkpoint(),
+              checkpoint.captureID == captureID(paths), let position = checkpoint.position else { return nil }
+        let now = position.fingerprint(inCapture: paths[0])
+        guard now != checkpoint.fingerprint, now != nil || FileManager.default.fileExists(atPath: position.path(inCapture: paths[0])) else {
+            return nil
+        }
+        return "\(position.file) changed since it was projected (rewritten, by `restrace recover` for example)"
     }
 
     /// What identifies the capture a projection was made from: its absolute paths.
@@ -66,7 +82,7 @@ public final class Projector {
         // threads stalled on each other more often, and a 5.3 M-event projection took 12.0–13.8 s
         // instead of 13.4–14.1 (three runs each, alternating), for 20–40 MiB more at its peak.
         let batches = HandOver<Batch>(capacity: 4)
-        let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, captures: paths.count, batchSize: batchSize,
+        let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
         Thread { producer.run() }.start()
         defer { batches.cancel(); producer.finished.wait() }
@@ -102,6 +118,8 @@ public final class Projector {
         writer.close()
         writer.finished.wait()
         if let error = writer.error { throw error }
+        // Committed up to the file that could not be read, never past it.
+        if let failure = reader.failure { throw failure }
         if !writer.indexed { try store.ensureIndexes() }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
         try store.refreshStatistics()

@@ -15,6 +15,8 @@ public final class Recorder {
     private let clock: @Sendable () -> UInt64
     private var devices = Set<Substring>()
     private var topics = Set<String>()
+    private var takeover = TakeoverDetector()
+    private let began = Date()
     public private(set) var status = RecorderStatus()
 
     public init(options: RecorderOptions, directory: String, logger: Logger = Logger(label: "restrace.record"),
@@ -120,6 +122,7 @@ public final class Recorder {
             }
         case .connected(let present):
             status.connected = true
+            takeover.connected(at: Date().timeIntervalSince(began))
             try event("connected", ["broker": options.broker.description, "session_present": String(present)])
             logger.info("connected to \(options.broker)")
         case .connectFailed(let reason, let fatal):
@@ -130,6 +133,11 @@ public final class Recorder {
             status.connected = false
             try event("disconnected", ["reason": reason])
             logger.warning("disconnected from \(options.broker): \(reason)")
+            if takeover.disconnected(at: Date().timeIntervalSince(began), reason: reason) {
+                let id = options.session.clientID ?? ""
+                try event("client_id_conflict", ["client_id": id, "reason": reason])
+                throw RecorderError.clientIDConflict(clientID: id, broker: options.broker.description)
+            }
         case .subscribed(let granted):
             try event("subscribed", ["filters": options.subscriptions.joined(separator: " "),
                                      "granted_qos": granted.map(String.init).joined(separator: " ")])

@@ -70,6 +70,7 @@ public final class Replayer {
                 }
                 break
             }
+            if let failure = reader.failure { throw failure }
             if loop == 0 { summary.captureProblems = reader.problems.map(\.description) }
         }
         lateness.sort()

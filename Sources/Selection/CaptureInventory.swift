@@ -32,6 +32,7 @@ public struct CaptureInventory: Sendable {
         var inv = CaptureInventory()
         let reader = try CaptureReader(paths: paths)
         while let e = reader.next() { inv.count(e.message) }
+        if let failure = reader.failure { throw failure }
         for r in reader.filesRead {
             r.finish()
             var f = File(name: r.path)

@@ -43,9 +43,12 @@ import TestSupport
         let dir = temporaryDirectory("interop-torn")
         defer { cleanup(dir) }
         let messages = sampleMessages(count: 300)
-        let w = try CaptureWriter(directory: dir)
-        for (i, m) in messages.enumerated() { try w.write(m); if (i + 1) % 100 == 0 { try w.flush() } }
-        // No close(): the file is as a crash leaves it. Then recover and read it with Python.
+        do {
+            let w = try CaptureWriter(directory: dir)
+            for (i, m) in messages.enumerated() { try w.write(m); if (i + 1) % 100 == 0 { try w.flush() } }
+        }
+        // No close(): the file is as a crash leaves it (and its writer is gone: recover leaves
+        // a live writer's file alone). Then recover and read it with Python.
         _ = try CaptureRecovery.recover(path: dir)
         let script = """
         import sys

@@ -3,7 +3,7 @@ import GRDB
 /// The SQLite schema of the projection, as named migrations. Documented in the README.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
-    static let version: Int32 = 7
+    static let version: Int32 = 8
 
     /// `events` is a view of `event_rows` joined with `topics`: a row holds the topic as sent only
     /// when it is not a well-formed `$resource` topic (`raw_topic`), else the id of its topic's row
@@ -19,7 +19,7 @@ enum ProjectionSchema {
     /// nothing measurable). Both allow NULL where the column does.
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v7: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
+        m.registerMigration("v8: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -134,6 +134,7 @@ enum ProjectionSchema {
                 file TEXT,
                 chunk_offset INTEGER,
                 chunk_index INTEGER,
+                chunk_fingerprint INTEGER,  -- what was at chunk_offset when committed: a rewritten file is noticed
                 first_time INTEGER,
                 last_time INTEGER,
                 next_task_id INTEGER NOT NULL,

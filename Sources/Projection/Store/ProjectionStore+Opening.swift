@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What `ProjectionStore` checks before it opens a file, and how its connections wait for each other.
 extension ProjectionStore {
@@ -15,6 +18,7 @@ extension ProjectionStore {
     /// Looks at the existing file at `path` once: its header, then (one read) its checkpoint table,
     /// projection version and, when `captureID` is given, the capture it was made from.
     static func inspect(_ path: String, captureID: String?) -> ExistingFile {
+        if let notRegular = notARegularFile(path) { return .foreign("not a restrace projection (\(notRegular))") }
         guard let handle = FileHandle(forReadingAtPath: path) else { return .foreign("cannot be read") }
         let header = (try? handle.read(upToCount: 16)) ?? Data()
         try? handle.close()
@@ -36,6 +40,19 @@ extension ProjectionStore {
             }
         } catch {
             return .foreign("not a restrace projection (\(error))")
+        }
+    }
+
+    /// Why `path` (followed if a link) cannot be a projection file, or nil for a regular file. A
+    /// directory (a capture, say), a device, a pipe or a socket given as --db is never opened,
+    /// emptied or removed: opening a pipe alone would wait forever.
+    static func notARegularFile(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }  // missing: created; unreadable: said when opened
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        default: return "not a regular file"
         }
     }
 

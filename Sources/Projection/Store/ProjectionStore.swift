@@ -8,6 +8,8 @@ public struct Checkpoint: Sendable, Equatable {
     public var captureID: String
     public var events: Int64 = 0
     public var position: CapturePosition?
+    /// What was at `position` when it was committed (`CapturePosition.fingerprint`).
+    public var fingerprint: UInt32?
     public var firstTime: UInt64?
     public var lastTime: UInt64?
     public var nextTaskID: Int64 = 1
@@ -27,9 +29,13 @@ public final class ProjectionStore: @unchecked Sendable {
 
     /// Opens (or creates) the projection at `path` for the capture `captureID`. A file of another
     /// projection version or of another capture is started over, and `rebuiltBecause` says why.
-    public init(path: String, captureID: String, rebuild: Bool = false) throws {
+    /// With `rebuildBecause`, it is started over whatever it holds.
+    public init(path: String, captureID: String, rebuildBecause: String? = nil) throws {
         self.path = path
-        var reason: String? = rebuild ? "--rebuild" : nil
+        var reason = rebuildBecause
+        if let notRegular = Self.notARegularFile(path) {
+            throw ProjectionError.database(path: path, reason: "not a restrace projection (\(notRegular)); not overwritten (give another --db)")
+        }
         if FileManager.default.fileExists(atPath: path) {
             writerLock = try WriterLock(path: path)  // before deciding anything about the file
             switch Self.inspect(path, captureID: captureID) {
@@ -95,6 +101,7 @@ public final class ProjectionStore: @unchecked Sendable {
             var c = Checkpoint(captureID: row["capture_id"], events: row["events"])
             if let file: String = row["file"] {
                 c.position = CapturePosition(file: file, chunkOffset: UInt64(bitPattern: row["chunk_offset"]), index: row["chunk_index"])
+                c.fingerprint = (row["chunk_fingerprint"] as Int64?).map { UInt32(truncatingIfNeeded: $0) }
             }
             c.firstTime = (row["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
             c.lastTime = (row["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
@@ -204,10 +211,11 @@ public final class ProjectionStore: @unchecked Sendable {
             var re = try BulkStatement(db, sql: "INSERT INTO recorder_events (time, event, detail) VALUES (?, ?, ?)")
             for r in out.recorderEvents { re.bind(r.time); re.bind(r.event); re.bind(r.detail); try re.step(db) }
             try db.execute(sql: """
-                UPDATE checkpoint SET events = ?, file = ?, chunk_offset = ?, chunk_index = ?, first_time = ?, last_time = ?,
-                  next_task_id = ? WHERE id = 1
+                UPDATE checkpoint SET events = ?, file = ?, chunk_offset = ?, chunk_index = ?, chunk_fingerprint = ?, first_time = ?,
+                  last_time = ?, next_task_id = ? WHERE id = 1
                 """, arguments: [checkpoint.events, checkpoint.position?.file,
                                  checkpoint.position.map { Int64(bitPattern: $0.chunkOffset) }, checkpoint.position?.index,
+                                 checkpoint.fingerprint.map { Int64($0) },
                                  checkpoint.firstTime.map { Int64(bitPattern: $0) }, checkpoint.lastTime.map { Int64(bitPattern: $0) },
                                  checkpoint.nextTaskID])
             try beforeCommit()

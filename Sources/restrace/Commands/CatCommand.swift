@@ -38,6 +38,7 @@ struct CatCommand: ParsableCommand {
             }
         }
         out.flush()
+        if let failure = reader.failure { throw failure }
         let problems = reader.problems
         for p in problems { printError("restrace: \(p)") }
         if !problems.isEmpty { throw ExitCode(3) }

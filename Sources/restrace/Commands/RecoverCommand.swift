@@ -11,8 +11,8 @@ struct RecoverCommand: ParsableCommand {
           restrace recover capture/
         Each damaged file is rewritten into a temporary file and renamed over the original; intact
         files are not touched. A file that is not MCAP at all (its first bytes are not the MCAP
-        magic) is left as it is and reported, with exit status 3. Do not run it on a capture that
-        is still being recorded.
+        magic) is left as it is and reported, with exit status 3. On a capture that is being recorded,
+        the file the recorder has open is left alone (with a message) and the others are repaired.
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]
@@ -22,6 +22,10 @@ struct RecoverCommand: ParsableCommand {
         for capture in captures {
             for r in try CaptureRecovery.recover(path: capture) {
                 let name = (r.path as NSString).lastPathComponent
+                if let writer = r.inUseBy {
+                    print("\(name): being written by \(writer); left alone (recover it once that writer has stopped)")
+                    continue
+                }
                 if let reason = r.notRecoverable {
                     print("\(reason); left as it is")
                     leftAlone += 1

@@ -91,7 +91,7 @@ struct ReplayCommand: ParsableCommand {
         o.loops = loop
         Interrupts.install()
         let replayer = Replayer(paths: captures, options: o)
-        let summary: ReplaySummary
+        var summary: ReplaySummary
         if dryRun {
             let out = StandardOutput()
             summary = try replayer.run(paced: false, publish: { m in
@@ -108,6 +108,7 @@ struct ReplayCommand: ParsableCommand {
             session.maxInflight = UInt32(max(1, inflight))
             let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
             try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+            try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
             let live = stderrIsTerminal
             var last = Date()
             summary = try replayer.run(publish: { m in
@@ -123,6 +124,14 @@ struct ReplayCommand: ParsableCommand {
             // What is still unacknowledged gets a moment; less after Ctrl-C, none from a stalled broker.
             if summary.abortedBecause == nil { _ = client.drain(timeout: summary.interrupted ? 2 : 10) }
             client.disconnect()
+            // Published means acknowledged (QoS 1, 2) or written to the broker (QoS 0), not handed
+            // to libmosquitto: after a broker crash it may still deliver what it had queued.
+            let handed = summary.published
+            summary.published = client.acknowledged
+            if handed > summary.published {
+                summary.failed += handed - summary.published
+                summary.firstFailure = summary.firstFailure ?? "\(handed - summary.published) messages were never acknowledged by the broker"
+            }
         }
         for p in summary.captureProblems { printError("restrace: skipped damaged data: \(p)") }
         if let reason = summary.abortedBecause { printError("restrace: replay stopped: \(reason)") }

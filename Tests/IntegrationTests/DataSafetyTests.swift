@@ -1,0 +1,223 @@
+import Broker
+import Capture
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults that would lose data: what restrace must refuse, leave alone or say, run as a user runs it.
+@Suite(.serialized) struct DataSafetyTests {
+    static let cleanDay = repositoryRoot.appendingPathComponent("fixtures/clean-day/capture").path
+
+    @discardableResult
+    func restrace(_ args: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try runProcess(restraceExecutable, args, environment: environment)
+    }
+
+    @Test func aDbThatIsADirectoryOrACaptureIsNeverReplaced() throws {
+        let dir = temporaryDirectory("safety-db")
+        defer { cleanup(dir) }
+        try FileManager.default.copyItem(atPath: Self.cleanDay, toPath: dir + "/cap")
+        try FileManager.default.createDirectory(atPath: dir + "/x/sub", withIntermediateDirectories: true)
+        try Data("data\n".utf8).write(to: URL(fileURLWithPath: dir + "/x/sub/f"))
+        let segment = try CaptureSource.files(of: dir + "/cap")[0]
+        let segmentBytes = try Data(contentsOf: URL(fileURLWithPath: segment))
+        for (args, named) in [(["project", dir + "/cap", "--db", dir + "/x"], dir + "/x"),
+                              (["report", "summary", dir + "/cap", "--db", dir + "/x"], dir + "/x"),
+                              (["project", dir + "/cap", "--db", dir + "/cap"], dir + "/cap"),
+                              (["project", dir + "/cap", "--db", segment], segment),
+                              (["project", dir + "/cap", "--db", "/dev/null"], "/dev/null"),
+                              (["report", "summary", "--db", dir + "/x"], dir + "/x")] {
+            let r = try restrace(args)
+            #expect(r.status == 1 && r.err.contains(named) && r.err.contains("not a restrace projection"), "\(args): \(r.err)")
+        }
+        #expect(try String(contentsOfFile: dir + "/x/sub/f", encoding: .utf8) == "data\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: segment)) == segmentBytes)
+        #expect(CaptureSource.isDirectory(dir + "/cap"))
+        // An empty regular file is nothing to lose: it becomes the projection.
+        FileManager.default.createFile(atPath: dir + "/empty.sqlite", contents: Data())
+        #expect(try restrace(["project", dir + "/cap", "--db", dir + "/empty.sqlite", "--quiet"]).status == 0)
+    }
+
+    /// Starts `restrace ARGS` and returns the running process (stopped by the caller); its
+    /// standard error goes to `errors` when given.
+    func start(_ args: [String], errors: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: restraceExecutable)
+        p.arguments = args
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        if let errors { FileManager.default.createFile(atPath: errors, contents: nil) }
+        p.standardError = FileHandle(forWritingAtPath: errors ?? "/dev/null")
+        try p.run()
+        return p
+    }
+
+    func interrupt(_ p: Process) -> Int32 {
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    func publish(_ broker: TestBroker, _ count: Int, from: Int = 0) throws {
+        let pub = try publisher(broker, id: "safety-pub-\(from)")
+        for i in from..<(from + count) {
+            try pub.publish(topic: "$resource/up/service/P/d\(i % 10)", payload: Array(#"{"type":"get_download_task","i":\#(i)}"#.utf8),
+                            qos: 1, retain: false, window: 100)
+        }
+        #expect(pub.drain(timeout: 10))
+        pub.disconnect()
+    }
+
+    func messageCount(_ capture: String) throws -> Int {
+        let r = try restrace(["cat", capture, "--no-recorder-events"])
+        return r.text.split(separator: "\n").count
+    }
+
+    @Test func aCaptureDirectoryHasOneWriterAndRecoverLeavesItsOpenFileAlone() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("safety-writer")
+        defer { cleanup(dir) }
+        let url = "mqtt://127.0.0.1:\(broker.port)"
+        let first = try start(["record", "--broker", url, "--out", dir + "/cap", "--client-id", "first", "--flush-interval", "100ms"])
+        defer { if first.isRunning { first.terminate() } }
+        #expect(waitUntil(10) { CaptureLock.holder(of: dir + "/cap") != nil })
+        #expect(waitUntil(10) { ((try? CaptureSource.segmentFiles(inDirectory: dir + "/cap")) ?? []).count == 1 })
+        Thread.sleep(forTimeInterval: 0.5)
+        for args in [["record", "--broker", url, "--out", dir + "/cap", "--client-id", "second"],
+                     ["simulate", "--devices", "2", "--duration", "5s", "--out", dir + "/cap"]] {
+            let r = try restrace(args)
+            #expect(r.status == 1 && r.err.contains("being written by restrace record (pid \(first.processIdentifier)"), "\(args[0]): \(r.err)")
+        }
+        try Data(#"{"time_ns":1795717359768482899,"topic":"$resource/up/service/P/D","payload":"{}"}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
+        let imported = try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/cap"])
+        #expect(imported.status == 1 && imported.err.contains("one writer at a time"), "\(imported.err)")
+
+        try publish(broker, 2000)
+        Thread.sleep(forTimeInterval: 0.5)
+        // The recorder's open file is torn as far as recover can see: it must stay the recorder's.
+        let recovered = try restrace(["recover", dir + "/cap"])
+        #expect(recovered.status == 0 && recovered.text.contains("000001.mcap: being written by restrace record"), "\(recovered.text)")
+        try publish(broker, 2000, from: 2000)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(interrupt(first) == 0)
+        #expect(try messageCount(dir + "/cap") == 4000)
+        #expect(CaptureLock.holder(of: dir + "/cap") == nil)
+        #expect(try restrace(["verify", dir + "/cap"]).status == 0)
+    }
+
+    @Test func twoRecordersWithOneClientIDSaySoInsteadOfKeepingHalfEach() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("safety-clientid")
+        defer { cleanup(dir) }
+        let url = "mqtt://127.0.0.1:\(broker.port)"
+        let recorders = try ["a", "b"].map { name in
+            try start(["record", "--broker", url, "--out", dir + "/" + name, "--client-id", "same"], errors: dir + "/\(name).err")
+        }
+        defer { for r in recorders where r.isRunning { r.terminate() } }
+        #expect(waitUntil(40) { recorders.contains { !$0.isRunning } }, "neither recorder noticed the other")
+        guard let stopped = ["a", "b"].indices.first(where: { !recorders[$0].isRunning }) else { return }
+        let name = ["a", "b"][stopped]
+        #expect(recorders[stopped].terminationStatus == 1)
+        let err = try String(contentsOfFile: dir + "/\(name).err", encoding: .utf8)
+        #expect(err.contains("another client keeps taking over the session of client id 'same'"), "\(err)")
+        // It said so in its capture too, and the other one goes on alone.
+        #expect(try restrace(["cat", dir + "/" + name]).text.contains("client_id_conflict"))
+        #expect(interrupt(recorders[1 - stopped]) == 0)
+    }
+
+    @Test func aRefusedLoginEndsAReplayAtOnceAndPublishesNothing() throws {
+        let dir = temporaryDirectory("safety-login")
+        defer { cleanup(dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        try "player:right\n".write(toFile: dir + "/passwd", atomically: true, encoding: .utf8)
+        #expect(try runProcess("/usr/bin/env", ["mosquitto_passwd", "-U", dir + "/passwd"]).status == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/passwd")
+        let broker = try TestBroker(config: "password_file \(dir)/passwd", allowAnonymous: false)
+        defer { broker.stop() }
+        let url = "mqtt://127.0.0.1:\(broker.port)"
+        let started = Date()
+        for (user, password) in [(nil, nil), ("player", "wrong")] as [(String?, String?)] {
+            var args = ["replay", Self.cleanDay, "--broker", url, "--max-rate"]
+            if let user { args += ["--username", user] }
+            let r = try restrace(args, environment: password.map { ["RESTRACE_PASSWORD": $0] } ?? [:])
+            #expect(r.status == 1 && r.err.contains("not authorised") && !r.err.contains("published"), "\(r.err)")
+        }
+        #expect(Date().timeIntervalSince(started) < 20)  // not the 30 s wait for acknowledgements, twice
+        let ok = try restrace(["replay", Self.cleanDay, "--broker", url, "--max-rate", "--username", "player"],
+                              environment: ["RESTRACE_PASSWORD": "right"])
+        #expect(ok.status == 0 && ok.err.contains(" published, "), "\(ok.err)")
+    }
+
+    @Test func anUnreadableFileFailsNamingItAndIsNeverSkipped() throws {
+        let dir = temporaryDirectory("safety-unreadable")
+        defer { cleanup(dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/cap", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        let fixtures = repositoryRoot.appendingPathComponent("fixtures").path
+        try FileManager.default.copyItem(atPath: fixtures + "/clean-day/capture/000001.mcap", toPath: dir + "/cap/000001.mcap")
+        try FileManager.default.copyItem(atPath: fixtures + "/failure-storm/capture/000001.mcap", toPath: dir + "/cap/000002.mcap")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir + "/cap/000002.mcap")
+        let db = dir + "/p.sqlite"
+        func asNobody(_ args: [String]) throws -> ProcessResult {
+            try runProcess("/usr/sbin/runuser", ["-u", "nobody", "--", restraceExecutable] + args)
+        }
+        for args in [["project", dir + "/cap", "--db", db], ["info", dir + "/cap"], ["cat", dir + "/cap"],
+                     ["replay", dir + "/cap", "--dry-run"], ["report", "summary", dir + "/cap", "--db", db]] {
+            let r = try asNobody(args)
+            #expect(r.status == 1 && r.err.contains("000002.mcap") && r.err.contains("Permission denied"), "\(args[0]): \(r.err)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/cap/000002.mcap")
+        #expect(try asNobody(["project", dir + "/cap", "--db", db, "--quiet"]).status == 0)
+        let resumed = try asNobody(["report", "summary", "--db", db, "--format", "json"])
+        let oneShot = try restrace(["report", "summary", dir + "/cap", "--db", dir + "/one.sqlite", "--format", "json"])
+        #expect(resumed.status == 0 && resumed.out == oneShot.out)
+    }
+
+    @Test func aProjectionOfAFileThatRecoverRewroteStartsOverInsteadOfSkipping() throws {
+        let dir = temporaryDirectory("safety-recovered")
+        defer { cleanup(dir) }
+        // One file of many small chunks, closed; then its second chunk damaged, and its end cut
+        // off as a killed recorder leaves it.
+        var options = CaptureWriter.Options()
+        options.chunkSize = 4096
+        let writer = try CaptureWriter(directory: dir + "/made", options: options)
+        let devices = ["cam-1", "cam-2", "cam-3"]
+        for i in 0..<3000 {
+            let state = i % 3 == 2 ? "done" : "uploading"
+            let payload = #"{"type":"report_upload_progress","name":"f\#(i / 3)","progress":{"state":"\#(state)","percent":\#(i % 100),"result_code":0,"result_msg":""}}"#
+            try writer.write(CapturedMessage(time: 1_795_717_359_000_000_000 + UInt64(i) * 10_000_000,
+                                             topic: "$resource/up/service/P/\(devices[i % 3])", payload: Array(payload.utf8)))
+        }
+        try writer.close()
+        let made = try CaptureSource.files(of: dir + "/made")[0]
+        let reader = try SegmentReader(path: made)
+        var offsets: [UInt64] = []
+        while let o = reader.nextView({ $0.chunkOffset }) { if offsets.last != o { offsets.append(o) } }
+        #expect(offsets.count > 20)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: made))
+        bytes[Int(offsets[1]) + 80] ^= 0xFF
+        let torn = bytes[..<Int(offsets.last!)]
+        try FileManager.default.createDirectory(atPath: dir + "/cap", withIntermediateDirectories: true)
+        let file = dir + "/cap/000001.mcap"
+        // Projected while the first ten chunks were written, then the rest came, then recover.
+        try bytes[..<Int(offsets[10])].write(to: URL(fileURLWithPath: file))
+        #expect(try restrace(["project", dir + "/cap", "--quiet"]).status == 0)
+        try torn.write(to: URL(fileURLWithPath: file))
+        let recovered = try restrace(["recover", dir + "/cap"])
+        #expect(recovered.status == 0 && recovered.text.contains("1 corrupt chunks dropped"), "\(recovered.text)")
+        let again = try restrace(["project", dir + "/cap"])
+        #expect(again.status == 0 && again.err.contains("000001.mcap changed since it was projected"), "\(again.err)")
+        #expect(!again.err.contains("corrupt"), "\(again.err)")
+        let resumed = try restrace(["report", "tasks", "--db", dir + "/cap/restrace.sqlite", "--format", "csv"])
+        let oneShot = try restrace(["report", "tasks", dir + "/cap", "--db", dir + "/one.sqlite", "--format", "csv"])
+        #expect(resumed.status == 0 && resumed.out == oneShot.out)
+        let count = try messageCount(dir + "/cap")
+        let summary = try restrace(["report", "summary", "--db", dir + "/cap/restrace.sqlite", "--format", "json"]).text
+        #expect(summary.contains("\"messages\": \(count)") || summary.contains("\"messages\":\(count)"), "\(summary)")
+    }
+}
