@@ -21,7 +21,7 @@ public enum CaptureSource {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw .io(path: directory, reason: "cannot list: \(error.localizedDescription)")
+            throw .io(path: directory, reason: "cannot list: \(ErrorText.reason(error))")
         }
         return names.filter { $0.hasSuffix(".mcap") && !$0.hasPrefix(".") }.sorted()
             .map { (directory as NSString).appendingPathComponent($0) }

@@ -34,11 +34,7 @@ public final class CaptureWriter {
     public init(directory: String, options: Options = Options()) throws(CaptureError) {
         self.directory = directory
         self.options = options
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw .io(path: directory, reason: "cannot create the capture directory: \(error.localizedDescription)")
-        }
+        try ErrorText.makeDirectories(directory)
         lock = try CaptureLock(directory: directory)
         let existing = try CaptureSource.segmentFiles(inDirectory: directory)
         nextFileNumber = (existing.compactMap { Int(($0 as NSString).lastPathComponent.prefix(6)) }.max() ?? 0) + 1

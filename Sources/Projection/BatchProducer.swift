@@ -55,8 +55,7 @@ final class BatchProducer: @unchecked Sendable {
             // Each message lent by the reader and decoded where it lies: no copy, no reference count.
             while let full = reader.nextView({ m -> Bool in
                 checkpoint.events += 1
-                if checkpoint.firstTime == nil { checkpoint.firstTime = m.time }
-                checkpoint.lastTime = max(checkpoint.lastTime ?? m.time, m.time)
+                checkpoint.see(m.time)
                 messages.append(IncomingMessage(id: checkpoint.events, m, topics: &topics))
                 return messages.isFull
             }) {

@@ -42,6 +42,18 @@ public final class Projector {
         store = try ProjectionStore(path: databasePath, captureID: Self.captureID(paths), rebuildBecause: reason)
     }
 
+    /// True when the projection at `databasePath` already holds every message of the capture at
+    /// `paths`, so that a report reads it as it is: without a write (it may be read-only), and
+    /// without taking the writer's lock. (Several captures merged are resumed by counting, so
+    /// they are always brought up to date by a projector.)
+    public static func isUpToDate(paths: [String], databasePath: String) -> Bool {
+        guard paths.count == 1, Self.changedSinceProjected(paths: paths, databasePath: databasePath) == nil,
+              let checkpoint = try? ProjectionStore(readingFrom: databasePath).checkpoint(),
+              checkpoint.captureID == captureID(paths),
+              let reader = try? CaptureReader(paths: paths, resumeAfter: checkpoint.position) else { return false }
+        return checkpoint.position != nil && reader.next() == nil && reader.failure == nil
+    }
+
     /// Why the projection at `databasePath` cannot resume where its checkpoint says: the file it
     /// points into was rewritten since (by `recover`, say), so the same offset holds another
     /// record. Nil when it can (or there is no such projection yet). A file that is gone was
@@ -69,6 +81,12 @@ public final class Projector {
     /// reduces them, and one commits each batch's rows with its checkpoint.
     public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
                     shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
+        try ProjectionError.naming(store.path) { try project(follow: follow, pollInterval: pollInterval, stallAfter: stallAfter,
+                                                             shouldStop: shouldStop, progress: progress) }
+    }
+
+    private func project(follow: Bool, pollInterval: TimeInterval, stallAfter: UInt64, shouldStop: @escaping @Sendable () -> Bool,
+                         progress: (Progress) -> Void) throws -> Summary {
         let started = Date()
         defer { store.releaseWriterLock() }  // a projector writes in one run; another may follow it
         var summary = Summary(rebuiltBecause: store.rebuiltBecause)

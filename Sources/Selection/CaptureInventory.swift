@@ -18,6 +18,11 @@ public struct CaptureInventory: Sendable {
     public var recorderEvents: UInt64 = 0
     public var firstTime: UInt64?
     public var lastTime: UInt64?
+    /// How often a message came with an earlier time than the one before it (the recorder's clock
+    /// was set back), and the largest such step, ns.
+    public var clockStepsBack = 0
+    public var largestStepBack: UInt64 = 0
+    private var previousTime: UInt64?
     public var devices = Set<String>()
     public var products = Set<String>()
     public var messagesPerType: [String: UInt64] = [:]
@@ -52,6 +57,11 @@ public struct CaptureInventory: Sendable {
     }
 
     mutating func count(_ m: CapturedMessage) {
+        if let previous = previousTime, m.time < previous {
+            clockStepsBack += 1
+            largestStepBack = max(largestStepBack, previous - m.time)
+        }
+        previousTime = m.time
         if firstTime == nil { firstTime = m.time }
         firstTime = min(firstTime!, m.time)
         lastTime = max(lastTime ?? m.time, m.time)

@@ -220,4 +220,51 @@ import Glibc
         let summary = try restrace(["report", "summary", "--db", dir + "/cap/restrace.sqlite", "--format", "json"]).text
         #expect(summary.contains("\"messages\": \(count)") || summary.contains("\"messages\":\(count)"), "\(summary)")
     }
+
+    @Test func aReadOnlyProjectionThatIsUpToDateIsReadWithoutWriting() throws {
+        let dir = temporaryDirectory("safety-readonly")
+        defer { _ = try? runProcess("/bin/chmod", ["-R", "u+w", dir]); cleanup(dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        try FileManager.default.copyItem(atPath: Self.cleanDay, toPath: dir + "/cap")
+        #expect(try restrace(["project", dir + "/cap", "--quiet"]).status == 0)
+        let expected = try restrace(["report", "summary", dir + "/cap", "--format", "json"])
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: dir + "/cap/restrace.sqlite")
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: dir + "/cap")
+        let r = try runProcess("/usr/sbin/runuser", ["-u", "nobody", "--", restraceExecutable, "report", "summary", dir + "/cap", "--format", "json"])
+        #expect(r.status == 0 && r.out == expected.out, "\(r.err)")
+    }
+
+    @Test func errorsNameTheFileInPlainWordsAndCutLongValues() throws {
+        let dir = temporaryDirectory("safety-errors")
+        defer { cleanup(dir) }
+        FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
+        try Data(#"{"time_ns":1,"topic":"$resource/up/service/P/D","payload":"{}"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
+        let nested = try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/file/cap"])
+        #expect(nested.status == 1 && nested.err.contains(dir + "/file") && !nested.err.contains("NSCocoaErrorDomain"), "\(nested.err)")
+        let longTopic = String(repeating: "a", count: 70_000) + "#"
+        let topic = try restrace(["record", "--broker", "mqtt://127.0.0.1:1", "--out", dir + "/cap", "--topic", longTopic])
+        #expect(topic.status == 2 && topic.err.utf8.count < 1000, "\(topic.err.utf8.count) bytes")
+        // A projection in a directory that cannot be written: the file named, no SQL statement.
+        try FileManager.default.createDirectory(atPath: dir + "/closed", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o555])
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+        let db = try runProcess("/usr/sbin/runuser", ["-u", "nobody", "--", restraceExecutable, "project", Self.cleanDay, "--db", dir + "/closed/p.sqlite"])
+        #expect(db.status == 1 && db.err.contains(dir + "/closed/p.sqlite") && db.err.contains("SQLite error")
+                && !db.err.contains("while executing"), "\(db.err)")
+    }
+
+    @Test func aClockThatWentBackGivesOneSpanAndIsSaid() throws {
+        let dir = temporaryDirectory("safety-clock")
+        defer { cleanup(dir) }
+        let times: [UInt64] = [1_795_717_360, 1_795_717_370, 1_795_717_350, 1_795_717_355]
+        let lines = times.map { #"{"time_ns":\#($0)000000000,"topic":"$resource/up/service/P/D","payload":"{\"type\":\"get_download_task\"}"}"# }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
+        #expect(try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/cap"]).status == 0)
+        let info = try JSONSerialization.jsonObject(with: try restrace(["info", dir + "/cap", "--format", "json"]).out) as! [String: Any]
+        let summary = try JSONSerialization.jsonObject(with: try restrace(["report", "summary", dir + "/cap", "--format", "json"]).out) as! [String: Any]
+        let capture = summary["capture"] as! [String: Any]
+        #expect(info["first_at"] as? String == "2026-11-26T18:22:30.000Z" && capture["first_at"] as? String == info["first_at"] as? String)
+        #expect(info["last_at"] as? String == capture["last_at"] as? String)
+        #expect(info["clock_steps_back"] as? Int == 1 && capture["clock_steps_back"] as? Int == 1)
+        #expect(try restrace(["report", "summary", dir + "/cap"]).text.contains("went back 1 times, by up to 20.000 s"))
+    }
 }

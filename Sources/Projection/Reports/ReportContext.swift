@@ -26,6 +26,9 @@ struct ReportContext {
     let filters: ReportFilters
     let firstTime: UInt64?
     let lastTime: UInt64?
+    /// How often the recorder's clock went back, and by how much at most (ns).
+    let clockStepsBack: Int64
+    let largestStepBack: UInt64
     /// The format the report is printed in; nil: all (tests compare them).
     let format: Report.Format?
     /// The projection's stored statistics by key, when they are current (`ReportStatistics`).
@@ -41,7 +44,9 @@ struct ReportContext {
         self.filters = filters
         self.format = format
         statistics = try ReportStatistics.load(db)
-        let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time FROM checkpoint WHERE id = 1")
+        let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time, clock_steps_back, largest_step_back FROM checkpoint WHERE id = 1")
+        clockStepsBack = row?["clock_steps_back"] ?? 0
+        largestStepBack = UInt64(bitPattern: row?["largest_step_back"] ?? 0)
         firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
         lastTime = (row?["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
     }

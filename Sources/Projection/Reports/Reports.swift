@@ -29,6 +29,11 @@ public enum Reports {
     /// as it is read (hundreds of thousands of rows never sit in memory); the others are small.
     public static func write(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)? = nil,
                              format: Report.Format, to write: (String) -> Void) throws {
+        try ProjectionError.naming(store.path) { try writeReport(kind, store: store, filters: filters, device: device, format: format, to: write) }
+    }
+
+    private static func writeReport(_ kind: Kind, store: ProjectionStore, filters: ReportFilters, device: (String, String)?,
+                                    format: Report.Format, to write: (String) -> Void) throws {
         guard kind == .tasks else {
             write(try run(kind, store: store, filters: filters, device: device, format: format).rendered(as: format))
             return

@@ -33,7 +33,8 @@ extension Reports {
         let json = JSONValue.object([
             ("capture", .object([("first_at", .time(c.firstTime)), ("last_at", .time(c.lastTime)), ("messages", .int(messages)),
                                  ("messages_up", .int(traffic["up"])), ("messages_down", .int(traffic["down"])),
-                                 ("devices", .int(devices)), ("products", .int(products))])),
+                                 ("devices", .int(devices)), ("products", .int(products)),
+                                 ("clock_steps_back", .int(c.clockStepsBack))])),
             ("tasks", .object([("upload", states(.upload)), ("download", states(.download))])),
             ("success_rate", .of(successRate, digits: 4)),
             ("stalled", .int(stalled)),
@@ -49,6 +50,9 @@ extension Reports {
             ["messages", "\(messages) (\(traffic["up"] as Int64) up, \(traffic["down"] as Int64) down)"],
             ["devices", "\(devices) in \(products) products"],
         ]
+        if c.clockStepsBack > 0 {
+            rows.append(["clock", "went back \(c.clockStepsBack) times, by up to \(String(format: "%.3f", Double(c.largestStepBack) / 1e9)) s: the span is from the earliest to the latest time"])
+        }
         for k in TaskKind.allCases {
             let parts = TaskState.allCases.compactMap { s in count(k, s) > 0 ? "\(count(k, s)) \(s.rawValue)" : nil }
             rows.append(["\(k.rawValue)s", parts.isEmpty ? "none" : parts.joined(separator: ", ")])

@@ -137,6 +137,9 @@ enum ProjectionSchema {
                 chunk_fingerprint INTEGER,  -- what was at chunk_offset when committed: a rewritten file is noticed
                 first_time INTEGER,
                 last_time INTEGER,
+                previous_time INTEGER,  -- the last message's time in capture order
+                clock_steps_back INTEGER NOT NULL DEFAULT 0 CHECK (clock_steps_back >= 0),
+                largest_step_back INTEGER NOT NULL DEFAULT 0,
                 next_task_id INTEGER NOT NULL,
                 projection_version INTEGER NOT NULL,
                 statistics_events INTEGER  -- the events count `statistics` was computed at

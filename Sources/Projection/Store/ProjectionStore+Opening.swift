@@ -39,7 +39,7 @@ extension ProjectionStore {
                 return .current
             }
         } catch {
-            return .foreign("not a restrace projection (\(error))")
+            return .foreign("not a restrace projection (\(ProjectionError.reason(error)))")
         }
     }
 

@@ -13,6 +13,24 @@ public struct Checkpoint: Sendable, Equatable {
     public var firstTime: UInt64?
     public var lastTime: UInt64?
     public var nextTaskID: Int64 = 1
+    /// The time of the last message in capture order (`lastTime` is the latest of all).
+    public var previousTime: UInt64?
+    /// How often a message came with an earlier time than the one before it (the recorder's
+    /// clock was set back), and the largest such step, ns.
+    public var clockStepsBack: Int64 = 0
+    public var largestStepBack: UInt64 = 0
+
+    /// Counts `time` in: the span, and the clock's steps back.
+    mutating func see(_ time: UInt64) {
+        if firstTime == nil { firstTime = time }
+        firstTime = min(firstTime!, time)
+        lastTime = max(lastTime ?? time, time)
+        if let previous = previousTime, time < previous {
+            clockStepsBack += 1
+            largestStepBack = max(largestStepBack, previous - time)
+        }
+        previousTime = time
+    }
 }
 
 /// The SQLite file of the projection: schema, checkpoint, and batch writes in one transaction each.
@@ -66,9 +84,14 @@ public final class ProjectionStore: @unchecked Sendable {
         do {
             db = try DatabaseQueue(path: path, configuration: config)
         } catch {
-            throw ProjectionError.database(path: path, reason: "\(error)")
+            throw ProjectionError.database(path: path, reason: ProjectionError.reason(error))
         }
         if writerLock == nil { writerLock = try WriterLock(path: path) }
+        try ProjectionError.naming(path) { [db] in try Self.prepare(db, captureID: captureID) }
+    }
+
+    /// The schema, the version and the checkpoint row of a file opened for writing.
+    private static func prepare(_ db: DatabaseQueue, captureID: String) throws {
         try ProjectionSchema.migrator().migrate(db)
         try db.write { db in
             try db.execute(sql: "PRAGMA user_version = \(ProjectionSchema.version)")
@@ -106,6 +129,9 @@ public final class ProjectionStore: @unchecked Sendable {
             c.firstTime = (row["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
             c.lastTime = (row["last_time"] as Int64?).map { UInt64(bitPattern: $0) }
             c.nextTaskID = row["next_task_id"]
+            c.previousTime = (row["previous_time"] as Int64?).map { UInt64(bitPattern: $0) }
+            c.clockStepsBack = row["clock_steps_back"]
+            c.largestStepBack = UInt64(bitPattern: row["largest_step_back"])
             return c
         }
     }
@@ -212,12 +238,13 @@ public final class ProjectionStore: @unchecked Sendable {
             for r in out.recorderEvents { re.bind(r.time); re.bind(r.event); re.bind(r.detail); try re.step(db) }
             try db.execute(sql: """
                 UPDATE checkpoint SET events = ?, file = ?, chunk_offset = ?, chunk_index = ?, chunk_fingerprint = ?, first_time = ?,
-                  last_time = ?, next_task_id = ? WHERE id = 1
+                  last_time = ?, next_task_id = ?, previous_time = ?, clock_steps_back = ?, largest_step_back = ? WHERE id = 1
                 """, arguments: [checkpoint.events, checkpoint.position?.file,
                                  checkpoint.position.map { Int64(bitPattern: $0.chunkOffset) }, checkpoint.position?.index,
                                  checkpoint.fingerprint.map { Int64($0) },
                                  checkpoint.firstTime.map { Int64(bitPattern: $0) }, checkpoint.lastTime.map { Int64(bitPattern: $0) },
-                                 checkpoint.nextTaskID])
+                                 checkpoint.nextTaskID, checkpoint.previousTime.map { Int64(bitPattern: $0) },
+                                 checkpoint.clockStepsBack, Int64(bitPattern: checkpoint.largestStepBack)])
             try beforeCommit()
         }
     }
@@ -258,6 +285,19 @@ public enum ProjectionError: Error, CustomStringConvertible {
     case database(path: String, reason: String)
     /// Another restrace process is projecting into this file.
     case busy(path: String)
+
+    /// An SQLite error as people read it: its code and message, never the SQL statement that
+    /// met it (GRDB's own description ends with the whole statement).
+    static func reason(_ error: Error) -> String {
+        guard let e = error as? DatabaseError else { return "\(error)" }
+        let hint = e.resultCode == .SQLITE_CANTOPEN ? " (is its directory there and writable?)" : ""
+        return "SQLite error \(e.resultCode.rawValue): \(e.message ?? "\(e.resultCode)")\(hint)"
+    }
+
+    /// Runs `body`, naming `path` in any SQLite error it throws.
+    static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DatabaseError { throw ProjectionError.database(path: path, reason: reason(e)) }
+    }
 
     public var description: String {
         switch self {

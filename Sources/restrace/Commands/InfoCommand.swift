@@ -36,6 +36,9 @@ struct InfoCommand: ParsableCommand {
         let span = inv.firstTime.map { f in "\(Timestamp.format(f, fractionDigits: 3)) … \(Timestamp.format(inv.lastTime!, fractionDigits: 3)) (\(String(format: "%.1f", Double(inv.lastTime! - f) / 1e9)) s)" } ?? "empty"
         out.line("messages     \(inv.messages) ($resource) + \(inv.recorderEvents) recorder events")
         out.line("time span    \(span)")
+        if inv.clockStepsBack > 0 {
+            out.line("clock        went back \(inv.clockStepsBack) times, by up to \(String(format: "%.3f", Double(inv.largestStepBack) / 1e9)) s: the span is from the earliest to the latest time")
+        }
         out.line("devices      \(inv.devices.count) in \(inv.products.count) products")
         let ratio = inv.bytesOnDisk > 0 ? Double(inv.rawBytes) / Double(inv.bytesOnDisk) : 0
         out.line("size         \(inv.bytesOnDisk) bytes on disk, \(inv.rawBytes) raw (compression ratio \(String(format: "%.1f", ratio)))")
@@ -71,7 +74,7 @@ struct InfoCommand: ParsableCommand {
             "messages": inv.messages, "recorder_events": inv.recorderEvents,
             "devices": inv.devices.count, "products": inv.products.count,
             "bytes_on_disk": inv.bytesOnDisk, "bytes_raw": inv.rawBytes,
-            "messages_per_type": inv.messagesPerType,
+            "messages_per_type": inv.messagesPerType, "clock_steps_back": inv.clockStepsBack,
             "first_at": inv.firstTime.map { Timestamp.format($0, fractionDigits: 3) } ?? NSNull(),
             "last_at": inv.lastTime.map { Timestamp.format($0, fractionDigits: 3) } ?? NSNull(),
         ]

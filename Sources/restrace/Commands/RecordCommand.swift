@@ -62,7 +62,7 @@ struct RecordCommand: ParsableCommand {
         guard keepAlive == 0 || (5...65535).contains(keepAlive) else { throw ValidationError("--keep-alive must be 0 (off) or 5 to 65535 seconds") }
         try checkClientID(clientID)
         for filter in topic {
-            if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter)': \(problem)") }
+            if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter.cutForMessage())': \(problem)") }
         }
         for (option, path) in [("--cafile", cafile), ("--cert", cert), ("--key", key)] {
             if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("cannot read \(option) \(path)") }

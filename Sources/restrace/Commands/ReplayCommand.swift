@@ -68,7 +68,7 @@ struct ReplayCommand: ParsableCommand {
             let parts = item.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
                   !parts[1].contains("/"), !hasWildcard(parts[1]) else {
-                throw ValidationError("\(option) expects OLD=NEW, got '\(item)'")
+                throw ValidationError("\(option) expects OLD=NEW, got '\(item.cutForMessage())'")
             }
             out[String(parts[0])] = String(parts[1])
         }

@@ -51,7 +51,7 @@ struct ReportOptions: ParsableArguments {
     /// Opens the projection, bringing it up to date first when given a capture.
     func store() throws -> ProjectionStore {
         let path = db ?? ProjectCommand.defaultDatabase(for: captures)
-        if !captures.isEmpty {
+        if !captures.isEmpty, !Projector.isUpToDate(paths: captures, databasePath: path) {
             do {
                 _ = try ProjectCommand.project(captures: captures, db: path, rebuild: false, follow: false,
                                                stallAfter: stallAfter.nanoseconds, quiet: true)
