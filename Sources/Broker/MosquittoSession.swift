@@ -28,6 +28,10 @@ public final class MosquittoSession: @unchecked Sendable {
     private var loopRunning = false
     private var properties: OpaquePointer?
     private let logger: Logger
+    /// Called on the library's thread with each message as it arrives, before it is queued (the
+    /// recorder keeps it in its journal there); what it returns travels with the message. Set
+    /// before `connect`.
+    public var keeper: (@Sendable (ReceivedMessage) -> UInt64?)?
 
     /// Creates the session (no network yet).
     public init(broker: BrokerURL, options: SessionOptions, logger: Logger = Logger(label: "restrace.broker"),
@@ -240,7 +244,9 @@ public final class MosquittoSession: @unchecked Sendable {
         let count = Int(m.pointee.payloadlen)
         let payload = count > 0 && m.pointee.payload != nil
             ? Array(UnsafeRawBufferPointer(start: m.pointee.payload, count: count)) : []
-        queue.put(.message(ReceivedMessage(time: time, topic: topic, payload: payload, qos: UInt8(m.pointee.qos), retain: m.pointee.retain)))
+        var message = ReceivedMessage(time: time, topic: topic, payload: payload, qos: UInt8(m.pointee.qos), retain: m.pointee.retain)
+        message.keptAs = keeper?(message)
+        queue.put(.message(message))
     }
 
     fileprivate func subscribed(_ granted: [Int]) { queue.put(.subscribed(grantedQoS: granted)) }

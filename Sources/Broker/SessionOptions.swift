@@ -41,4 +41,6 @@ public struct ReceivedMessage: Sendable {
     public var payload: [UInt8]
     public var qos: UInt8
     public var retain: Bool
+    /// What `MosquittoSession.keeper` returned for it (the recorder's journal number).
+    public var keptAs: UInt64?
 }

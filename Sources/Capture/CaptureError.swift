@@ -7,6 +7,8 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
     case compression(file: String, offset: UInt64, reason: String)
     case unsupportedCompression(file: String, offset: UInt64, name: String)
     case io(path: String, reason: String)
+    /// The disk refused bytes for want of room; a writer keeps them and retries.
+    case diskFull(path: String, reason: String)
     case notACapture(path: String)
     /// Another process writes the capture directory (`CaptureLock`).
     case locked(path: String, holder: String)
@@ -24,6 +26,7 @@ public enum CaptureError: Error, Sendable, Equatable, CustomStringConvertible {
         case .compression(let f, let o, let r): "\(f): chunk at offset \(o) does not decompress: \(r)"
         case .unsupportedCompression(let f, let o, let n): "\(f): chunk at offset \(o) uses unsupported compression '\(n)'"
         case .io(let p, let r): "\(p): \(r)"
+        case .diskFull(let p, let r): "\(p): disk full: \(r)"
         case .notACapture(let p): "\(p): not a capture (no .mcap files, and not an .mcap file)"
         case .locked(let p, let h): "\(p): this capture is being written by \(h); one writer at a time"
         case .closed: "the capture writer is closed"

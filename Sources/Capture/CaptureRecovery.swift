@@ -19,6 +19,8 @@ public enum CaptureRecovery {
         public var notRecoverable: CaptureError?
         /// Set when the file was left alone because a live writer has it open (who, as text).
         public var inUseBy: String?
+        /// True for a new file made of what a killed recorder's journal held.
+        public var fromJournal = false
     }
 
     /// Recovers every file of the capture at `path` that needs it, each through a temporary file
@@ -46,6 +48,16 @@ public enum CaptureRecovery {
                 continue
             }
             results.append(try recoverFile(file))
+        }
+        if let lock, CaptureJournal.exists(in: path) {
+            let (journal, held) = try CaptureJournal.open(directory: path)
+            if !held.isEmpty {
+                let writer = try CaptureWriter(directory: path, lock: lock)
+                let written = try journal.fold(held, into: writer)
+                try writer.close()
+                results.append(FileResult(path: writer.filesWritten.last ?? journal.path, rewritten: true, messagesKept: UInt64(written),
+                                          messagesLost: 0, chunksDropped: 0, bytesCut: 0, problems: [], fromJournal: true))
+            }
         }
         return results
     }

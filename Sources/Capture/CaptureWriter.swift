@@ -29,14 +29,19 @@ public final class CaptureWriter {
     public private(set) var filesWritten: [String] = []
     /// Held from opening to closing: a capture directory has one writer.
     private let lock: CaptureLock
+    /// Messages a full disk held back, in order, and a file whose closing it interrupted.
+    private var backlog: [CapturedMessage] = []
+    private var closing: SegmentWriter?
 
-    /// Opens (creating if needed) the capture directory.
-    public init(directory: String, options: Options = Options()) throws(CaptureError) {
+    /// Opens (creating if needed) the capture directory, taking its lock (or using `lock`, when
+    /// the caller holds it already).
+    public init(directory: String, options: Options = Options(), lock: CaptureLock? = nil) throws(CaptureError) {
         self.directory = directory
         self.options = options
         try ErrorText.makeDirectories(directory)
-        lock = try CaptureLock(directory: directory)
+        if let lock { self.lock = lock } else { self.lock = try CaptureLock(directory: directory) }
         let existing = try CaptureSource.segmentFiles(inDirectory: directory)
+        existingFiles = existing
         nextFileNumber = (existing.compactMap { Int(($0 as NSString).lastPathComponent.prefix(6)) }.max() ?? 0) + 1
         nextSequence = 0
         if let last = existing.last {
@@ -48,22 +53,75 @@ public final class CaptureWriter {
     public var bytesWritten: UInt64 { closedBytes + (segment?.bytesOnDisk ?? 0) }
     /// Uncompressed bytes of the chunks written so far.
     public var rawBytesWritten: UInt64 { closedRawBytes + (segment?.rawBytes ?? 0) }
+    /// The capture's files when this writer opened it, in order.
+    public let existingFiles: [String]
     /// The file being written, if any.
     public var currentFile: String? { segment?.path }
 
+    /// Writes `message` (into the open chunk; it reaches the disk with the chunk).
+    ///
+    /// On a full disk it throws `.diskFull`, but the message is accepted all the same: held in
+    /// memory, in order, and written by `retry()` or a later call once there is room.
     public func write(_ message: CapturedMessage) throws(CaptureError) {
+        guard backlog.isEmpty, closing == nil else {
+            backlog.append(message)
+            try retry()
+            return
+        }
+        do {
+            try place(message)
+        } catch .diskFull(let path, let reason) {
+            if !accepted { backlog.append(message) }
+            throw .diskFull(path: path, reason: reason)
+        }
+    }
+
+    /// Hands `message` to the current file, rotating first if due; `accepted` says whether the
+    /// message was taken when it throws.
+    private func place(_ message: CapturedMessage) throws(CaptureError) {
+        accepted = false
         if let s = segment, shouldRotate(s, at: message.time) { try closeSegment() }
         if segment == nil { try openSegment() }
+        accepted = true
         try segment!.write(message, sequence: nextSequence)
         nextSequence &+= 1
         messagesWritten += 1
     }
+    private var accepted = false
 
-    /// Writes the open chunk to disk.
-    public func flush() throws(CaptureError) { try segment?.flush() }
+    /// Writes what a full disk held back: a file's pending bytes, a file left half closed, then
+    /// the messages waiting. Throws `.diskFull` again while there is no room.
+    public func retry() throws(CaptureError) {
+        if closing != nil { try closeSegment() }
+        try segment?.flush()
+        var placed = 0
+        defer { backlog.removeFirst(placed) }
+        for message in backlog {
+            do {
+                try place(message)
+            } catch {
+                if accepted { placed += 1 }
+                throw error
+            }
+            placed += 1
+        }
+    }
+
+    /// True when every message given is on disk (in the page cache: a killed process loses none
+    /// of it) rather than in the open chunk or held back by a full disk.
+    public var isAllOnDisk: Bool { backlog.isEmpty && closing == nil && (segment?.isAllOnDisk ?? true) }
+
+    /// Messages held back by a full disk.
+    public var heldBack: Int { backlog.count }
+
+    /// Writes the open chunk to disk (and first anything a full disk held back).
+    public func flush() throws(CaptureError) { try retry() }
 
     /// Closes the current file with its summary and footer. Further writes open a new file.
-    public func close() throws(CaptureError) { try closeSegment() }
+    public func close() throws(CaptureError) {
+        try retry()
+        try closeSegment()
+    }
 
     private func shouldRotate(_ s: SegmentWriter, at time: UInt64) -> Bool {
         if s.isFullOfChannels { return true }
@@ -81,9 +139,11 @@ public final class CaptureWriter {
     }
 
     private func closeSegment() throws(CaptureError) {
-        guard let s = segment else { return }
+        guard let s = closing ?? segment else { return }
         segment = nil
+        closing = s
         try s.close()
+        closing = nil
         closedBytes += s.bytesOnDisk
         closedRawBytes += s.rawBytes
     }

@@ -63,8 +63,15 @@ final class SegmentWriter {
             metadataIndexes.append((offset, UInt64(w.bytes.count) - offset, m.name))
             stats.metadataCount += 1
         }
-        try sink.write(w.bytes)
+        do {
+            try sink.write(w.bytes)
+        } catch .diskFull {
+            // Accepted: pending in the sink, written before anything else once there is room.
+        }
     }
+
+    /// True when every message given is in the file (no open chunk, nothing pending).
+    var isAllOnDisk: Bool { chunk.bytes.isEmpty && sink.isWritten }
 
     func write(_ m: CapturedMessage, sequence: UInt32) throws(CaptureError) {
         let key = Channel(topic: m.topic, qos: m.qos, retain: m.retain)
@@ -96,7 +103,7 @@ final class SegmentWriter {
 
     /// Compresses the open chunk and writes it, so that a crash after this loses none of it.
     func flush() throws(CaptureError) {
-        guard !chunk.bytes.isEmpty else { return }
+        guard !chunk.bytes.isEmpty else { try sink.retry(); return }
         let raw = chunk.bytes
         let compressed = try codec.compress(raw)
         let record = MCAPChunk(messageStartTime: chunkStart == .max ? 0 : chunkStart, messageEndTime: chunkEnd,
@@ -122,9 +129,20 @@ final class SegmentWriter {
 
     /// Flushes, then writes DataEnd, the summary (channels, statistics, metadata and chunk
     /// indexes), the summary offsets, the footer and the closing magic.
+    ///
+    /// On a full disk it throws `.diskFull` with everything accepted: calling it again finishes.
     func close() throws(CaptureError) {
-        guard !isClosed else { return }
-        try flush()
+        guard !isClosed else {
+            try sink.retry()
+            sink.sync()
+            sink.close()
+            return
+        }
+        do {
+            try flush()
+        } catch .diskFull {
+            // The chunk is pending in the sink; the summary follows it there.
+        }
         isClosed = true
         var w = ByteWriter()
         MCAPRecord.dataEnd(dataSectionCRC: 0).encode(into: &w)

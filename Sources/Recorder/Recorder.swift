@@ -17,6 +17,14 @@ public final class Recorder {
     private var topics = Set<String>()
     private var takeover = TakeoverDetector()
     private let began = Date()
+    /// Every message as it arrives, until it is on disk (nil: none could be made).
+    private var journal: CaptureJournal?
+    /// What the journal held from a recorder that was killed, to be written first.
+    private var held: [CaptureJournal.Entry] = []
+    /// The journal number of the last message given to the writer, and the last committed.
+    private var lastKept: UInt64 = 0
+    private var lastCommitted: UInt64 = 0
+    private var diskFull = DiskFullState()
     public private(set) var status = RecorderStatus()
 
     public init(options: RecorderOptions, directory: String, logger: Logger = Logger(label: "restrace.record"),
@@ -31,12 +39,25 @@ public final class Recorder {
             "client_id": options.session.clientID ?? "", "redacted_urls": String(options.redactURLs),
         ]) { a, _ in a }
         writer = try CaptureWriter(directory: directory, options: w)
+        if options.journalBytes > 0 {
+            do {
+                (journal, held) = try CaptureJournal.open(directory: directory, capacity: options.journalBytes)
+            } catch {
+                logger.warning("recording without a journal (\(error)): a kill -9 would lose what arrived since the last flush")
+            }
+        }
     }
 
     /// Records until `shouldStop()`, `duration` or `maxMessages`; closes the capture in every case.
     public func run(shouldStop: @escaping () -> Bool, onStatus: (RecorderStatus) -> Void = { _ in }) throws -> RecorderStatus {
         let started = Date()
         try event("started", ["broker": options.broker.description, "filters": options.subscriptions.joined(separator: " ")])
+        if let journal, !held.isEmpty {
+            let written = try journal.fold(held, into: writer)
+            try event("journal_recovered", ["messages": String(written), "held": String(held.count)])
+            logger.notice("wrote \(written) messages that a recorder received before it was killed (kept in \(journal.path))")
+            held = []
+        }
         var failure: Error?
         do {
             try record(started: started, shouldStop: shouldStop, onStatus: onStatus)
@@ -46,6 +67,11 @@ public final class Recorder {
         do {
             try event("stopped", failure.map { ["reason": "\($0)"] } ?? [:])
             try writer.close()
+            commitJournal()
+        } catch CaptureError.diskFull(let path, let reason) {
+            if failure == nil {
+                failure = RecorderError.stoppedOnFullDisk(path: path, reason: reason, held: writer.heldBack, journal: journal?.path)
+            }
         } catch {
             if failure == nil { failure = error }
         }
@@ -67,6 +93,9 @@ public final class Recorder {
             if case .gaveUp(_, _, "interrupted") = error { return }
             throw error
         }
+        if let journal {
+            session.keeper = { m in journal.append(CapturedMessage(time: m.time, topic: m.topic, qos: m.qos, retain: m.retain, payload: m.payload)) }
+        }
         try session.subscribe(options.subscriptions, qos: options.qos)
         var lastFlush = Date()
         var lastStatus = Date()
@@ -75,6 +104,12 @@ public final class Recorder {
         defer { session.disconnect() }
         while !stop() {
             if let max = options.maxMessages, status.messages >= max { break }
+            if diskFull.since != nil {
+                // Nothing more is taken from the session: its queue fills, and then TCP holds the
+                // broker back (which keeps QoS 1 messages for this persistent session).
+                try retryWrites()
+                continue
+            }
             let batch = session.events(timeout: 0.05)
             for e in batch {
                 try handle(e)
@@ -88,9 +123,10 @@ public final class Recorder {
                 throw BrokerError.gaveUp(broker: options.broker.description, after: limit, lastReason: "connection lost")
             }
             if Date().timeIntervalSince(lastFlush) * 1e9 >= Double(options.flushInterval) {
-                try writer.flush()
+                try write { try writer.flush() }
                 lastFlush = Date()
             }
+            commitJournal()
             if Date().timeIntervalSince(lastStatus) >= 1 {
                 status.messagesPerSecond = Double(status.messages - countAtStatus) / Date().timeIntervalSince(lastStatus)
                 countAtStatus = status.messages
@@ -112,7 +148,8 @@ public final class Recorder {
         switch e {
         case .message(let m):
             let payload = options.redactURLs ? URLRedaction.redact(m.payload) : m.payload
-            try writer.write(CapturedMessage(time: m.time, topic: m.topic, qos: m.qos, retain: m.retain, payload: payload))
+            try write { try writer.write(CapturedMessage(time: m.time, topic: m.topic, qos: m.qos, retain: m.retain, payload: payload)) }
+            if let kept = m.keptAs { lastKept = kept }
             status.messages += 1
             // Devices are counted from topics seen for the first time (a set lookup per message).
             if topics.insert(m.topic).inserted {
@@ -148,7 +185,46 @@ public final class Recorder {
         var object = fields
         object["event"] = name
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        try writer.write(CapturedMessage(time: clock(), topic: CapturedMessage.recorderTopic, qos: 0, payload: Array(data)))
+        try write { try writer.write(CapturedMessage(time: clock(), topic: CapturedMessage.recorderTopic, qos: 0, payload: Array(data))) }
+    }
+
+    /// Runs a write of the capture; a full disk does not fail it (the writer keeps what it was
+    /// given) but stops the recorder taking more until `retryWrites` gets through.
+    private func write(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch CaptureError.diskFull(let path, let reason) {
+            if diskFull.begin(path: path, reason: reason) {
+                logger.critical("\(path): disk full (\(reason)): holding what arrives and retrying every second; nothing is deleted")
+            }
+        }
+    }
+
+    /// Tries the held writes again after a pause; once they get through, says how long the disk
+    /// was full, in the capture too.
+    private func retryWrites() throws {
+        Thread.sleep(forTimeInterval: DiskFullState.retryInterval)
+        do {
+            try writer.retry()
+        } catch {
+            guard case .diskFull = error else { throw error }
+            if diskFull.shouldRemind() {
+                logger.critical("\(diskFull.path): still full after \(Int(diskFull.seconds)) s; \(writer.heldBack) messages held")
+            }
+            return
+        }
+        let (since, seconds, reason) = (diskFull.since!, diskFull.seconds, diskFull.reason)
+        diskFull = DiskFullState()
+        logger.notice("the disk has room again after \(Int(seconds)) s; recording goes on")
+        try event("disk_full", ["since": Timestamp.format(UInt64(since.timeIntervalSince1970 * 1e9), fractionDigits: 3),
+                                "seconds": String(format: "%.1f", seconds), "reason": reason])
+    }
+
+    /// Frees the journal's messages once everything given to the writer is on disk.
+    private func commitJournal() {
+        guard let journal, lastKept > lastCommitted, writer.isAllOnDisk else { return }
+        journal.commit(through: lastKept)
+        lastCommitted = lastKept
     }
 }
 

@@ -267,4 +267,78 @@ import Glibc
         #expect(info["clock_steps_back"] as? Int == 1 && capture["clock_steps_back"] as? Int == 1)
         #expect(try restrace(["report", "summary", dir + "/cap"]).text.contains("went back 1 times, by up to 20.000 s"))
     }
+
+    /// Payload numbers of the `$resource` messages of a capture (`{"i":N}`), in capture order.
+    func payloadNumbers(_ capture: String) throws -> [Int] {
+        try readCapture(capture).filter { !$0.isRecorderEvent }.compactMap { m in
+            let text = String(decoding: m.payload, as: UTF8.self)
+            return text.range(of: #""i":"#).flatMap { Int(text[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+    }
+
+    @Test func nothingReceivedIsLostWhenTheRecorderIsKilled() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("safety-kill")
+        defer { cleanup(dir) }
+        let args = ["record", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--out", dir + "/cap", "--client-id", "killed",
+                    "--flush-interval", "2s"]
+        let first = try start(args)
+        #expect(waitUntil(10) { CaptureLock.holder(of: dir + "/cap") != nil })
+        Thread.sleep(forTimeInterval: 0.5)
+        let total = 12_000
+        let pub = try publisher(broker, id: "steady")
+        let publishing = Thread {
+            for i in 0..<total {
+                try? pub.publish(topic: "$resource/up/service/P/d\(i % 10)", payload: Array(#"{"type":"get_download_task","i":\#(i)}"#.utf8),
+                                 qos: 1, retain: false, window: 100)
+                if i % 100 == 99 { Thread.sleep(forTimeInterval: 0.025) }  // about 4 000 a second
+            }
+        }
+        publishing.start()
+        Thread.sleep(forTimeInterval: 1.5)  // well inside a flush interval: the open chunk holds the last second
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let second = try start(args)
+        defer { if second.isRunning { second.terminate() } }
+        #expect(pub.drain(timeout: 30))
+        #expect(waitUntil(30) { (try? payloadNumbers(dir + "/cap").count) ?? 0 >= total })
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(interrupt(second) == 0)
+        let numbers = try payloadNumbers(dir + "/cap")
+        #expect(numbers.count == total && Set(numbers) == Set(0..<total), "\(numbers.count) messages, \(Set(numbers).count) different")
+        #expect(try restrace(["cat", dir + "/cap"]).text.contains("journal_recovered"))
+    }
+
+    @Test func aFullDiskHoldsTheRecorderUntilThereIsRoomAndLosesNothing() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("safety-full")
+        defer { cleanup(dir) }
+        let disk = dir + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
+        let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk])
+        #expect(mounted.status == 0, "a small file system for the test: \(mounted.err)")
+        guard mounted.status == 0 else { return }
+        defer { _ = try? runProcess("/bin/umount", [disk]) }
+        let recorder = try start(["record", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--out", disk + "/cap", "--client-id", "full",
+                                  "--flush-interval", "200ms", "--journal-size", "128KiB"], errors: dir + "/err")
+        defer { if recorder.isRunning { recorder.terminate() } }
+        #expect(waitUntil(10) { CaptureLock.holder(of: disk + "/cap") != nil })
+        Thread.sleep(forTimeInterval: 0.5)
+        // Every block taken.
+        _ = try runProcess("/bin/dd", ["if=/dev/zero", "of=\(disk)/filler", "bs=4096"])
+        try publish(broker, 3000)
+        #expect(waitUntil(10) { ((try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "").contains("disk full") })
+        Thread.sleep(forTimeInterval: 1)
+        #expect(recorder.isRunning)
+        try FileManager.default.removeItem(atPath: disk + "/filler")
+        #expect(waitUntil(15) { (try? payloadNumbers(disk + "/cap").count) ?? 0 >= 3000 })
+        #expect(interrupt(recorder) == 0)
+        let numbers = try payloadNumbers(disk + "/cap")
+        #expect(numbers.count == 3000 && Set(numbers) == Set(0..<3000), "\(numbers.count) messages")
+        #expect(try restrace(["cat", disk + "/cap"]).text.contains(#"\"event\":\"disk_full\""#))
+        #expect(try restrace(["verify", disk + "/cap"]).status == 0)
+        #expect(try String(contentsOfFile: dir + "/err", encoding: .utf8).contains("the disk has room again"))
+    }
 }

@@ -15,8 +15,11 @@ struct RecordCommand: ParsableCommand {
           restrace record --broker mqtt://10.0.0.5 --out part-a/ --share-group rec --client-id rec-a
           restrace record --broker mqtt://127.0.0.1:1883 --out capture/ --duration 10m --redact-urls
         Stops on Ctrl-C/SIGTERM, --duration or --max-messages, writing everything received and
-        closing the file. The open chunk is written every --flush-interval, so a crash loses at most
-        that much. The session is persistent by default (--clean-session to change), so the broker
+        closing the file. The open chunk is written every --flush-interval; until then each message
+        is also kept in a journal mapped in memory (DIR/.restrace.journal), so even kill -9 loses
+        none of what arrived: the next record (or recover) writes it into the capture. On a full
+        disk the recorder keeps running, holds what arrives (the broker keeps the rest), says so,
+        and goes on when there is room; it never deletes anything. The session is persistent by default (--clean-session to change), so the broker
         keeps QoS 1 messages while the recorder is away; reconnects retry with backoff forever
         unless --give-up-after. The receive queue holds at most 256 MiB; beyond it the recorder
         stops reading from the socket (back-pressure) rather than grow or drop.
@@ -40,6 +43,9 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Start a new file at this size (e.g. 64MiB, 1GB).", valueName: "size")) var segmentSize = SizeArgument(bytes: 128 << 20)
     @Option(help: ArgumentHelp("Start a new file after this long.", valueName: "duration")) var segmentDuration: DurationArgument?
     @Flag(help: "Replace the query string (the signature) of every url with REDACTED.") var redactUrls = false
+    @Option(help: ArgumentHelp("Size of the journal that keeps each message from its arrival until it is on disk, so that a kill -9 loses none (DIR/.restrace.journal, reserved on disk).", valueName: "size"))
+    var journalSize = SizeArgument(bytes: UInt64(CaptureJournal.defaultCapacity))
+    @Flag(help: "Record without a journal: a kill -9 then loses what arrived since the last flush.") var noJournal = false
     @Option(help: ArgumentHelp("Subscribe through the shared subscription $share/GROUP/…", valueName: "group")) var shareGroup: String?
     @Option(help: ArgumentHelp("Stop after this long.", valueName: "duration")) var duration: DurationArgument?
     @Option(help: "Stop after this many messages.") var maxMessages: UInt64?
@@ -54,6 +60,7 @@ struct RecordCommand: ParsableCommand {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
         }
         guard segmentSize.bytes >= 64 << 10 else { throw ValidationError("--segment-size must be at least 64KiB") }
+        guard journalSize.bytes >= 64 << 10, journalSize.bytes <= 1 << 40 else { throw ValidationError("--journal-size must be at least 64KiB") }
         guard flushInterval.nanoseconds >= 10_000_000 else { throw ValidationError("--flush-interval must be at least 10ms") }
         for (option, d) in [("--duration", duration), ("--segment-duration", segmentDuration)] {
             if let d, d.nanoseconds < 1_000_000 { throw ValidationError("\(option) must be at least 1ms") }
@@ -99,6 +106,7 @@ struct RecordCommand: ParsableCommand {
         o.writer.segmentSize = segmentSize.bytes
         o.writer.segmentDuration = segmentDuration?.nanoseconds
         o.redactURLs = redactUrls
+        o.journalBytes = noJournal ? 0 : Int(journalSize.bytes)
         o.duration = duration?.nanoseconds
         o.maxMessages = maxMessages
         o.giveUpAfter = giveUpAfter?.seconds

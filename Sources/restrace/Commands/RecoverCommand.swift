@@ -31,6 +31,10 @@ struct RecoverCommand: ParsableCommand {
                     leftAlone += 1
                     continue
                 }
+                if r.fromJournal {
+                    print("\(name): \(r.messagesKept) messages that a killed recorder had received, from its journal")
+                    continue
+                }
                 guard r.rewritten else { print("\(name): intact, \(r.messagesKept) messages"); continue }
                 print("\(name): recovered \(r.messagesKept) messages; lost at least \(r.messagesLost) messages "
                       + "(\(r.chunksDropped) corrupt chunks dropped, \(r.bytesCut) torn bytes cut)")
