@@ -159,7 +159,12 @@ got=$("$R" info "$D/rec" --format json | python3 -c "import json,sys; print(json
 ours=$RCPU; ourrss=$RRSS; rate=$PUBRATE
 recorder_run mosquitto_sub mosquitto_sub -p "$PORT" -v -F '%U %t %p' -t '$resource/#' -q 0
 subgot=$(wc -l < "$D/rec-mosquitto_sub.out")
-row "record: CPU s per 100k msgs at $rate msg/s" "$ours ($got/$N kept)" "$RCPU (mosquitto_sub, $subgot/$N)" "$(ratio "$ours" "$RCPU")" "restrace RSS $ourrss MiB"
+row "record: CPU s per 100k msgs at $rate msg/s" "$ours ($got/$N kept)" "$RCPU (mosquitto_sub, $subgot/$N)" "$(ratio "$ours" "$RCPU")" "restrace RSS $ourrss MiB, journal on"
+subcpu=$RCPU
+# The journal's cost: the same recorder without it.
+recorder_run restrace-nojournal "$R" record --broker "mqtt://127.0.0.1:$PORT" --out "$D/rec-nj" --qos 0 --client-id bench-rec-nj --no-journal
+njgot=$("$R" info "$D/rec-nj" --format json | python3 -c "import json,sys; print(json.load(sys.stdin)['messages'])")
+row "record --no-journal: CPU s per 100k msgs" "$RCPU ($njgot/$N kept)" "$subcpu (mosquitto_sub)" "$(ratio "$RCPU" "$subcpu")" "journal on: $ours"
 if [ -x notebooks/.venv/bin/mqtt-recorder ]; then
   recorder_run mqtt-recorder notebooks/.venv/bin/mqtt-recorder --host 127.0.0.1 --port "$PORT" --mode record --file "$D/mqttrec.csv" --topic '$resource/#' --qos 0
   mrgot=$(python3 -c "import csv,sys; csv.field_size_limit(10**9); print(sum(1 for _ in csv.reader(open('$D/mqttrec.csv'))))" 2>/dev/null || echo 0)

@@ -18,8 +18,9 @@ public final class CaptureJournal: @unchecked Sendable {
     // @unchecked: every mutable field is guarded by `lock`; the mapped memory is written by
     // `append` (under the lock) and read only by `fold` before anyone appends.
     public static let fileName = ".restrace.journal"
-    /// 64 MiB: about three seconds of a 100 k msg/s fleet that the writer has not written yet.
-    public static let defaultCapacity = 64 << 20
+    /// 16 MiB: what is freed as each 1 MiB chunk is written needs a few MiB; the rest is room
+    /// for a full disk or a slow one (beyond it, messages are held in memory only).
+    public static let defaultCapacity = 16 << 20
     static let headerSize = 4096
     static let entryHeader = 32
     private static let magic = Array("RTJRNL01".utf8)

@@ -86,6 +86,7 @@ public final class CaptureWriter {
         try segment!.write(message, sequence: nextSequence)
         nextSequence &+= 1
         messagesWritten += 1
+        if segment!.isAllOnDisk { messagesOnDisk = messagesWritten }
     }
     private var accepted = false
 
@@ -94,6 +95,7 @@ public final class CaptureWriter {
     public func retry() throws(CaptureError) {
         if closing != nil { try closeSegment() }
         try segment?.flush()
+        if backlog.isEmpty { messagesOnDisk = messagesWritten }
         var placed = 0
         defer { backlog.removeFirst(placed) }
         for message in backlog {
@@ -107,9 +109,9 @@ public final class CaptureWriter {
         }
     }
 
-    /// True when every message given is on disk (in the page cache: a killed process loses none
-    /// of it) rather than in the open chunk or held back by a full disk.
-    public var isAllOnDisk: Bool { backlog.isEmpty && closing == nil && (segment?.isAllOnDisk ?? true) }
+    /// How many of the messages written are on disk (in the page cache: a killed process loses
+    /// none of them): all but those of the open chunk and those a full disk held back.
+    public private(set) var messagesOnDisk: UInt64 = 0
 
     /// Messages held back by a full disk.
     public var heldBack: Int { backlog.count }
@@ -121,6 +123,7 @@ public final class CaptureWriter {
     public func close() throws(CaptureError) {
         try retry()
         try closeSegment()
+        messagesOnDisk = messagesWritten
     }
 
     private func shouldRotate(_ s: SegmentWriter, at time: UInt64) -> Bool {

@@ -21,9 +21,12 @@ public final class Recorder {
     private var journal: CaptureJournal?
     /// What the journal held from a recorder that was killed, to be written first.
     private var held: [CaptureJournal.Entry] = []
-    /// The journal number of the last message given to the writer, and the last committed.
+    /// The journal number of the last message given to the writer, and after each batch the
+    /// writer's message count with that number: once the writer has that many on disk, the
+    /// journal frees them.
     private var lastKept: UInt64 = 0
-    private var lastCommitted: UInt64 = 0
+    private var toCommit: [(written: UInt64, kept: UInt64)] = []
+    private var toCommitStart = 0
     private var diskFull = DiskFullState()
     public private(set) var status = RecorderStatus()
 
@@ -117,6 +120,7 @@ public final class Recorder {
                 if case .connected = e { disconnectedSince = nil }
                 if let max = options.maxMessages, status.messages >= max { break }
             }
+            commitJournal()
             // Under load, let messages gather for a moment: fewer wake-ups, bigger batches.
             if batch.count > 0, batch.count < 256 { Thread.sleep(forTimeInterval: 0.002) }
             if let since = disconnectedSince, let limit = options.giveUpAfter, Date().timeIntervalSince(since) > limit {
@@ -220,11 +224,17 @@ public final class Recorder {
                                 "seconds": String(format: "%.1f", seconds), "reason": reason])
     }
 
-    /// Frees the journal's messages once everything given to the writer is on disk.
+    /// Frees the journal's messages that are on disk: the chunk that holds them was written.
     private func commitJournal() {
-        guard let journal, lastKept > lastCommitted, writer.isAllOnDisk else { return }
-        journal.commit(through: lastKept)
-        lastCommitted = lastKept
+        guard let journal else { return }
+        if lastKept > (toCommit.last?.kept ?? 0) { toCommit.append((writer.messagesWritten, lastKept)) }
+        var through: UInt64?
+        while toCommitStart < toCommit.count, toCommit[toCommitStart].written <= writer.messagesOnDisk {
+            through = toCommit[toCommitStart].kept
+            toCommitStart += 1
+        }
+        if toCommitStart > 1024 { toCommit.removeFirst(toCommitStart); toCommitStart = 0 }
+        if let through { journal.commit(through: through) }
     }
 }
 
