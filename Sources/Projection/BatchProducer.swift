@@ -23,6 +23,8 @@ final class BatchProducer: @unchecked Sendable {
     let follow: Bool
     let pollInterval: TimeInterval
     let shouldStop: @Sendable () -> Bool
+    /// Messages received after this time are left out (a projection as of then).
+    var until: UInt64?
     let finished = DispatchSemaphore(value: 0)
 
     init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, paths: [String], batchSize: Int, follow: Bool,
@@ -54,6 +56,7 @@ final class BatchProducer: @unchecked Sendable {
         while true {
             // Each message lent by the reader and decoded where it lies: no copy, no reference count.
             while let full = reader.nextView({ m -> Bool in
+                if let until, m.time > until { return false }
                 checkpoint.events += 1
                 checkpoint.see(m.time)
                 messages.append(IncomingMessage(id: checkpoint.events, m, topics: &topics))

@@ -29,6 +29,8 @@ public final class Projector {
     private let paths: [String]
     /// Messages per transaction.
     public var batchSize = 50_000
+    /// Only messages received up to this time (ns) are projected: the tasks as they were then.
+    public var until: UInt64?
     /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
     /// follows the tasks of the last minutes, not every task of the capture.
     public var archiveAfter: UInt64? = 600_000_000_000
@@ -74,6 +76,11 @@ public final class Projector {
         paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: "\n")
     }
 
+    /// The paths of the capture a projection was made from (its `captureID`).
+    public static func capturePaths(of checkpoint: Checkpoint) -> [String] {
+        checkpoint.captureID.split(separator: "\n").map(String.init)
+    }
+
     /// Projects every message not yet projected. With `follow`, keeps waiting for more until
     /// `shouldStop` returns true, committing at least every `pollInterval`.
     ///
@@ -102,6 +109,7 @@ public final class Projector {
         let batches = HandOver<Batch>(capacity: 4)
         let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
+        producer.until = until
         Thread { producer.run() }.start()
         defer { batches.cancel(); producer.finished.wait() }
         let writer = BatchWriter(store: store, beforeCommit: beforeCommit)

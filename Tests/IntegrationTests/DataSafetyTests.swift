@@ -341,4 +341,26 @@ import Glibc
         #expect(try restrace(["verify", disk + "/cap"]).status == 0)
         #expect(try String(contentsOfFile: dir + "/err", encoding: .utf8).contains("the disk has room again"))
     }
+
+    @Test func asOfAnEarlierTimeReportsTheTasksAsTheyWereThen() throws {
+        let dir = temporaryDirectory("safety-as-of")
+        defer { cleanup(dir) }
+        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("fixtures/stalled-fleet/capture").path,
+                                          toPath: dir + "/cap")
+        // The same capture cut at that moment: what a report made then would have said.
+        let cut = try restrace(["cat", dir + "/cap", "--until", "+5m"])
+        try cut.out.write(to: URL(fileURLWithPath: dir + "/cut.jsonl"))
+        #expect(try restrace(["import", "--format", "jsonl", dir + "/cut.jsonl", "--out", dir + "/cut"]).status == 0)
+        for report in ["tasks", "stalled", "failures", "summary"] {
+            let options = ["--as-of", "+5m", "--stall-after", "30s", "--format", "json"]
+            let then = try restrace(["report", report, dir + "/cap"] + options)
+            let cutThen = try restrace(["report", report, dir + "/cut"] + options)
+            #expect(then.status == 0 && then.out == cutThen.out, "\(report): \(then.err)")
+            // Also from the projection alone: it knows its capture.
+            let fromDB = try restrace(["report", report, "--db", dir + "/cap/restrace.sqlite"] + options)
+            #expect(fromDB.out == cutThen.out, "\(report) --db")
+        }
+        let now = try restrace(["report", "stalled", dir + "/cap", "--stall-after", "30s", "--format", "json"])
+        #expect(now.out != (try restrace(["report", "stalled", dir + "/cap", "--as-of", "+5m", "--stall-after", "30s", "--format", "json"])).out)
+    }
 }

@@ -102,9 +102,16 @@ public final class ProjectionStore: @unchecked Sendable {
         }
     }
 
-    /// Opens an existing projection for reading only (reports on `--db FILE`).
-    public init(readingFrom path: String) throws {
+    /// A temporary directory that holds this projection, removed with the store.
+    private var temporaryDirectory: String?
+
+    deinit { if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) } }
+
+    /// Opens an existing projection for reading only (reports on `--db FILE`); with
+    /// `removingDirectory`, that directory (a temporary one holding it) goes when the store does.
+    public init(readingFrom path: String, removingDirectory: String? = nil) throws {
         self.path = path
+        temporaryDirectory = removingDirectory
         guard FileManager.default.fileExists(atPath: path) else {
             throw ProjectionError.database(path: path, reason: "no such file")
         }

@@ -60,7 +60,28 @@ struct ReportOptions: ParsableArguments {
                 printError("restrace: \(path) is being updated by another restrace process; reporting what it holds now")
             }
         }
-        return try ProjectionStore(readingFrom: path)
+        let store = try ProjectionStore(readingFrom: path)
+        return try asOfThen(store) ?? store
+    }
+
+    /// With `--as-of` before the last message, the tasks as they were then: the events up to that
+    /// time projected into a temporary file (removed when the store is released), since the
+    /// projection holds each task's final state.
+    private func asOfThen(_ store: ProjectionStore) throws -> ProjectionStore? {
+        guard case .time(let t)? = asOf else { return nil }
+        let span = try Reports.span(of: store)
+        let at = t.resolve(start: span.first)
+        guard let last = span.last, at < last else { return nil }
+        let paths = captures.isEmpty ? Projector.capturePaths(of: try store.checkpoint()) : captures
+        for p in paths where !FileManager.default.fileExists(atPath: p) {
+            throw ValidationError("--as-of before the projection's last message needs its capture, and \(p) is gone")
+        }
+        let dir = NSTemporaryDirectory() + "restrace-as-of-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let projector = try Projector(paths: paths, databasePath: dir + "/as-of.sqlite")
+        projector.until = at
+        _ = try projector.run(stallAfter: stallAfter.nanoseconds)
+        return try ProjectionStore(readingFrom: dir + "/as-of.sqlite", removingDirectory: dir)
     }
 
     func filters(_ store: ProjectionStore, kinds: [TaskKind] = [], states: [String] = []) throws -> ReportFilters {
