@@ -15,6 +15,7 @@ struct Restrace: ParsableCommand {
           restrace record --broker mqtt://127.0.0.1:1883 --out capture/
           restrace report summary capture/
           restrace report failures capture/ --format json
+
         Exit codes: 0 success, 1 runtime failure, 2 bad usage, 3 the data has a problem (reported).
         """,
         version: version,

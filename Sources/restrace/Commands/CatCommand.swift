@@ -12,8 +12,9 @@ struct CatCommand: ParsableCommand {
           restrace cat capture/ | head
           restrace cat capture/ --device cam-042 --type report_upload_progress --format text
           restrace cat capture/ --since +90s --until +5m > window.jsonl
-        `cat` then `import --format jsonl` gives back the same messages byte for byte.
-        Damage in the capture is reported on stderr (exit 3) after every intact message was printed.
+
+        `cat` then `import --format jsonl` gives back the same messages byte for byte. Damage in the \
+        capture is reported on stderr (exit 3) after every intact message was printed.
         """)
 
     @Argument(help: "Capture directories or .mcap files (several are merged in time order).") var captures: [String]

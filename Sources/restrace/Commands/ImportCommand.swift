@@ -12,8 +12,9 @@ struct ImportCommand: ParsableCommand {
           mosquitto_sub -v -F '%U %t %p' -t '$resource/#' > sub.txt
           restrace import --format mosquitto-sub sub.txt --out capture/
           restrace cat old/ | restrace import --format jsonl - --out new/
-        Lines that cannot be read are listed on stderr with file and line number; the rest is
-        imported, and the command then exits 3.
+
+        Lines that cannot be read are listed on stderr with file and line number; the rest is imported, \
+        and the command then exits 3.
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, mosquittoSub = "mosquitto-sub" }

@@ -13,6 +13,7 @@ struct InfoCommand: ParsableCommand {
           restrace info capture/
           restrace info capture/000003.mcap
           restrace info --format json site-a/ site-b/
+
         Exits 3 when a file is torn or corrupt (run `restrace verify` for details).
         """)
 

@@ -13,8 +13,9 @@ struct ProjectCommand: ParsableCommand {
           restrace project capture/ --db health.sqlite --rebuild
           restrace project capture/ --follow              (keeps following a capture being recorded)
           sqlite3 capture/restrace.sqlite 'SELECT state, count(*) FROM tasks GROUP BY 1'
-        Incremental: only messages not yet projected are read. A database made by another
-        projection version or from another capture is rebuilt, with a message.
+
+        Incremental: only messages not yet projected are read. A database made by another projection \
+        version or from another capture is rebuilt, with a message.
         """)
 
     @Argument(help: "Capture directories or .mcap files (several are merged in time order).") var captures: [String]

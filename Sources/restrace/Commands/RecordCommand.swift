@@ -14,15 +14,16 @@ struct RecordCommand: ParsableCommand {
           restrace record --broker mqtts://broker:8883 --cafile ca.pem --username rec --password-file pw --out capture/
           restrace record --broker mqtt://10.0.0.5 --out part-a/ --share-group rec --client-id rec-a
           restrace record --broker mqtt://127.0.0.1:1883 --out capture/ --duration 10m --redact-urls
-        Stops on Ctrl-C/SIGTERM, --duration or --max-messages, writing everything received and
-        closing the file. The open chunk is written every --flush-interval; until then each message
-        is also kept in a journal mapped in memory (DIR/.restrace.journal), so even kill -9 loses
-        none of what arrived: the next record (or recover) writes it into the capture. On a full
-        disk the recorder keeps running, holds what arrives (the broker keeps the rest), says so,
-        and goes on when there is room; it never deletes anything. The session is persistent by default (--clean-session to change), so the broker
-        keeps QoS 1 messages while the recorder is away; reconnects retry with backoff forever
-        unless --give-up-after. The receive queue holds at most 256 MiB; beyond it the recorder
-        stops reading from the socket (back-pressure) rather than grow or drop.
+
+        Stops on Ctrl-C/SIGTERM, --duration or --max-messages, writing everything received and closing \
+        the file. The open chunk is written every --flush-interval; until then each message is also kept \
+        in a journal mapped in memory (DIR/.restrace.journal), so even kill -9 loses none of what \
+        arrived: the next record (or recover) writes it into the capture. On a full disk the recorder \
+        keeps running, holds what arrives (the broker keeps the rest), says so, and goes on when there \
+        is room; it never deletes anything. The session is persistent by default (--clean-session to \
+        change), so the broker keeps QoS 1 messages while the recorder is away; reconnects retry with \
+        backoff forever unless --give-up-after. The receive queue holds at most 256 MiB; beyond it the \
+        recorder stops reading from the socket (back-pressure) rather than grow or drop.
         """)
 
     @Option(help: "The broker: mqtt://HOST:PORT or mqtts://HOST:PORT.") var broker: String
@@ -140,6 +141,15 @@ struct RecordCommand: ParsableCommand {
 struct SizeArgument: ExpressibleByArgument {
     var bytes: UInt64
     init(bytes: UInt64) { self.bytes = bytes }
+
+    /// As a user writes it: `128MiB`, not the type's fields.
+    var defaultValueDescription: String {
+        for (unit, scale) in [("GiB", UInt64(1) << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= scale && bytes % scale == 0 {
+            return "\(bytes / scale)\(unit)"
+        }
+        return "\(bytes)B"
+    }
+
     init?(argument: String) {
         let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824), ("B", 1)]
         var text = Substring(argument)

@@ -9,10 +9,11 @@ struct RecoverCommand: ParsableCommand {
         discussion: """
         Examples:
           restrace recover capture/
-        Each damaged file is rewritten into a temporary file and renamed over the original; intact
-        files are not touched. A file that is not MCAP at all (its first bytes are not the MCAP
-        magic) is left as it is and reported, with exit status 3. On a capture that is being recorded,
-        the file the recorder has open is left alone (with a message) and the others are repaired.
+
+        Each damaged file is rewritten into a temporary file and renamed over the original; intact files \
+        are not touched. A file that is not MCAP at all (its first bytes are not the MCAP magic) is left \
+        as it is and reported, with exit status 3. On a capture that is being recorded, the file the \
+        recorder has open is left alone (with a message) and the others are repaired.
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]

@@ -16,10 +16,11 @@ struct ReplayCommand: ParsableCommand {
           restrace replay capture/ --broker mqtt://127.0.0.1:1883 --direction up --rate 4
           restrace replay capture/ --broker mqtt://127.0.0.1:1883 --device cam-042 --since +90s --until +5m
           restrace replay capture/ --broker mqtt://127.0.0.1:1883 --map-product TESTPROD01=STAGING01 --max-rate --qos 1
-        --broker has no default, on purpose. Recorder events are never published. Ctrl-C stops
-        after the current message. At the end: published, skipped, failed, and lateness against
-        the schedule (p50/p99/max). Exit 1 if a publish failed, 3 if damaged data was skipped
-        (every intact message is still published).
+
+        --broker has no default, on purpose. Recorder events are never published. Ctrl-C stops after the \
+        current message. At the end: published, skipped, failed, and lateness against the schedule \
+        (p50/p99/max). Exit 1 if a publish failed, 3 if damaged data was skipped (every intact message \
+        is still published).
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]

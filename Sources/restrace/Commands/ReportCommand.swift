@@ -16,6 +16,7 @@ struct ReportCommand: ParsableCommand {
           restrace report tasks capture/ --device cam-042 --state failed --format csv
           restrace report throughput capture/ --bucket 10s --since +5m
           restrace report device TESTPROD01/cam-042 capture/
+
         Given a capture, the projection is brought up to date first (capture/restrace.sqlite).
         """,
         subcommands: [SummaryReport.self, TasksReport.self, ThroughputReport.self, FailuresReport.self,

@@ -14,8 +14,9 @@ struct SimulateCommand: ParsableCommand {
           restrace simulate --devices 1000 --duration 2h --seed 7 --out big/      (some 300 000 messages a second)
           restrace simulate --devices 100 --duration 30s --broker mqtt://127.0.0.1:1883
           restrace simulate --failure-rate 0.3 --stall-rate 0 --out failures/
-        The same seed and options give the same capture, byte for byte. What was injected
-        (failures per kind/failed_by/code, stalls, malformed payloads, …) is printed as JSON.
+
+        The same seed and options give the same capture, byte for byte. What was injected (failures per \
+        kind/failed_by/code, stalls, malformed payloads, …) is printed as JSON.
         """)
 
     @Option(help: "Number of devices.") var devices = 20

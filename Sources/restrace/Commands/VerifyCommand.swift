@@ -10,8 +10,9 @@ struct VerifyCommand: ParsableCommand {
         Examples:
           restrace verify capture/
           restrace verify capture/000007.mcap && echo intact
-        Prints one line per problem: file, byte offset, what is wrong. A file still being recorded
-        has no summary yet and is reported as torn.
+
+        Prints one line per problem: file, byte offset, what is wrong. A file still being recorded has \
+        no summary yet and is reported as torn.
         """)
 
     @Argument(help: "Capture directories or .mcap files.") var captures: [String]
