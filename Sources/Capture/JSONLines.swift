@@ -1,6 +1,6 @@
 import Foundation
 
-/// The JSON Lines form of a capture (INTERFACE.md): one object a line with `time`, `time_ns`,
+/// The JSON Lines form of a capture (docs/capture-format.md): one object a line with `time`, `time_ns`,
 /// `topic`, `qos`, `retain` and `payload` (or `payload_base64` when it is not valid UTF-8).
 public enum JSONLines {
     /// One line (without the newline) for `message`, as UTF-8.

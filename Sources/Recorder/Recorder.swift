@@ -240,5 +240,5 @@ public final class Recorder {
 
 /// The version written into captures.
 public enum RecorderInfo {
-    public static let version = "0.2.5"
+    public static let version = "0.3.0"
 }

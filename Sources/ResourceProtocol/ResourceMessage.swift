@@ -1,4 +1,4 @@
-/// One `$resource` message, typed. See PROTOCOL.md for the fields of each type.
+/// One `$resource` message, typed. See docs/protocol.md for the fields of each type.
 public enum ResourceMessage: Sendable, Equatable {
     case createUploadTask(FileInfo)
     case createUploadTaskResponse(FileInfo)
@@ -89,7 +89,7 @@ public enum TransferState: String, Sendable, Equatable, CaseIterable {
     public var isFinal: Bool { self == .done || self == .fail }
 }
 
-/// Device result codes and what they mean (PROTOCOL.md).
+/// Device result codes and what they mean (docs/protocol.md).
 public enum ResultCode {
     /// The usual message for a device result code, or nil if the code is not a known one.
     public static func meaning(_ code: Int64) -> String? {

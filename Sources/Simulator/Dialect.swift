@@ -1,4 +1,4 @@
-/// How a device SDK spells its JSON (PROTOCOL.md, "Facts from real clients").
+/// How a device SDK spells its JSON (docs/protocol.md, "What real devices send").
 enum Dialect: Sendable {
     /// The C SDK: mixed spacing, no `percent` on final reports, names not escaped, progress at QoS 0.
     case cSDK(numbersAsStrings: Bool)

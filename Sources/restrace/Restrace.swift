@@ -25,7 +25,7 @@ struct Restrace: ParsableCommand {
         ]
     )
 
-    /// Runs the command line with INTERFACE.md's exit codes: bad usage exits 2 (not 64), and a
+    /// Runs the command line with the documented exit codes (docs/commands.md): bad usage exits 2 (not 64), and a
     /// runtime failure prints one line naming what failed and exits 1.
     static func main() {
         let command: ParsableCommand

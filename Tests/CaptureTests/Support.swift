@@ -1,7 +1,7 @@
 import Foundation
 @testable import Capture
 
-/// Realistic traffic: uploads with progress of several devices, as PROTOCOL.md shows it.
+/// Realistic traffic: uploads with progress of several devices, as docs/protocol.md shows it.
 func sampleMessages(count: Int, start: UInt64 = 1_795_717_359_000_000_000) -> [CapturedMessage] {
     (0..<count).map { i in
         let device = "dev-\(i % 7)"

@@ -5,7 +5,7 @@ public enum TaskKind: String, Sendable, Hashable, CaseIterable, Codable {
     case upload, download
 }
 
-/// The state of a task attempt (PROTOCOL.md). `stalled` is not a state: reports compute it.
+/// The state of a task attempt (docs/protocol.md). `stalled` is not a state: reports compute it.
 public enum TaskState: String, Sendable, Hashable, CaseIterable, Codable {
     case requested, offered, transferring, done, failed, superseded
 

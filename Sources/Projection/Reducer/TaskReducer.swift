@@ -1,7 +1,7 @@
 import ResourceProtocol
 
 /// The pure projection: applies one message at a time to the transfer tasks it knows, following
-/// the rules of PROTOCOL.md ("What restrace derives"). No I/O and no clock: the same messages in
+/// the rules of docs/protocol.md ("What restrace derives"). No I/O and no clock: the same messages in
 /// the same order always give the same tasks.
 public struct TaskReducer: Sendable {
     /// Tasks that are the latest attempt of their key, plus those changed since the last drain.

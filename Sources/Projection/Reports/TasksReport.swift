@@ -1,7 +1,7 @@
 import GRDB
 
 extension Reports {
-    /// `report tasks`: one object per attempt with exactly INTERFACE.md's keys, by start time.
+    /// `report tasks`: one object per attempt with exactly the keys of docs/reports.md, by start time.
     static func tasks(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
         let tasks = try TransferTask.fetchAll(c.db, where: w.sql, arguments: w.arguments, orderBy: "t.started_at, t.id")
@@ -10,7 +10,7 @@ extension Reports {
         return Report(json: .array(tasks.map { taskJSON($0, c) }), tables: [table], notes: ["\(tasks.count) tasks"])
     }
 
-    /// A task with exactly INTERFACE.md's keys, in its order, then `extra`.
+    /// A task with exactly the keys of docs/reports.md, in its order, then `extra`.
     static func taskJSON(_ t: TransferTask, _ c: ReportContext, extra: [(StaticString, JSONValue)] = []) -> JSONValue {
         var w = JSONObjectWriter()
         w.field("kind", t.key.kind.rawValue); w.field("product", t.key.product); w.field("device", t.key.device)

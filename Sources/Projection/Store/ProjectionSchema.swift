@@ -1,6 +1,6 @@
 import GRDB
 
-/// The SQLite schema of the projection, as named migrations. Documented in the README.
+/// The SQLite schema of the projection, as named migrations. Documented in docs/projection.md.
 enum ProjectionSchema {
     /// Bumped whenever the reducer or the schema changes: a database of another version is rebuilt.
     static let version: Int32 = 8
