@@ -33,8 +33,9 @@ let package = Package(
             "ResourceProtocol", "Capture", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Simulator", dependencies: ["ResourceProtocol", "Capture", "Broker"]),
+        .target(name: "Comparison", dependencies: ["ResourceProtocol", "Capture", "Projection"]),
         .executableTarget(name: "restrace", dependencies: [
-            "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator",
+            "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator", "Comparison",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -16,12 +16,12 @@ struct Restrace: ParsableCommand {
           restrace report summary capture/
           restrace report failures capture/ --format json
 
-        Exit codes: 0 success, 1 runtime failure, 2 bad usage, 3 the data has a problem (reported).
+        Exit codes: 0 success, 1 runtime failure, 2 bad usage, 3 the data has a problem (reported), 4 a comparison found differences (diff).
         """,
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
-            RecordCommand.self, ProjectCommand.self, ReportCommand.self, ReplayCommand.self, SimulateCommand.self,
+            RecordCommand.self, ProjectCommand.self, ReportCommand.self, ReplayCommand.self, DiffCommand.self, SimulateCommand.self,
         ]
     )
 

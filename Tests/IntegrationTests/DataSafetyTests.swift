@@ -22,13 +22,17 @@ import Glibc
         try FileManager.default.copyItem(atPath: Self.cleanDay, toPath: dir + "/cap")
         try FileManager.default.createDirectory(atPath: dir + "/x/sub", withIntermediateDirectories: true)
         try Data("data\n".utf8).write(to: URL(fileURLWithPath: dir + "/x/sub/f"))
+        // A device node and a pipe of its own (never the system's /dev/null: a regression would
+        // replace it).
+        #expect(mknod(dir + "/null", S_IFCHR | 0o666, (1 << 8) | 3) == 0 && mkfifo(dir + "/fifo", 0o644) == 0)
         let segment = try CaptureSource.files(of: dir + "/cap")[0]
         let segmentBytes = try Data(contentsOf: URL(fileURLWithPath: segment))
         for (args, named) in [(["project", dir + "/cap", "--db", dir + "/x"], dir + "/x"),
                               (["report", "summary", dir + "/cap", "--db", dir + "/x"], dir + "/x"),
                               (["project", dir + "/cap", "--db", dir + "/cap"], dir + "/cap"),
                               (["project", dir + "/cap", "--db", segment], segment),
-                              (["project", dir + "/cap", "--db", "/dev/null"], "/dev/null"),
+                              (["project", dir + "/cap", "--db", dir + "/null"], dir + "/null"),
+                              (["project", dir + "/cap", "--db", dir + "/fifo"], dir + "/fifo"),
                               (["report", "summary", "--db", dir + "/x"], dir + "/x")] {
             let r = try restrace(args)
             #expect(r.status == 1 && r.err.contains(named) && r.err.contains("not a restrace projection"), "\(args): \(r.err)")
@@ -36,6 +40,8 @@ import Glibc
         #expect(try String(contentsOfFile: dir + "/x/sub/f", encoding: .utf8) == "data\n")
         #expect(try Data(contentsOf: URL(fileURLWithPath: segment)) == segmentBytes)
         #expect(CaptureSource.isDirectory(dir + "/cap"))
+        var st = stat()
+        #expect(stat(dir + "/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
         // An empty regular file is nothing to lose: it becomes the projection.
         FileManager.default.createFile(atPath: dir + "/empty.sqlite", contents: Data())
         #expect(try restrace(["project", dir + "/cap", "--db", dir + "/empty.sqlite", "--quiet"]).status == 0)

@@ -10,12 +10,26 @@ public struct Report: Sendable {
         public var numeric: Set<Int> = []
         /// Widths the columns have at least (a streamed table fixes them before its rows).
         public var minimumWidths: [Int]?
+
+        public init(title: String, columns: [String], rows: [[String]], numeric: Set<Int> = [], minimumWidths: [Int]? = nil) {
+            self.title = title
+            self.columns = columns
+            self.rows = rows
+            self.numeric = numeric
+            self.minimumWidths = minimumWidths
+        }
     }
 
     public var json: JSONValue
     public var tables: [Table]
     /// Lines printed under the tables (totals, hints).
     public var notes: [String] = []
+
+    public init(json: JSONValue, tables: [Table], notes: [String] = []) {
+        self.json = json
+        self.tables = tables
+        self.notes = notes
+    }
 
     public enum Format: String, Sendable, CaseIterable { case table, json, csv, markdown }
 

@@ -29,8 +29,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "up (device messages), down (platform messages) or both.") var direction: DirectionArgument = .both
     @Option(help: "Speed factor: 2 plays twice as fast as recorded.") var rate = 1.0
     @Flag(help: "As fast as the broker accepts (a bounded in-flight window for QoS > 0).") var maxRate = false
-    @Option(help: ArgumentHelp("Publish PRODUCT as NEW (repeatable).", valueName: "OLD=NEW")) var mapProduct: [String] = []
-    @Option(help: ArgumentHelp("Publish DEVICE as NEW (repeatable).", valueName: "OLD=NEW")) var mapDevice: [String] = []
+    @OptionGroup var mapping: MappingOptions
     @Option(help: "Prepend this to every topic, e.g. replay/.") var topicPrefix = ""
     @Option(help: "Publish with this QoS instead of the recorded one.") var qos: Int?
     @Option(help: "Play the capture N times.") var loop = 1
@@ -54,26 +53,11 @@ struct ReplayCommand: ParsableCommand {
         guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
-        _ = try Self.pairs(mapProduct, "--map-product")
-        _ = try Self.pairs(mapDevice, "--map-device")
         try checkClientID(clientID)
         if let cafile, !FileManager.default.isReadableFile(atPath: cafile) { throw ValidationError("cannot read --cafile \(cafile)") }
         if hasWildcard(topicPrefix) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
         }
-    }
-
-    static func pairs(_ items: [String], _ option: String) throws -> [String: String] {
-        var out: [String: String] = [:]
-        for item in items {
-            let parts = item.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                  !parts[1].contains("/"), !hasWildcard(parts[1]) else {
-                throw ValidationError("\(option) expects OLD=NEW, got '\(item.cutForMessage())'")
-            }
-            out[String(parts[0])] = String(parts[1])
-        }
-        return out
     }
 
     func run() throws {
@@ -85,8 +69,8 @@ struct ReplayCommand: ParsableCommand {
         o.filter.direction = direction == .both ? nil : Direction(rawValue: direction.rawValue)
         o.rate = rate
         o.maxRate = maxRate
-        o.mapProduct = try Self.pairs(mapProduct, "--map-product")
-        o.mapDevice = try Self.pairs(mapDevice, "--map-device")
+        o.mapProduct = try mapping.products()
+        o.mapDevice = try mapping.devices()
         o.topicPrefix = topicPrefix
         o.qos = qos
         o.loops = loop
