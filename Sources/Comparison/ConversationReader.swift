@@ -13,16 +13,17 @@ public struct CaptureConversations: Sendable {
     public var problems: [String] = []
 
     /// Reads the captures at `paths`, renaming products and devices with `mapProduct` and
-    /// `mapDevice` (so that they match another capture's).
-    public static func read(paths: [String], mapProduct: [String: String] = [:], mapDevice: [String: String] = [:])
-        throws -> CaptureConversations {
+    /// `mapDevice` (so that they match another capture's); with `keep`, only the messages it keeps.
+    public static func read(paths: [String], mapProduct: [String: String] = [:], mapDevice: [String: String] = [:],
+                            keep: (CapturedMessage) -> Bool = { _ in true }) throws -> CaptureConversations {
         let reader = try CaptureReader(paths: paths)
         var reducer = TaskReducer()
         var downPayloads: [Int64: [UInt8]] = [:]
         var id: Int64 = 0
         while let entry = reader.next() {
-            id += 1
             let m = entry.message
+            guard keep(m) else { continue }
+            id += 1
             if m.topic.hasPrefix("$resource/down/") { downPayloads[id] = m.payload }
             reducer.apply(IncomingMessage(id: id, time: m.time, topic: m.topic, payload: m.payload, position: entry.position))
         }

@@ -30,15 +30,8 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "The capture directory (created if missing; an existing capture is continued with a new file).") var out: String
     @Option(help: ArgumentHelp("Topic filter (repeatable; default $resource/#).", valueName: "filter")) var topic: [String] = []
     @Option(help: "QoS of the subscription.") var qos = 1
-    @Option(help: "MQTT client id (default restrace-HOSTNAME).") var clientID: String?
-    @Option(help: "MQTT protocol version: 3.1.1 or 5.") var mqttVersion: String = "3.1.1"
-    @Option(help: "User name.") var username: String?
-    @Option(help: "A file holding the password (or set RESTRACE_PASSWORD). Never give it on the command line.") var passwordFile: String?
-    @Option(help: "CA certificate file for mqtts://.") var cafile: String?
-    @Option(help: "Client certificate file.") var cert: String?
-    @Option(help: "Client key file.") var key: String?
+    @OptionGroup var connection: BrokerOptions
     @Flag(help: "Start a clean session (the broker forgets messages queued while away).") var cleanSession = false
-    @Option(help: "Keep-alive in seconds.") var keepAlive: Int32 = 30
     @Option(help: ArgumentHelp("Write the open chunk at least this often (\(DurationArgument.forms)).", valueName: "duration"))
     var flushInterval = DurationArgument(nanoseconds: 1_000_000_000)
     @Option(help: ArgumentHelp("Start a new file at this size (e.g. 64MiB, 1GB).", valueName: "size")) var segmentSize = SizeArgument(bytes: 128 << 20)
@@ -55,7 +48,6 @@ struct RecordCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...2).contains(qos) else { throw ValidationError("--qos must be 0, 1 or 2") }
-        guard SessionOptions.ProtocolVersion(rawValue: mqttVersion) != nil else { throw ValidationError("--mqtt-version must be 3.1.1 or 5") }
         _ = try brokerArgument(broker)
         if let g = shareGroup, g.isEmpty || g.contains("/") || hasWildcard(g) {
             throw ValidationError("--share-group must be a plain name (no /, + or #)")
@@ -67,13 +59,8 @@ struct RecordCommand: ParsableCommand {
             if let d, d.nanoseconds < 1_000_000 { throw ValidationError("\(option) must be at least 1ms") }
         }
         if let m = maxMessages, m == 0 { throw ValidationError("--max-messages must be at least 1") }
-        guard keepAlive == 0 || (5...65535).contains(keepAlive) else { throw ValidationError("--keep-alive must be 0 (off) or 5 to 65535 seconds") }
-        try checkClientID(clientID)
         for filter in topic {
             if let problem = Self.topicFilterProblem(filter) { throw ValidationError("--topic '\(filter.cutForMessage())': \(problem)") }
-        }
-        for (option, path) in [("--cafile", cafile), ("--cert", cert), ("--key", key)] {
-            if let path, !FileManager.default.isReadableFile(atPath: path) { throw ValidationError("cannot read \(option) \(path)") }
         }
     }
 
@@ -94,15 +81,8 @@ struct RecordCommand: ParsableCommand {
         if !topic.isEmpty { o.filters = topic }
         o.qos = qos
         o.shareGroup = shareGroup
-        o.session.clientID = clientID ?? "restrace-\(ProcessInfo.processInfo.hostName)"
-        o.session.protocolVersion = SessionOptions.ProtocolVersion(rawValue: mqttVersion)!
-        o.session.username = username
-        o.session.password = try password()
-        o.session.caFile = cafile
-        o.session.certFile = cert
-        o.session.keyFile = key
+        o.session = try connection.session(defaultClientID: "restrace-\(ProcessInfo.processInfo.hostName)")
         o.session.cleanSession = cleanSession
-        o.session.keepAlive = keepAlive
         o.flushInterval = flushInterval.nanoseconds
         o.writer.segmentSize = segmentSize.bytes
         o.writer.segmentDuration = segmentDuration?.nanoseconds
@@ -124,16 +104,6 @@ struct RecordCommand: ParsableCommand {
         printError(String(format: "recorded %llu messages from %d devices in %.1f s into %@ (%.1f MB, ratio %.1f, %d disconnects)",
                           final.messages, final.devices, final.seconds, out, Double(final.bytesWritten) / 1e6,
                           final.compressionRatio, final.disconnects))
-    }
-
-    private func password() throws -> String? {
-        if let passwordFile {
-            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw ValidationError("cannot read --password-file \(passwordFile)")
-            }
-            return text.trimmingCharacters(in: .newlines)
-        }
-        return ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
     }
 }
 

@@ -40,9 +40,8 @@ struct ReplayCommand: ParsableCommand {
     /// 0.81–0.84 s. 10 000 bounds the memory queued to a few MB.
     static let queuedAtQoS0 = 10_000
     @Flag(help: "Print what would be published, when and where; connect to no broker.") var dryRun = false
-    @Option(help: "MQTT client id.") var clientID: String?
-    @Option(help: "User name (password from RESTRACE_PASSWORD).") var username: String?
-    @Option(help: "CA certificate file for mqtts://.") var cafile: String?
+    @OptionGroup var connection: BrokerOptions
+    @OptionGroup var closedLoop: ClosedLoopOptions
 
     enum DirectionArgument: String, ExpressibleByArgument, CaseIterable { case up, down, both }
 
@@ -53,16 +52,28 @@ struct ReplayCommand: ParsableCommand {
         guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
-        try checkClientID(clientID)
-        if let cafile, !FileManager.default.isReadableFile(atPath: cafile) { throw ValidationError("cannot read --cafile \(cafile)") }
+        if closedLoop.play != nil, dryRun || maxRate || loop != 1 || qos != nil || direction != .both {
+            throw ValidationError("--play plays one side, paced by the live answers: without --dry-run, --max-rate, --loop, --qos or --direction")
+        }
         if hasWildcard(topicPrefix) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
         }
     }
 
+    /// A session with the broker, once it accepted it (a refused login fails at once).
+    func connect() throws -> MosquittoSession {
+        var session = try connection.session(defaultClientID: "restrace-replay-\(ProcessInfo.processInfo.processIdentifier)")
+        session.maxInflight = UInt32(max(1, inflight))
+        let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
+        try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+        try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+        return client
+    }
+
     func run() throws {
         // A missing or unreadable capture fails before any broker is contacted.
         for capture in captures { _ = try CaptureSource.files(of: capture) }
+        if let side = closedLoop.play { return try playClosedLoop(side) }
         var o = ReplayOptions()
         o.filter = try filters.filter(paths: captures)
         o.filter.includeRecorderEvents = false
@@ -85,15 +96,7 @@ struct ReplayCommand: ParsableCommand {
             }, shouldStop: { Interrupts.requested })
             out.flush()
         } else {
-            var session = SessionOptions()
-            session.clientID = clientID ?? "restrace-replay-\(ProcessInfo.processInfo.processIdentifier)"
-            session.username = username
-            session.password = ProcessInfo.processInfo.environment["RESTRACE_PASSWORD"]
-            session.caFile = cafile
-            session.maxInflight = UInt32(max(1, inflight))
-            let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
-            try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
-            try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+            let client = try connect()
             let live = stderrIsTerminal
             var last = Date()
             summary = try replayer.run(publish: { m in
