@@ -225,6 +225,28 @@ fi
 lat=$(tail -n 1 "$D/lateness.txt" | sed 's/.*lateness //')
 row "replay --rate 1 at 10 k msg/s: lateness" "$lat" "-" "-" "goal: p99 under 1 ms"
 
+echo "== closed loop: 1 000 devices played against their captured platform"
+closed_loop() {  # CAPTURE TIMING…: the platform played live, then the devices with --expect
+  local cap=$1; shift
+  rm -rf "$D/cl-p" "$D/cl-d"
+  "$R" replay "$cap" --broker "mqtt://127.0.0.1:$PORT" --play platform "$@" --record-to "$D/cl-p" --idle-timeout 10s 2> "$D/cl-p.txt" &
+  local pp=$!
+  sleep 1
+  local t0; t0=$(date +%s.%N)
+  "$R" replay "$cap" --broker "mqtt://127.0.0.1:$PORT" --play device "$@" --record-to "$D/cl-d" --expect > "$D/cl-d.out" 2> "$D/cl-d.txt"
+  CLEXIT=$?
+  CLWALL=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+  wait $pp
+  CLREACT=$(grep -o 'p50 [0-9.]* ms, p99 [0-9.]* ms' "$D/cl-d.txt" | head -1)
+  CLSAME=$(tail -n 1 "$D/cl-d.out")
+}
+"$R" simulate --devices 1000 --duration 60s --seed 11 --out "$D/fleet1k" > /dev/null 2>&1
+span=$("$R" info "$D/fleet1k" --format json | python3 -c "import json,sys,datetime; d=json.load(sys.stdin); f=lambda s: datetime.datetime.fromisoformat(s.replace('Z','+00:00')).timestamp(); print(round(f(d['last_at'])-f(d['first_at']),1))")
+closed_loop "$D/fleet1k" --max-rate
+row "closed loop --max-rate: reaction to live answers" "$CLREACT" "-" "-" "goal: p99 under 1 ms; run $CLWALL s for a $span s capture; exit $CLEXIT: $CLSAME"
+closed_loop "$D/fleet1k" --rate 1
+row "closed loop --rate 1: run time (s)" "$CLWALL" "$span (the capture's span)" "$(ratio "$CLWALL" "$span")" "exit $CLEXIT: $CLSAME"
+
 {
   echo "# Benchmarks"
   echo

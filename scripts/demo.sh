@@ -56,6 +56,22 @@ echo "== restrace report failures $OUT/capture"
 echo
 echo "== restrace report stalled $OUT/capture --stall-after 10s"
 "$RESTRACE" report stalled --db "$OUT/capture/restrace.sqlite" --stall-after 10s
+echo
+echo "== closed loop: the recorded devices replayed against the recorded platform, checked (--expect)"
+"$RESTRACE" replay "$OUT/capture" --broker "mqtt://127.0.0.1:$PORT" --play platform --max-rate \
+  --record-to "$OUT/loop-platform" --idle-timeout 10s 2> "$OUT/loop-platform.log" &
+PLATFORM_PID=$!
+sleep 1
+set +e
+"$RESTRACE" replay "$OUT/capture" --broker "mqtt://127.0.0.1:$PORT" --play device --max-rate \
+  --record-to "$OUT/loop-devices" --expect --junit "$OUT/loop.xml" 2> "$OUT/loop-devices.log" | tail -n 3
+VERDICT=${PIPESTATUS[0]}
+set -e
+wait "$PLATFORM_PID" || true
+tail -n 2 "$OUT/loop-devices.log"
+if [ "$VERDICT" = 0 ]; then echo "   verdict: PASS (exit 0): the live platform answered every task as the capture did"
+else echo "   verdict: FAIL (exit $VERDICT): see above and $OUT/loop.xml"; fi
+
 cat <<TXT
 
 The capture is in $OUT/capture (MCAP files), its projection in $OUT/capture/restrace.sqlite.
@@ -66,5 +82,6 @@ Try next:
   $RESTRACE report latency $OUT/capture
   $RESTRACE report device TESTPROD01/cam000 $OUT/capture
   $RESTRACE replay $OUT/capture --broker mqtt://127.0.0.1:1883 --topic-prefix replay/ --dry-run | head
+  $RESTRACE diff $OUT/capture $OUT/loop-devices --device cam000
   sqlite3 $OUT/capture/restrace.sqlite 'SELECT state, count(*) FROM tasks GROUP BY 1'
 TXT

@@ -54,7 +54,8 @@ public struct CaptureConversations: Sendable {
                 c.devicePositions.append(position)
             } else {
                 let fields = downPayloads[e.id].map(Self.answerFields) ?? [:]
-                c.answers.append(Conversation.Answer(type: e.type ?? "?", fields: fields, delay: lastUp[taskID].map { e.time &- $0 },
+                c.answers.append(Conversation.Answer(type: e.type ?? "?", fields: fields,
+                                                     delay: lastUp[taskID].map { e.time > $0 ? e.time - $0 : 0 },
                                                      position: position))
             }
             byTask[taskID] = c

@@ -36,6 +36,11 @@ public final class ClosedLoopPlayer {
         public var interrupted = false
         public var idle = false
         public var seconds = 0.0
+        /// From a live message's arrival to the played message it let go, when the captured gap
+        /// between them was 0 (`--max-rate`), ms: restrace's own reaction time.
+        public var reactionP50 = 0.0
+        public var reactionP99 = 0.0
+        public var reactions = 0
     }
 
     private let script: ConversationScript
@@ -46,13 +51,19 @@ public final class ClosedLoopPlayer {
     private let wall: () -> UInt64
     /// Live `product/device` → captured `product/device`.
     private var byLive: [String: String] = [:]
-    private var devices: [String: any Playback] = [:]
+    /// The played devices (captured `product/device`), in name order, and their conversations.
+    private var keys: [String] = []
+    private var index: [String: Int] = [:]
+    private var devices: [any Playback] = []
+    private var due = DueQueue()
+    private var finished = 0
     private var summary = Summary()
     private var start: UInt64 = 0
     /// Playing the platform, the capture's timeline is laid over the live one at the first live
     /// message (pushes are due from then on): the devices may start well after the player.
     private var anchored = false
     private var lastActivity: UInt64 = 0
+    private var reactions: [UInt64] = []
 
     /// - Parameters:
     ///   - record: called with every message sent and received (topics without the prefix).
@@ -65,11 +76,12 @@ public final class ClosedLoopPlayer {
         self.record = record
         self.clock = clock
         self.wall = wall
-        for (key, messages) in script.devices {
-            let live = liveKey(key)
-            byLive[live] = key
-            devices[key] = options.side == .device ? DevicePlayback(messages: messages, scriptStart: script.start)
-                : PlatformPlayback(messages: messages, scriptStart: script.start)
+        for (key, messages) in script.devices.sorted(by: { $0.key < $1.key }) {
+            byLive[liveKey(key)] = key
+            index[key] = keys.count
+            keys.append(key)
+            devices.append(options.side == .device ? DevicePlayback(messages: messages, scriptStart: script.start)
+                           : PlatformPlayback(messages: messages, scriptStart: script.start))
         }
     }
 
@@ -90,20 +102,32 @@ public final class ClosedLoopPlayer {
         lastActivity = start
         let began = Date()
         var finishedAt: UInt64?
+        for i in devices.indices { due.schedule(i, at: 0) }
+        finished = devices.filter(\.isFinished).count
         while true {
             if shouldStop() { summary.interrupted = true; break }
             let now = clock()
             if anchored { try sendDue(now) }
-            let next = devices.values.compactMap(\.nextDue).min()
-            if devices.values.allSatisfy(\.isFinished) {
+            let next = anchored ? due.peek() : nil
+            if finished == devices.count {
                 finishedAt = finishedAt ?? now
                 if elapsed(since: max(finishedAt!, lastActivity)) >= options.settle { break }
             }
             if elapsed(since: lastActivity) >= options.idleTimeout { summary.idle = true; break }
             let wait = next.map { $0 > now ? Double($0 - now) / 1e9 : 0 } ?? 0.1
-            for m in link.receive(timeout: min(max(wait, 0.0005), 0.1)) { try receive(m) }
+            // What a live message lets go is sent before the next one is looked at.
+            for m in link.receive(timeout: min(max(wait, 0.0005), 0.1)) {
+                try receive(m)
+                if anchored { try sendDue(clock()) }
+            }
         }
         summary.seconds = Date().timeIntervalSince(began)
+        reactions.sort()
+        if !reactions.isEmpty {
+            summary.reactions = reactions.count
+            summary.reactionP50 = Double(reactions[reactions.count / 2]) / 1e6
+            summary.reactionP99 = Double(reactions[min(reactions.count - 1, reactions.count * 99 / 100)]) / 1e6
+        }
         return summary
     }
 
@@ -116,13 +140,16 @@ public final class ClosedLoopPlayer {
     // MARK: - Sending
 
     private func sendDue(_ now: UInt64) throws {
-        for key in devices.keys.sorted() {
-            guard var d = devices[key] else { continue }
-            while let m = d.takeDue(now: now, start: start, rate: options.rate, answerTimeout: options.answerTimeout,
-                                    noAnswer: { summary.noAnswer.append("\(key): \($0)") }) {
+        for i in due.takeDue(now) {
+            let key = keys[i]
+            let wasFinished = devices[i].isFinished
+            while let (m, answeredAt) = devices[i].takeDue(now: now, start: start, rate: options.rate, answerTimeout: options.answerTimeout,
+                                                           noAnswer: { summary.noAnswer.append("\(key): \($0)") }) {
                 try send(m, device: key)
+                if let answeredAt, options.rate.isInfinite { reactions.append(clock() &- answeredAt) }
             }
-            devices[key] = d
+            if !wasFinished, devices[i].isFinished { finished += 1 }
+            if let next = devices[i].nextDue { due.schedule(i, at: next) }
         }
     }
 
@@ -145,17 +172,24 @@ public final class ClosedLoopPlayer {
         guard let parsed = try? ResourceTopic(parsing: topic), let key = byLive["\(parsed.product)/\(parsed.device)"] else { return }
         try record(CapturedMessage(time: m.time, topic: topic, qos: m.qos, retain: m.retain, payload: m.payload))
         summary.received += 1
-        let now = clock()
-        lastActivity = now
+        // When it arrived (libmosquitto's callback), on the monotonic clock: the time it waited in
+        // the queue counts in the pacing and in the reaction time.
+        let wallNow = wall(), monotonic = clock()
+        let now = monotonic &- min(wallNow > m.time ? wallNow - m.time : 0, monotonic)
+        lastActivity = monotonic
         if !anchored {
             let offset = scaled(script.firstDeviceMessage &- script.start, options.rate)
             start = now > offset ? now - offset : 0
             anchored = true
         }
         let (type, name) = ScriptMessage.describe(m.payload)
-        if devices[key]?.receive(type: type, name: name, now: now, rate: options.rate) == false {
+        let i = index[key]!
+        let wasFinished = devices[i].isFinished
+        if !devices[i].receive(type: type, name: name, now: now, rate: options.rate) {
             summary.unexpected.append("\(key): \(type ?? "?")\(name.map { " \($0)" } ?? "")")
         }
+        if wasFinished != devices[i].isFinished { finished += wasFinished ? -1 : 1 }
+        due.schedule(i, at: devices[i].nextDue ?? now)
     }
 
     private func liveKey(_ captured: String) -> String {

@@ -5,8 +5,10 @@ protocol Playback {
     var nextDue: UInt64? { get }
     /// True when everything the capture had for the played side was sent.
     var isFinished: Bool { get }
-    /// The next message due by `now`, if any (called until it returns nil).
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double, noAnswer: (String) -> Void) -> ScriptMessage?
+    /// The next message due by `now`, if any (called until it returns nil), and when it became
+    /// sendable because a live answer came (its captured gap was then waited).
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+                          noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)?
     /// A live message of the other side; false when the capture has nothing that answers it.
     mutating func receive(type: String?, name: String?, now: UInt64, rate: Double) -> Bool
 }
@@ -47,10 +49,12 @@ struct DevicePlayback: Playback {
 
     var isFinished: Bool { cursor >= messages.count }
 
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double, noAnswer: (String) -> Void) -> ScriptMessage? {
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+                          noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)? {
         guard !isFinished else { nextDue = nil; return nil }
         let m = messages[cursor]
         let due: UInt64
+        var answeredAt: UInt64?
         if cursor == 0 {
             due = start + scaled(m.time &- scriptStart, rate)
         } else if messages[cursor - 1].direction == .up {
@@ -60,9 +64,14 @@ struct DevicePlayback: Playback {
             let arrivals = live[AnswerKind(type: answer.type, name: answer.name), default: []]
             let n = ordinals[cursor - 1] ?? 0
             if n < arrivals.count {
-                due = max(arrivals[n], lastSent ?? start) + scaled(m.time &- answer.time, rate)
+                answeredAt = max(arrivals[n], lastSent ?? start)
+                due = answeredAt! + scaled(m.time &- answer.time, rate)
             } else {
-                let deadline = (lastSent ?? start) + UInt64(answerTimeout * 1e9)
+                // The wait counts from when the answer came in the capture (a platform may push
+                // a download long after the device's poll).
+                let before = messages[..<(cursor - 1)].last { $0.direction == .up }
+                let expected = (lastSent ?? start) + scaled(answer.time &- (before?.time ?? scriptStart), rate)
+                let deadline = expected + UInt64(answerTimeout * 1e9)
                 guard now >= deadline else { nextDue = deadline; return nil }
                 noAnswer("no live \(answer.type ?? "answer")\(answer.name.map { " for \($0)" } ?? "") within \(answerTimeout) s")
                 // Taken as come now, so that the next wait counts the live ones that do come.
@@ -74,7 +83,7 @@ struct DevicePlayback: Playback {
         lastSent = now
         cursor = messages[(cursor + 1)...].firstIndex { $0.direction == .up } ?? messages.count
         nextDue = now
-        return m
+        return (m, answeredAt)
     }
 
     mutating func receive(type: String?, name: String?, now: UInt64, rate: Double) -> Bool {
@@ -100,7 +109,7 @@ struct PlatformPlayback: Playback {
     private var captured: Set<Request> = []
     private var seen: [Request: Int] = [:]
     private var pushes: [(message: ScriptMessage, offset: UInt64)] = []
-    private var scheduled: [(at: UInt64, message: ScriptMessage)] = []
+    private var scheduled: [(at: UInt64, message: ScriptMessage, requestedAt: UInt64)] = []
     private var remaining: Int
     private(set) var nextDue: UInt64? = 0
 
@@ -130,14 +139,16 @@ struct PlatformPlayback: Playback {
 
     var isFinished: Bool { remaining == 0 && scheduled.isEmpty }
 
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double, noAnswer: (String) -> Void) -> ScriptMessage? {
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+                          noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)? {
         if let i = pushes.firstIndex(where: { start + scaled($0.offset, rate) <= now }) {
             remaining -= 1
-            return pushes.remove(at: i).message
+            return (pushes.remove(at: i).message, nil)
         }
         if let i = scheduled.firstIndex(where: { $0.at <= now }) {
             remaining -= 1
-            return scheduled.remove(at: i).message
+            let s = scheduled.remove(at: i)
+            return (s.message, s.requestedAt)
         }
         nextDue = (pushes.map { start + scaled($0.offset, rate) } + scheduled.map(\.at)).min()
         return nil
@@ -148,7 +159,7 @@ struct PlatformPlayback: Playback {
         let n = seen[base, default: 0]
         seen[base] = n + 1
         let r = Request(type: type, name: name, ordinal: n)
-        for a in answers.removeValue(forKey: r) ?? [] { scheduled.append((now + scaled(a.delay, rate), a.message)) }
+        for a in answers.removeValue(forKey: r) ?? [] { scheduled.append((now + scaled(a.delay, rate), a.message, now)) }
         nextDue = scheduled.map(\.at).min() ?? nextDue
         return captured.contains(r)
     }

@@ -19,7 +19,7 @@ extension ReplayCommand {
         }
         var o = ClosedLoopPlayer.Options()
         o.side = side
-        o.rate = rate
+        o.rate = maxRate ? .infinity : rate
         o.answerTimeout = Double(closedLoop.answerTimeout.nanoseconds) / 1e9
         o.idleTimeout = Double(closedLoop.idleTimeout.nanoseconds) / 1e9
         o.mapProduct = try mapping.products()
@@ -41,6 +41,9 @@ extension ReplayCommand {
         client.disconnect()
         try writer.close()
         for line in summary.noAnswer.prefix(10) { printError("restrace: \(line)") }
+        if summary.reactions > 0 {
+            printError(String(format: "reaction to live answers (%d): p50 %.3f ms, p99 %.3f ms", summary.reactions, summary.reactionP50, summary.reactionP99))
+        }
         for line in summary.unexpected.prefix(10) { printError("restrace: unexpected request: \(line) (the capture has no answer to it)") }
         printError(String(format: "%@%d sent, %d received, %d without answer, %d unexpected in %.1f s%@; recorded into %@",
                           summary.interrupted ? "interrupted: " : "", summary.sent, summary.received, summary.noAnswer.count,

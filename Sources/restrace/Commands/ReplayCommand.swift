@@ -52,8 +52,8 @@ struct ReplayCommand: ParsableCommand {
         guard loop >= 1 else { throw ValidationError("--loop must be at least 1") }
         guard inflight >= 1 else { throw ValidationError("--inflight must be at least 1") }
         if let qos, !(0...2).contains(qos) { throw ValidationError("--qos must be 0, 1 or 2") }
-        if closedLoop.play != nil, dryRun || maxRate || loop != 1 || qos != nil || direction != .both {
-            throw ValidationError("--play plays one side, paced by the live answers: without --dry-run, --max-rate, --loop, --qos or --direction")
+        if closedLoop.play != nil, dryRun || loop != 1 || qos != nil || direction != .both {
+            throw ValidationError("--play plays one side, paced by the live answers: without --dry-run, --loop, --qos or --direction")
         }
         if hasWildcard(topicPrefix) {
             throw ValidationError("--topic-prefix cannot contain + or # (wildcards are not allowed in published topics)")
