@@ -33,15 +33,16 @@ public final class MosquittoSession: @unchecked Sendable {
     /// before `connect`.
     public var keeper: (@Sendable (ReceivedMessage) -> UInt64?)?
 
-    /// Creates the session (no network yet).
+    /// Creates the session (no network yet). With `sharingEventsWith`, its events go into that
+    /// session's queue, so that one `events` call waits on both (one connection per device).
     public init(broker: BrokerURL, options: SessionOptions, logger: Logger = Logger(label: "restrace.broker"),
-                now: @escaping @Sendable () -> UInt64 = WallClock.now) throws(BrokerError) {
+                now: @escaping @Sendable () -> UInt64 = WallClock.now, sharingEventsWith other: MosquittoSession? = nil) throws(BrokerError) {
         Self.initializeLibrary()
         self.broker = broker
         self.options = options
         self.now = now
         self.logger = logger
-        queue = EventQueue(capacity: options.receiveQueueBytes)
+        queue = other?.queue ?? EventQueue(capacity: options.receiveQueueBytes)
         let id = options.clientID
         guard let h = mosquitto_new(id, options.cleanSession || id == nil, nil) else {
             throw .library(operation: "mosquitto_new", reason: String(cString: strerror(errno)))

@@ -21,8 +21,12 @@ public enum ErrorText {
     public static func makeDirectories(_ path: String) throws(CaptureError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        let parent = (path as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != path { try makeDirectories(parent) }
+        // The parent by the last slash (Foundation's deletingLastPathComponent traps on some
+        // one-character relative paths).
+        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let slash = trimmed.lastIndex(of: "/"), slash != trimmed.startIndex {
+            try makeDirectories(String(trimmed[..<slash]))
+        }
         if mkdir(path, 0o755) != 0, errno != EEXIST {
             throw .io(path: path, reason: "cannot create the directory: \(String(cString: strerror(errno)))")
         }

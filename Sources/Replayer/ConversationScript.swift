@@ -23,8 +23,21 @@ public struct ScriptMessage: Sendable {
     public var type: String?
     public var name: String?
 
-    /// The type and task name, read loosely: a payload that is not JSON has neither.
+    /// The type and task name, read loosely: a payload that is not JSON has neither. The
+    /// project's byte-level decoder reads the known types (a closed loop reads every live message).
     static func describe(_ payload: [UInt8]) -> (type: String?, name: String?) {
+        if let m = try? ResourceMessage(decoding: payload) {
+            switch m {
+            case .createUploadTask(let f), .createUploadTaskResponse(let f), .getDownloadTaskResponse(let f), .download(let f):
+                return (m.typeName, f.name)
+            case .reportUploadProgress(let p), .reportDownloadProgress(let p):
+                return (m.typeName, p.name)
+            case .unrecognized:
+                break
+            default:
+                return (m.typeName, nil)
+            }
+        }
         guard let o = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] else { return (nil, nil) }
         return (o["type"] as? String, o["name"] as? String)
     }
@@ -44,11 +57,18 @@ public struct ConversationScript: Sendable {
     /// The conversations of the devices `filter` selects (a device is played when it has a
     /// message of `side` among them).
     public static func read(paths: [String], filter: MessageFilter, side: PlayedSide) throws -> ConversationScript {
-        var script = ConversationScript()
         let reader = try CaptureReader(paths: paths, since: filter.since)
+        var script = ConversationScript(messages: AnyIterator { reader.next()?.message }, filter: filter, side: side)
+        if let failure = reader.failure { throw failure }
+        script.problems = reader.problems.map(\.description)
+        return script
+    }
+
+    /// The conversations in `messages` (in time order), as `read` makes them from a capture.
+    public init(messages: some Sequence<CapturedMessage>, filter: MessageFilter, side: PlayedSide) {
+        var script = ConversationScript()
         var first: UInt64?
-        while let e = reader.next() {
-            let m = e.message
+        for m in messages {
             guard !m.isRecorderEvent, filter.matches(m), let topic = try? ResourceTopic(parsing: m.topic) else { continue }
             first = first ?? m.time
             let (type, name) = ScriptMessage.describe(m.payload)
@@ -56,12 +76,12 @@ public struct ConversationScript: Sendable {
                 ScriptMessage(time: m.time, direction: topic.direction, topic: m.topic, payload: m.payload, qos: Int(m.qos),
                               retain: m.retain, type: type, name: name))
         }
-        if let failure = reader.failure { throw failure }
-        script.problems = reader.problems.map(\.description)
         script.start = first ?? 0
         let played: Direction = side == .device ? .up : .down
         script.devices = script.devices.filter { $0.value.contains { $0.direction == played } }
         script.firstDeviceMessage = script.devices.values.compactMap { $0.first { $0.direction == .up }?.time }.min() ?? script.start
-        return script
+        self = script
     }
+
+    private init() {}
 }

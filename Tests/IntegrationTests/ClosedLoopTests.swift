@@ -80,4 +80,69 @@ import TestSupport
         #expect(d.err.contains("no live create_upload_task_rsp"), "\(d.err)")
         #expect(d.text.contains("no answer"), "\(d.text)")
     }
+
+    /// Starts `restrace simulate --serve SIDE` with the options a fixture was made with.
+    func serve(_ side: String, _ options: [String], _ broker: TestBroker) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: restraceExecutable)
+        p.arguments = ["simulate", "--serve", side, "--broker", "mqtt://127.0.0.1:\(broker.port)", "--speed", "100", "--idle-timeout", "5s"] + options
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        return p
+    }
+
+    /// `scripts/fixtures.sh` makes `failure-storm` with these.
+    static let stormOptions = ["--devices", "10", "--duration", "10m", "--seed", "202", "--failure-rate", "0.35", "--rejection-rate", "0.15",
+                               "--stall-rate", "0", "--pause-rate", "0"]
+    static let storm = repositoryRoot.appendingPathComponent("fixtures/failure-storm/capture").path
+
+    @Test func theSimulatedPlatformAnswersAFixturesDevicesAsWhenItWasMade() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("loop-serve")
+        defer { cleanup(dir) }
+        let platform = try serve("platform", Self.stormOptions, broker)
+        let d = try devices(Self.storm, broker, recordTo: dir + "/devices")
+        platform.waitUntilExit()
+        #expect(d.status == 0, "\(d.text)\n\(d.err)")
+        #expect(d.text.contains("no differences: 153 same"), "\(d.text)")
+        // The same platform with another rejection rate is another platform: the run fails.
+        let changed = try serve("platform", Self.stormOptions.map { $0 == "0.15" ? "0.5" : $0 }, broker)
+        let c = try devices(Self.storm, broker, recordTo: dir + "/changed",
+                            extra: ["--format", "json", "--device", "cam000", "--answer-timeout", "50ms"])
+        changed.terminate()
+        changed.waitUntilExit()
+        #expect(c.status == 4, "\(c.err)")
+        let summary = (try JSONSerialization.jsonObject(with: c.out) as! [String: Any])["summary"] as! [String: Int]
+        #expect(summary["different", default: 0] + summary["missing", default: 0] + summary["extra", default: 0] > 0)
+    }
+
+    @Test func theSimulatedDevicesPlayAgainstAFixturesPlatformAsWhenItWasMade() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("loop-serve-devices")
+        defer { cleanup(dir) }
+        let p = try platform(Self.storm, broker, recordTo: dir + "/platform", extra: ["--expect"])
+        let fleet = try runProcess(restraceExecutable, ["simulate", "--serve", "devices", "--broker", "mqtt://127.0.0.1:\(broker.port)",
+                                                        "--speed", "100", "--idle-timeout", "5s"] + Self.stormOptions)
+        p.waitUntilExit()
+        #expect(fleet.status == 0, "\(fleet.err)")
+        #expect(p.terminationStatus == 0)
+        #expect(try runProcess(restraceExecutable, ["diff", Self.storm, dir + "/platform"]).status == 0)
+    }
+
+    @Test func oneConnectionPerDevicePlaysTheSame() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("loop-per-device")
+        defer { cleanup(dir) }
+        let p = try platform(Self.dialects, broker, recordTo: dir + "/platform")
+        let d = try devices(Self.dialects, broker, recordTo: dir + "/devices", extra: ["--client-per-device"])
+        p.waitUntilExit()
+        #expect(d.status == 0 && d.text.contains("no differences: 6 same"), "\(d.text)\n\(d.err)")
+        let refused = try runProcess(restraceExecutable, ["replay", Self.dialects, "--broker", "mqtt://127.0.0.1:1", "--play", "platform", "--client-per-device"])
+        #expect(refused.status == 2)
+    }
 }

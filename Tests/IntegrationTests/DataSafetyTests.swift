@@ -247,6 +247,9 @@ import Glibc
         try Data(#"{"time_ns":1,"topic":"$resource/up/service/P/D","payload":"{}"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
         let nested = try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/file/cap"])
         #expect(nested.status == 1 && nested.err.contains(dir + "/file") && !nested.err.contains("NSCocoaErrorDomain"), "\(nested.err)")
+        // Relative and one character long, made as asked.
+        let relative = try runProcess(restraceExecutable, ["import", "--format", "jsonl", dir + "/in.jsonl", "--out", "c"], in: dir)
+        #expect(relative.status == 0 && CaptureSource.isDirectory(dir + "/c"), "\(relative.err)")
         let longTopic = String(repeating: "a", count: 70_000) + "#"
         let topic = try restrace(["record", "--broker", "mqtt://127.0.0.1:1", "--out", dir + "/cap", "--topic", longTopic])
         #expect(topic.status == 2 && topic.err.utf8.count < 1000, "\(topic.err.utf8.count) bytes")

@@ -31,23 +31,16 @@ extension ReplayCommand {
         writerOptions.metadata = ["version": RecorderInfo.version, "broker": broker ?? "", "played": side.rawValue,
                                   "played_from": captures.joined(separator: " ")]
         let writer = try CaptureWriter(directory: directory, options: writerOptions)
-        let client = try connect()
-        let player = ClosedLoopPlayer(script: script, options: o, link: client, record: { try writer.write($0) })
-        try subscribe(client, player.subscriptions)
-        Interrupts.install()
-        printError("playing the \(side == .device ? "devices" : "platform") of \(player.liveDevices.count) devices; recording into \(directory)")
-        let summary = try player.run(shouldStop: { Interrupts.requested })
-        _ = client.drain(timeout: summary.interrupted ? 2 : 10)
-        client.disconnect()
+        let devices = script.devices.keys.sorted().map { key -> String in
+            let p = key.split(separator: "/", maxSplits: 1).map(String.init)
+            return "\(o.mapProduct[p[0]] ?? p[0])/\(o.mapDevice[p[1]] ?? p[1])"
+        }.sorted()
+        let sessions = closedLoop.clientPerDevice ? try connectEach(devices) : [try connect()]
+        let link: PlayerLink = sessions.count == 1 ? sessions[0] : PerDeviceLink(sessions: Dictionary(uniqueKeysWithValues: zip(devices, sessions)))
+        let player = ClosedLoopPlayer(script: script, options: o, link: link, record: { try writer.write($0) })
+        printError("recording into \(directory)")
+        _ = try ClosedLoopRun.run(player, sessions: sessions, broker: broker ?? "", what: side == .device ? "devices" : "platform")
         try writer.close()
-        for line in summary.noAnswer.prefix(10) { printError("restrace: \(line)") }
-        if summary.reactions > 0 {
-            printError(String(format: "reaction to live answers (%d): p50 %.3f ms, p99 %.3f ms", summary.reactions, summary.reactionP50, summary.reactionP99))
-        }
-        for line in summary.unexpected.prefix(10) { printError("restrace: unexpected request: \(line) (the capture has no answer to it)") }
-        printError(String(format: "%@%d sent, %d received, %d without answer, %d unexpected in %.1f s%@; recorded into %@",
-                          summary.interrupted ? "interrupted: " : "", summary.sent, summary.received, summary.noAnswer.count,
-                          summary.unexpected.count, summary.seconds, summary.idle ? " (ended idle)" : "", directory))
         guard closedLoop.expect else { return }
         // The baseline is what was played: the selected messages of the played devices.
         let played = Set(script.devices.keys)
@@ -62,22 +55,26 @@ extension ReplayCommand {
         try DiffCommand.finish(comparison, format: closedLoop.format, junit: closedLoop.junit, problems: baseline.problems + candidate.problems)
     }
 
+    /// One session per live `product/device`, each with the device name as its client id, all
+    /// sharing the first one's events.
+    private func connectEach(_ devices: [String]) throws -> [MosquittoSession] {
+        var sessions: [MosquittoSession] = []
+        for device in devices {
+            var options = try connection.session(defaultClientID: "")
+            options.clientID = String(device.split(separator: "/", maxSplits: 1)[1])
+            let client = try MosquittoSession(broker: try brokerArgument(broker!), options: options, sharingEventsWith: sessions.first)
+            try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+            try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+            sessions.append(client)
+        }
+        return sessions
+    }
+
     /// `replay-YYYYMMDD-HHMMSS` in the current directory.
     static func newRecordDirectory() -> String {
         let f = DateFormatter()
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
         return "replay-" + f.string(from: Date())
-    }
-
-    /// Subscribes and waits until the broker granted it: an answer sent before would be missed.
-    private func subscribe(_ client: MosquittoSession, _ filters: [String]) throws {
-        try client.subscribe(filters, qos: 1)
-        var granted = 0
-        let until = Date(timeIntervalSinceNow: 10)
-        while granted < filters.count, Date() < until {
-            for e in client.events(timeout: 0.2) { if case .subscribed = e { granted += 1 } }
-        }
-        guard granted >= filters.count else { throw BrokerError.gaveUp(broker: broker ?? "", after: 10, lastReason: "the subscription was not granted") }
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Capture
 import Foundation
 import Broker
+import Replayer
+import Selection
 import Simulator
 
 struct SimulateCommand: ParsableCommand {
@@ -41,10 +43,18 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Write the capture into this directory, as fast as possible.") var out: String?
     @Option(help: "Publish through this broker in real time (mqtt://HOST:PORT).") var broker: String?
     @Option(help: "With --broker: run this many times faster than real time.") var speed = 1.0
+    @Option(help: "With --broker: run only this side live, as a counterpart for `replay --play`: platform answers the live devices' requests as the simulation does, devices play the simulated devices against a live platform. The answers depend on the seed and the task, not on when live requests come.")
+    var serve: ServeSide?
+    @Option(help: ArgumentHelp("With --serve: end after this long without a live message.", valueName: "duration"))
+    var idleTimeout = DurationArgument(nanoseconds: 30_000_000_000)
+
+    enum ServeSide: String, ExpressibleByArgument, CaseIterable { case platform, devices }
 
     func validate() throws {
         guard (out == nil) != (broker == nil) else { throw ValidationError("give exactly one of --out DIR or --broker URL") }
         if let broker { _ = try brokerArgument(broker) }
+        if serve != nil, broker == nil { throw ValidationError("--serve needs --broker") }
+        if serve != nil, blindWindows > 0 { throw ValidationError("--blind-windows goes with --out, not --serve") }
         guard devices > 0, products > 0 else { throw ValidationError("--devices and --products must be positive") }
         guard speed > 0 else { throw ValidationError("--speed must be positive") }
         guard progressEvery.nanoseconds >= 1_000_000 else { throw ValidationError("--progress-every must be at least 1ms") }
@@ -78,6 +88,7 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let started = Date()
         let injected: InjectedFaults
+        if let serve { return try serveLive(serve, options) }
         if let out {
             injected = try SimulationToCapture.write(options, to: out)
         } else {
@@ -91,6 +102,29 @@ struct SimulateCommand: ParsableCommand {
         print(String(decoding: data, as: UTF8.self))
         printError(String(format: "simulated %d messages of %d devices in %.2f s", injected.messages, devices, seconds)
                    + (out.map { " into \($0)" } ?? ""))
+    }
+}
+
+extension SimulateCommand {
+    /// `--serve`: one side of the simulated conversations played live, exactly as the capture
+    /// `simulate --out` makes with the same options holds it.
+    func serveLive(_ serve: ServeSide, _ options: SimulationOptions) throws {
+        var fleet = FleetSimulator(options: options)
+        let side: PlayedSide = serve == .platform ? .platform : .device
+        let script = ConversationScript(messages: AnyIterator {
+            fleet.next().map { CapturedMessage(time: $0.time, topic: $0.topic, qos: $0.qos, payload: $0.payload) }
+        }, filter: MessageFilter(), side: side)
+        var o = ClosedLoopPlayer.Options()
+        o.side = side
+        o.rate = speed
+        o.idleTimeout = Double(idleTimeout.nanoseconds) / 1e9
+        var session = SessionOptions()
+        session.clientID = "restrace-simulate-\(ProcessInfo.processInfo.processIdentifier)"
+        let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
+        try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+        try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+        let player = ClosedLoopPlayer(script: script, options: o, link: client, record: { _ in })
+        _ = try ClosedLoopRun.run(player, sessions: [client], broker: broker!, what: serve == .platform ? "simulated platform" : "simulated devices")
     }
 }
 

@@ -14,6 +14,8 @@ struct ClosedLoopOptions: ParsableArguments {
     var idleTimeout = DurationArgument(nanoseconds: 30_000_000_000)
     @Option(help: ArgumentHelp("With --play platform: the scheme, host and port every captured url is given (a local file server).", valueName: "url"))
     var urlBase: String?
+    @Flag(help: "With --play device: one MQTT connection per played device, its client id the device name (for brokers that tie topics to client identities).")
+    var clientPerDevice = false
     @Flag(help: "At the end, compare the live run with the capture as `restrace diff` does: exit 0 the same, 4 different.") var expect = false
     @Option(help: "With --expect: table, json, markdown or junit.") var format: DiffCommand.DiffFormat = .table
     @Option(help: ArgumentHelp("With --expect: also write the JUnit XML to this file.", valueName: "file")) var junit: String?
@@ -25,6 +27,7 @@ struct ClosedLoopOptions: ParsableArguments {
         }
         if let urlBase, URLComponents(string: urlBase)?.host == nil { throw ValidationError("--url-base must be a URL such as http://127.0.0.1:8080") }
         if urlBase != nil, play != .platform { throw ValidationError("--url-base goes with --play platform") }
+        if clientPerDevice, play != .device { throw ValidationError("--client-per-device goes with --play device") }
     }
 }
 
