@@ -63,8 +63,7 @@ extension ReplayCommand {
             var options = try connection.session(defaultClientID: "")
             options.clientID = String(device.split(separator: "/", maxSplits: 1)[1])
             let client = try MosquittoSession(broker: try brokerArgument(broker!), options: options, sharingEventsWith: sessions.first)
-            try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
-            try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+            try client.open()
             sessions.append(client)
         }
         return sessions

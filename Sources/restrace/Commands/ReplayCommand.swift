@@ -65,8 +65,7 @@ struct ReplayCommand: ParsableCommand {
         var session = try connection.session(defaultClientID: "restrace-replay-\(ProcessInfo.processInfo.processIdentifier)")
         session.maxInflight = UInt32(max(1, inflight))
         let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
-        try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
-        try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+        try client.open()
         return client
     }
 

@@ -121,8 +121,7 @@ extension SimulateCommand {
         var session = SessionOptions()
         session.clientID = "restrace-simulate-\(ProcessInfo.processInfo.processIdentifier)"
         let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
-        try client.connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
-        try client.waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+        try client.open()
         let player = ClosedLoopPlayer(script: script, options: o, link: client, record: { _ in })
         _ = try ClosedLoopRun.run(player, sessions: [client], broker: broker!, what: serve == .platform ? "simulated platform" : "simulated devices")
     }

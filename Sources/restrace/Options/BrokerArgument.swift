@@ -6,6 +6,15 @@ func brokerArgument(_ text: String) throws -> BrokerURL {
     do { return try BrokerURL(parsing: text) } catch { throw ValidationError("\(error)") }
 }
 
+extension MosquittoSession {
+    /// Connects (retrying for up to 30 s) and waits for the broker to accept the session: a
+    /// refused login fails at once. Ctrl-C ends either wait.
+    func open() throws {
+        try connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
+        try waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+    }
+}
+
 /// Checks `--client-id`: MQTT allows 1 to 65535 bytes (libmosquitto fails later, less clearly).
 func checkClientID(_ id: String?) throws {
     if let id, id.isEmpty || id.utf8.count > 65535 { throw ValidationError("--client-id must be 1 to 65535 bytes") }
