@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "restrace",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "restrace", targets: ["restrace"]),
     ],

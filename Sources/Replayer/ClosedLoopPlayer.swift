@@ -96,7 +96,8 @@ public final class ClosedLoopPlayer {
 
     /// Plays until every device's conversation is over, `idleTimeout` passes without a live
     /// message, or `shouldStop`.
-    public func run(shouldStop: () -> Bool = { false }) throws -> Summary {
+    /// `progress` is called about twice a second with what was done so far (a status line).
+    public func run(shouldStop: () -> Bool = { false }, progress: (Summary, _ finished: Int, _ devices: Int) -> Void = { _, _, _ in }) throws -> Summary {
         start = clock()
         anchored = options.side == .device
         lastActivity = start
@@ -104,9 +105,14 @@ public final class ClosedLoopPlayer {
         var finishedAt: UInt64?
         for i in devices.indices { due.schedule(i, at: 0) }
         finished = devices.filter(\.isFinished).count
+        var shown: UInt64 = 0
         while true {
             if shouldStop() { summary.interrupted = true; break }
             let now = clock()
+            if now &- shown >= 500_000_000 {
+                shown = now
+                progress(summary, finished, devices.count)
+            }
             if anchored { try sendDue(now) }
             let next = anchored ? due.peek() : nil
             if finished == devices.count {

@@ -19,8 +19,7 @@ struct ReportCommand: ParsableCommand {
 
         Given a capture, the projection is brought up to date first (capture/restrace.sqlite).
         """,
-        subcommands: [SummaryReport.self, TasksReport.self, ThroughputReport.self, FailuresReport.self,
-                      StalledReport.self, LatencyReport.self, AnomaliesReport.self, DeviceReport.self])
+        subcommands: [Summary.self, Tasks.self, Throughput.self, Failures.self, Stalled.self, Latency.self, Anomalies.self, Device.self])
 }
 
 /// The options every report takes.
@@ -122,64 +121,76 @@ enum AsOfArgument: ExpressibleByArgument {
     }
 }
 
-struct SummaryReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "summary", abstract: "Capture span, tasks per kind and state, success rate, stalls, top failures, anomalies, blind windows.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.summary) }
+/// A report that takes only the options every report takes: its kind is all that differs.
+protocol PlainReport: ParsableCommand {
+    static var kind: Reports.Kind { get }
+    var options: ReportOptions { get }
 }
 
-struct TasksReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tasks", abstract: "One row per task attempt, by start time.")
-    @OptionGroup var options: ReportOptions
-    @Option(help: "Only this kind: upload or download (repeatable).") var kind: [TaskKindArgument] = []
-    @Option(help: "Only this state: requested, offered, transferring, done, failed, superseded or stalled (repeatable).")
-    var state: [TaskStateArgument] = []
-    func run() throws { try options.print(.tasks, kinds: kind.map(\.kind), states: state.map(\.rawValue)) }
+extension PlainReport {
+    func run() throws { try options.print(Self.kind) }
 }
 
-struct ThroughputReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "throughput", abstract: "Messages, tasks and bytes transferred per --bucket; the busiest bucket.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.throughput) }
-}
-
-struct FailuresReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "failures", abstract: "Failed tasks grouped by kind, failed_by, code and message; most first.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.failures) }
-}
-
-struct StalledReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stalled", abstract: "Open tasks idle longer than --stall-after as of --as-of.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.stalled) }
-}
-
-struct LatencyReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "latency", abstract: "Platform response time, time to first progress, duration and bytes/s, per kind.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.latency) }
-}
-
-struct AnomaliesReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "anomalies", abstract: "Protocol anomalies: counts per kind and the most recent examples.")
-    @OptionGroup var options: ReportOptions
-    func run() throws { try options.print(.anomalies) }
-}
-
-struct DeviceReport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "device", abstract: "One device's tasks and anomalies in time order.",
-                                                    discussion: "Example: restrace report device TESTPROD01/cam-042 capture/")
-    @Argument(help: "PRODUCT/DEVICE") var id: String
-    @OptionGroup var options: ReportOptions
-    func validate() throws {
-        guard let slash = id.firstIndex(of: "/"), slash != id.startIndex, id.index(after: slash) != id.endIndex else {
-            throw ValidationError("expected PRODUCT/DEVICE, such as TESTPROD01/cam-042")
-        }
+extension ReportCommand {
+    struct Summary: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "summary", abstract: "Capture span, tasks per kind and state, success rate, stalls, top failures, anomalies, blind windows.")
+        static let kind = Reports.Kind.summary
+        @OptionGroup var options: ReportOptions
     }
-    func run() throws {
-        let slash = id.firstIndex(of: "/")!
-        try options.print(.device, device: (String(id[..<slash]), String(id[id.index(after: slash)...])))
+
+    struct Throughput: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "throughput", abstract: "Messages, tasks and bytes transferred per --bucket; the busiest bucket.")
+        static let kind = Reports.Kind.throughput
+        @OptionGroup var options: ReportOptions
+    }
+
+    struct Failures: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "failures", abstract: "Failed tasks grouped by kind, failed_by, code and message; most first.")
+        static let kind = Reports.Kind.failures
+        @OptionGroup var options: ReportOptions
+    }
+
+    struct Stalled: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "stalled", abstract: "Open tasks idle longer than --stall-after as of --as-of.")
+        static let kind = Reports.Kind.stalled
+        @OptionGroup var options: ReportOptions
+    }
+
+    struct Latency: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "latency", abstract: "Platform response time, time to first progress, duration and bytes/s, per kind.")
+        static let kind = Reports.Kind.latency
+        @OptionGroup var options: ReportOptions
+    }
+
+    struct Anomalies: PlainReport {
+        static let configuration = CommandConfiguration(commandName: "anomalies", abstract: "Protocol anomalies: counts per kind and the most recent examples.")
+        static let kind = Reports.Kind.anomalies
+        @OptionGroup var options: ReportOptions
+    }
+
+    struct Tasks: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tasks", abstract: "One row per task attempt, by start time.")
+        @OptionGroup var options: ReportOptions
+        @Option(help: "Only this kind: upload or download (repeatable).") var kind: [TaskKindArgument] = []
+        @Option(help: "Only this state: requested, offered, transferring, done, failed, superseded or stalled (repeatable).")
+        var state: [TaskStateArgument] = []
+        func run() throws { try options.print(.tasks, kinds: kind.map(\.kind), states: state.map(\.rawValue)) }
+    }
+
+    struct Device: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "device", abstract: "One device's tasks and anomalies in time order.",
+                                                        discussion: "Example: restrace report device TESTPROD01/cam-042 capture/")
+        @Argument(help: "PRODUCT/DEVICE") var id: String
+        @OptionGroup var options: ReportOptions
+        func validate() throws {
+            guard let slash = id.firstIndex(of: "/"), slash != id.startIndex, id.index(after: slash) != id.endIndex else {
+                throw ValidationError("expected PRODUCT/DEVICE, such as TESTPROD01/cam-042")
+            }
+        }
+        func run() throws {
+            let slash = id.firstIndex(of: "/")!
+            try options.print(.device, device: (String(id[..<slash]), String(id[id.index(after: slash)...])))
+        }
     }
 }
 

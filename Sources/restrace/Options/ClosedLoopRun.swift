@@ -12,7 +12,13 @@ enum ClosedLoopRun {
         try subscribe(sessions, player.subscriptions, broker: broker)
         Interrupts.install()
         printError("playing the \(what) of \(player.liveDevices.count) devices")
-        let summary = try player.run(shouldStop: { Interrupts.requested })
+        let live = stderrIsTerminal
+        let summary = try player.run(shouldStop: { Interrupts.requested }) { s, finished, devices in
+            guard live else { return }
+            printError("\u{1B}[2K\r\(finished)/\(devices) devices done, \(s.sent) sent, \(s.received) received, \(s.noAnswer.count) without answer",
+                       newline: false)
+        }
+        if live { printError("\u{1B}[2K\r", newline: false) }
         for client in sessions {
             _ = client.drain(timeout: summary.interrupted ? 2 : 10)
             client.disconnect()
