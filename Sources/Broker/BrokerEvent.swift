@@ -17,4 +17,12 @@ public struct ReceivedMessage: Sendable {
     public var retain: Bool
     /// What `MosquittoSession.keeper` returned for it (the recorder's journal number).
     public var keptAs: UInt64?
+
+    public init(time: UInt64, topic: String, payload: [UInt8], qos: UInt8, retain: Bool) {
+        self.time = time
+        self.topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = retain
+    }
 }

@@ -28,6 +28,8 @@ public final class Recorder {
     private var toCommit: [(written: UInt64, kept: UInt64)] = []
     private var toCommitStart = 0
     private var diskFull = DiskFullState()
+    /// Makes the session to record from (tests give a `ScriptedSession`); nil: libmosquitto's.
+    public var makeSession: (() throws -> BrokerSession)?
     public private(set) var status = RecorderStatus()
 
     public init(options: RecorderOptions, directory: String, logger: Logger = Logger(label: "restrace.record"),
@@ -86,7 +88,8 @@ public final class Recorder {
     }
 
     private func record(started: Date, shouldStop: @escaping () -> Bool, onStatus: (RecorderStatus) -> Void) throws {
-        let session = try MosquittoSession(broker: options.broker, options: options.session, logger: logger, now: clock)
+        let session: BrokerSession = try makeSession?()
+            ?? MosquittoSession(broker: options.broker, options: options.session, logger: logger, now: clock)
         let deadline = options.duration.map { started.addingTimeInterval(Double($0) / 1e9) }
         let stop = { shouldStop() || (deadline.map { Date() >= $0 } ?? false) }
         do {
