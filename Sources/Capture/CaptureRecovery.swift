@@ -34,7 +34,14 @@ public enum CaptureRecovery {
         var lock: CaptureLock?
         var writer: String?
         if CaptureSource.isDirectory(path) {
-            do { lock = try CaptureLock(directory: path) } catch .locked(_, let holder) { writer = holder }
+            do {
+                lock = try CaptureLock(directory: path)
+            } catch .locked(_, let holder) {
+                writer = holder
+            } catch {
+                // A directory it cannot write (evidence kept read-only): nothing can be rewritten
+                // there anyway, and intact files are still reported.
+            }
         } else {
             writer = CaptureLock.holder(of: (path as NSString).deletingLastPathComponent)
         }
