@@ -105,6 +105,7 @@ public final class Recorder {
         try session.subscribe(options.subscriptions, qos: options.qos)
         var lastFlush = Date()
         var lastStatus = Date()
+        var lastPruned = Date.distantPast
         var countAtStatus: UInt64 = 0
         var disconnectedSince: Date?
         defer { session.disconnect() }
@@ -134,6 +135,10 @@ public final class Recorder {
                 lastFlush = Date()
             }
             commitJournal()
+            if !options.retention.isEmpty, Date().timeIntervalSince(lastPruned) >= 60 {
+                lastPruned = Date()
+                try prune()
+            }
             if Date().timeIntervalSince(lastStatus) >= 1 {
                 status.messagesPerSecond = Double(status.messages - countAtStatus) / Date().timeIntervalSince(lastStatus)
                 countAtStatus = status.messages
@@ -225,6 +230,16 @@ public final class Recorder {
         logger.notice("the disk has room again after \(Int(seconds)) s; recording goes on")
         try event("disk_full", ["since": Timestamp.format(UInt64(since.timeIntervalSince1970 * 1e9), fractionDigits: 3),
                                 "seconds": String(format: "%.1f", seconds), "reason": reason])
+    }
+
+    /// Deletes the oldest closed segments over `--retain-size`/`--retain-age`, each said in the
+    /// capture and the log.
+    private func prune() throws {
+        for d in try CaptureRetention.prune(directory: writer.directory, limits: options.retention, now: clock()) {
+            let name = (d.path as NSString).lastPathComponent
+            try event("pruned", ["file": name, "bytes": String(d.bytes), "reason": d.reason])
+            logger.notice("deleted \(name) (\(d.bytes) bytes): \(d.reason)")
+        }
     }
 
     /// Frees the journal's messages that are on disk: the chunk that holds them was written.

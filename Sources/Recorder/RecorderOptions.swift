@@ -21,6 +21,8 @@ public struct RecorderOptions: Sendable {
     public var giveUpAfter: Double?
     /// Replace the query string of every `url` with REDACTED.
     public var redactURLs = false
+    /// The oldest closed segments are deleted once the capture is over these (checked each minute).
+    public var retention = CaptureRetention.Limits()
     /// Bytes of the journal that keeps what arrived until it is on disk (0: no journal).
     public var journalBytes = CaptureJournal.defaultCapacity
 

@@ -375,4 +375,36 @@ import Glibc
         let now = try restrace(["report", "stalled", dir + "/cap", "--stall-after", "30s", "--format", "json"])
         #expect(now.out != (try restrace(["report", "stalled", dir + "/cap", "--as-of", "+5m", "--stall-after", "30s", "--format", "json"])).out)
     }
+
+    @Test func retentionDeletesOnlyTheOldestClosedSegmentsRestraceWrote() throws {
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let dir = temporaryDirectory("safety-retention")
+        defer { cleanup(dir) }
+        // Three segments from long ago, a file that is not restrace's, and a projection.
+        for start in ["2020-01-01T00:00:00Z", "2020-02-01T00:00:00Z", "2020-03-01T00:00:00Z"] {
+            #expect(try restrace(["simulate", "--out", dir + "/cap", "--devices", "2", "--duration", "1m", "--start", start]).status == 0)
+        }
+        try Data("not MCAP".utf8).write(to: URL(fileURLWithPath: dir + "/cap/000000-notes.mcap"))
+        #expect(try restrace(["project", dir + "/cap", "--quiet"]).status == 0)
+        let sizes = try CaptureSource.segmentFiles(inDirectory: dir + "/cap").map { try FileManager.default.attributesOfItem(atPath: $0)[.size] as! UInt64 }
+        // By size: just over the two newest segments (and the foreign file) keeps them.
+        let limit = sizes.suffix(2).reduce(0, +) + sizes[0] + 1
+        let dry = try restrace(["prune", dir + "/cap", "--retain-size", "\(limit)", "--dry-run"])
+        #expect(dry.status == 0 && dry.text.contains("would delete 000001.mcap") && dry.text.contains("would delete 1 segments"), "\(dry.text)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/cap/000001.mcap"))
+        #expect(try restrace(["prune", dir + "/cap", "--retain-size", "\(limit)"]).text.contains("deleted 1 segments"))
+        #expect(try CaptureSource.segmentFiles(inDirectory: dir + "/cap").map { ($0 as NSString).lastPathComponent }
+                == ["000000-notes.mcap", "000002.mcap", "000003.mcap"])
+        // By age, while recording: every old closed segment goes, said in the capture; the
+        // foreign file and the recorder's own stay, and the projection goes on.
+        let recorder = try start(["record", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--out", dir + "/cap", "--retain-age", "1d"])
+        #expect(waitUntil(10) { !FileManager.default.fileExists(atPath: dir + "/cap/000003.mcap") })
+        #expect(interrupt(recorder) == 0)
+        #expect(try CaptureSource.segmentFiles(inDirectory: dir + "/cap").map { ($0 as NSString).lastPathComponent } == ["000000-notes.mcap", "000004.mcap"])
+        #expect(try readCaptureEvents(dir + "/cap").filter { $0 == "pruned" }.count == 2)
+        let projected = try restrace(["report", "summary", dir + "/cap", "--format", "json"])
+        #expect(projected.status == 0 && projected.text.contains("\"messages\""), "\(projected.err)")
+        #expect(try restrace(["prune", dir + "/cap"]).status == 2)
+    }
 }

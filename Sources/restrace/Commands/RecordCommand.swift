@@ -40,6 +40,7 @@ struct RecordCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Size of the journal that keeps each message from its arrival until it is on disk, so that a kill -9 loses none (DIR/.restrace.journal, reserved on disk).", valueName: "size"))
     var journalSize = SizeArgument(bytes: UInt64(CaptureJournal.defaultCapacity))
     @Flag(help: "Record without a journal: a kill -9 then loses what arrived since the last flush.") var noJournal = false
+    @OptionGroup var retention: RetentionOptions
     @Option(help: ArgumentHelp("Subscribe through the shared subscription $share/GROUP/…", valueName: "group")) var shareGroup: String?
     @Option(help: ArgumentHelp("Stop after this long.", valueName: "duration")) var duration: DurationArgument?
     @Option(help: "Stop after this many messages.") var maxMessages: UInt64?
@@ -88,6 +89,7 @@ struct RecordCommand: ParsableCommand {
         o.writer.segmentDuration = segmentDuration?.nanoseconds
         o.redactURLs = redactUrls
         o.journalBytes = noJournal ? 0 : Int(journalSize.bytes)
+        o.retention = retention.limits
         o.duration = duration?.nanoseconds
         o.maxMessages = maxMessages
         o.giveUpAfter = giveUpAfter?.seconds
