@@ -25,15 +25,15 @@ public enum CaptureCompaction {
         public var skipped: String?
     }
 
-    /// Compacts every closed segment of the capture at `path` (a directory or one file); a live
-    /// writer's newest file is left alone.
+    /// Compacts every closed segment of the capture at `path` (a directory or one file), holding
+    /// its lock (`RewriteClaim`): a live writer's newest file is left alone.
     public static func compact(path: String, options: Options = Options()) throws(CaptureError) -> [Result] {
         let files = try CaptureSource.files(of: path)
-        let directory = CaptureSource.isDirectory(path) ? path : (path as NSString).deletingLastPathComponent
-        let open = CaptureLock.holder(of: directory) == nil ? nil : try CaptureSource.segmentFiles(inDirectory: directory).last
+        let claim = try RewriteClaim(path: path)
+        defer { claim.release() }
         var results: [Result] = []
         for file in files {
-            if file == open {
+            if file == claim.openFile {
                 results.append(Result(path: file, messages: 0, bytesBefore: size(file), bytesAfter: size(file), skipped: "being written"))
                 continue
             }

@@ -65,3 +65,33 @@ public final class CaptureLock {
         return "\(command) (pid \(getpid()) on \(ProcessInfo.processInfo.hostName), since \(since))"
     }
 }
+
+/// What a command that rewrites files of a capture (`recover`, `compact`) may touch: it holds
+/// the directory's lock for its run, so that no writer starts meanwhile (none in a directory it
+/// cannot write: nothing is rewritten there anyway); when a live writer holds the lock, that
+/// writer's open file (the newest) is left alone — replacing it would make the writer go on into
+/// an unlinked copy.
+public struct RewriteClaim {
+    public let lock: CaptureLock?
+    /// Who writes the capture now, if anyone.
+    public let writer: String?
+    /// The file that writer has open.
+    public let openFile: String?
+
+    /// Claims the capture at `path` (a directory, or a file whose directory is looked at).
+    public init(path: String) throws(CaptureError) {
+        var lock: CaptureLock?
+        var writer: String?
+        let directory = CaptureSource.isDirectory(path) ? path : (path as NSString).deletingLastPathComponent
+        if CaptureSource.isDirectory(path) {
+            do { lock = try CaptureLock(directory: path) } catch .locked(_, let holder) { writer = holder } catch {}
+        } else {
+            writer = CaptureLock.holder(of: directory)
+        }
+        self.lock = lock
+        self.writer = writer
+        openFile = writer == nil ? nil : try CaptureSource.segmentFiles(inDirectory: directory).last
+    }
+
+    public func release() { lock?.release() }
+}

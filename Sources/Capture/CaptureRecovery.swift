@@ -31,32 +31,18 @@ public enum CaptureRecovery {
     /// A capture directory is locked for the run, so that no writer starts meanwhile.
     public static func recover(path: String) throws(CaptureError) -> [FileResult] {
         let files = try CaptureSource.files(of: path)
-        var lock: CaptureLock?
-        var writer: String?
-        if CaptureSource.isDirectory(path) {
-            do {
-                lock = try CaptureLock(directory: path)
-            } catch .locked(_, let holder) {
-                writer = holder
-            } catch {
-                // A directory it cannot write (evidence kept read-only): nothing can be rewritten
-                // there anyway, and intact files are still reported.
-            }
-        } else {
-            writer = CaptureLock.holder(of: (path as NSString).deletingLastPathComponent)
-        }
-        defer { lock?.release() }
-        let open = writer == nil ? nil : try CaptureSource.segmentFiles(inDirectory: (files[0] as NSString).deletingLastPathComponent).last
+        let claim = try RewriteClaim(path: path)
+        defer { claim.release() }
         var results: [FileResult] = []
         for file in files {
-            if file == open, let writer {
+            if file == claim.openFile, let writer = claim.writer {
                 results.append(FileResult(path: file, rewritten: false, messagesKept: 0, messagesLost: 0, chunksDropped: 0,
                                           bytesCut: 0, problems: [], inUseBy: writer))
                 continue
             }
             results.append(try recoverFile(file))
         }
-        if let lock, CaptureJournal.exists(in: path) {
+        if let lock = claim.lock, CaptureJournal.exists(in: path) {
             let (journal, held) = try CaptureJournal.open(directory: path)
             if !held.isEmpty {
                 let writer = try CaptureWriter(directory: path, lock: lock)

@@ -145,4 +145,15 @@ import TestSupport
         let refused = try runProcess(restraceExecutable, ["replay", Self.dialects, "--broker", "mqtt://127.0.0.1:1", "--play", "platform", "--client-per-device"])
         #expect(refused.status == 2)
     }
+
+    @Test func aDamagedCaptureIsSaidAndExits3() throws {
+        let dir = temporaryDirectory("loop-damaged")
+        defer { cleanup(dir) }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: Self.dialects + "/000001.mcap"))
+        let chunk = try #require(bytes.range(of: Data("zstd".utf8)))
+        bytes[chunk.upperBound + 36] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: dir + "/damaged.mcap"))
+        let r = try runProcess(restraceExecutable, ["replay", dir + "/damaged.mcap", "--broker", "mqtt://127.0.0.1:1", "--play", "device"])
+        #expect(r.status == 3 && r.err.contains("skipped damaged data") && r.err.contains("damaged.mcap"), "\(r.err)")
+    }
 }

@@ -40,7 +40,7 @@ public final class Projector {
     /// Opens the projection at `databasePath` for the captures at `paths`.
     public init(paths: [String], databasePath: String, rebuild: Bool = false) throws {
         self.paths = paths
-        let reason = rebuild ? "--rebuild" : Self.changedSinceProjected(paths: paths, databasePath: databasePath)
+        let reason = rebuild ? "--rebuild" : Self.checkpoint(of: databasePath, for: paths).flatMap { Self.changed($0, in: paths[0]) }
         store = try ProjectionStore(path: databasePath, captureID: Self.captureID(paths), rebuildBecause: reason)
     }
 
@@ -49,23 +49,29 @@ public final class Projector {
     /// without taking the writer's lock. (Several captures merged are resumed by counting, so
     /// they are always brought up to date by a projector.)
     public static func isUpToDate(paths: [String], databasePath: String) -> Bool {
-        guard paths.count == 1, Self.changedSinceProjected(paths: paths, databasePath: databasePath) == nil,
-              let checkpoint = try? ProjectionStore(readingFrom: databasePath).checkpoint(),
-              checkpoint.captureID == captureID(paths),
+        guard let checkpoint = Self.checkpoint(of: databasePath, for: paths), changed(checkpoint, in: paths[0]) == nil,
               let reader = try? CaptureReader(paths: paths, resumeAfter: checkpoint.position) else { return false }
         return checkpoint.position != nil && reader.next() == nil && reader.failure == nil
     }
 
-    /// Why the projection at `databasePath` cannot resume where its checkpoint says: the file it
-    /// points into was rewritten since (by `recover`, say), so the same offset holds another
-    /// record. Nil when it can (or there is no such projection yet). A file that is gone was
-    /// pruned: the capture goes on with the next one.
-    static func changedSinceProjected(paths: [String], databasePath: String) -> String? {
+    /// The checkpoint of an existing, current projection of the single capture at `paths`, read
+    /// without writing; nil for anything else (no file, another version or capture, several
+    /// captures, which are resumed by counting).
+    static func checkpoint(of databasePath: String, for paths: [String]) -> Checkpoint? {
         guard paths.count == 1, FileManager.default.fileExists(atPath: databasePath),
               let checkpoint = try? ProjectionStore(readingFrom: databasePath).checkpoint(),
-              checkpoint.captureID == captureID(paths), let position = checkpoint.position else { return nil }
-        let now = position.fingerprint(inCapture: paths[0])
-        guard now != checkpoint.fingerprint, now != nil || FileManager.default.fileExists(atPath: position.path(inCapture: paths[0])) else {
+              checkpoint.captureID == captureID(paths) else { return nil }
+        return checkpoint
+    }
+
+    /// Why a projection cannot resume where `checkpoint` says in the capture at `capture`: the
+    /// file it points into was rewritten since (by `recover`, say), so the same offset holds
+    /// another record. Nil when it can. A file that is gone was pruned: the capture goes on with
+    /// the next one.
+    static func changed(_ checkpoint: Checkpoint, in capture: String) -> String? {
+        guard let position = checkpoint.position else { return nil }
+        let now = position.fingerprint(inCapture: capture)
+        guard now != checkpoint.fingerprint, now != nil || FileManager.default.fileExists(atPath: position.path(inCapture: capture)) else {
             return nil
         }
         return "\(position.file) changed since it was projected (rewritten, by `restrace recover` for example)"

@@ -15,6 +15,7 @@ extension ReplayCommand {
         filter.includeRecorderEvents = false
         let script = try ConversationScript.read(paths: captures, filter: filter, side: side)
         guard !script.devices.isEmpty else {
+            if !script.problems.isEmpty { try Self.reportDamage(script.problems) }
             throw ValidationError("nothing to play: no selected device has \(side == .device ? "device" : "platform") messages")
         }
         var o = ClosedLoopPlayer.Options()
@@ -41,7 +42,10 @@ extension ReplayCommand {
         printError("recording into \(directory)")
         _ = try ClosedLoopRun.run(player, sessions: sessions, broker: broker ?? "", what: side == .device ? "devices" : "platform")
         try writer.close()
-        guard closedLoop.expect else { return }
+        guard closedLoop.expect else {
+            if !script.problems.isEmpty { try Self.reportDamage(script.problems) }
+            return
+        }
         // The baseline is what was played: the selected messages of the played devices.
         let played = Set(script.devices.keys)
         let baseline = try CaptureConversations.read(paths: captures, mapProduct: o.mapProduct, mapDevice: o.mapDevice) { m in
@@ -67,6 +71,12 @@ extension ReplayCommand {
             sessions.append(client)
         }
         return sessions
+    }
+
+    /// Damage met in the capture: every intact message was played; says what was not, exit 3.
+    static func reportDamage(_ problems: [String]) throws {
+        for p in problems { printError("restrace: skipped damaged data: \(p)") }
+        throw ExitCode(3)
     }
 
     /// `replay-YYYYMMDD-HHMMSS` in the current directory.
