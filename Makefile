@@ -1,6 +1,8 @@
 # restrace: `make demo` runs the whole pipeline, `make test` runs the tests. Both install what is missing.
 SHELL := /bin/bash
 APT_PACKAGES := libmosquitto-dev libzstd-dev libsqlite3-dev mosquitto mosquitto-clients zstd sqlite3
+# What only the tests use: a browser for the HTML report, tmux for `top`, curl for the metrics.
+TEST_APT_PACKAGES := chromium tmux curl
 VENV := notebooks/.venv
 PY := $(VENV)/bin/python
 RESTRACE := .build/release/restrace
@@ -8,7 +10,7 @@ RESTRACE := .build/release/restrace
 .PHONY: deps venv build release test demo bench notebooks fixtures clean
 
 deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(APT_PACKAGES) $(EXTRA_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -26,6 +28,7 @@ build: deps
 release: deps
 	swift build -c release --product restrace
 
+test: EXTRA_APT_PACKAGES = $(TEST_APT_PACKAGES)
 test: deps venv
 	swift build
 	RESTRACE_PYTHON=$(CURDIR)/$(PY) swift test --no-parallel

@@ -26,6 +26,11 @@ import TestSupport
         #expect(summary["capture-explorer"]?["pngs"] as? Int == 2)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/out").filter { $0.hasSuffix(".png") }
         #expect(files.count == 7)
+        // Result codes are integers in the failure causes (pandas made nullable ones floats: -2.0).
+        let executed = try String(contentsOfFile: dir + "/out/transfer-health.ipynb", encoding: .utf8)
+        #expect(executed.range(of: #"Reading: the top cause, (upload|download) (device|platform) -?[0-9]+ [a-z_ ]+, accounts for 9 of 72"#,
+                               options: .regularExpression) != nil, "\(executed.suffix(3000))")
+        #expect(executed.range(of: #"(upload|download) (device|platform) -?[0-9]+\.0 "#, options: .regularExpression) == nil)
 
         let report = try runProcess(restraceExecutable, ["report", "summary", "--db", db, "--format", "json"])
         let tasks = (try JSONSerialization.jsonObject(with: report.out) as! [String: Any])["tasks"] as! [String: [String: Int]]

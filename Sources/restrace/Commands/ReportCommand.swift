@@ -7,7 +7,7 @@ import Projection
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Report on transfers: summary, tasks, throughput, failures, stalled, latency, anomalies, device.",
+        abstract: "Report on transfers: summary, tasks, throughput, failures, stalled, latency, anomalies, device, html.",
         discussion: """
         Examples:
           restrace report summary capture/
@@ -16,10 +16,11 @@ struct ReportCommand: ParsableCommand {
           restrace report tasks capture/ --device cam-042 --state failed --format csv
           restrace report throughput capture/ --bucket 10s --since +5m
           restrace report device TESTPROD01/cam-042 capture/
+          restrace report html capture/ -o incident.html
 
         Given a capture, the projection is brought up to date first (capture/restrace.sqlite).
         """,
-        subcommands: [Summary.self, Tasks.self, Throughput.self, Failures.self, Stalled.self, Latency.self, Anomalies.self, Device.self])
+        subcommands: [Summary.self, Tasks.self, Throughput.self, Failures.self, Stalled.self, Latency.self, Anomalies.self, Device.self, HTML.self])
 }
 
 /// The options every report takes.
