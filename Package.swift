@@ -33,8 +33,9 @@ let package = Package(
         ]),
         .target(name: "Simulator", dependencies: ["ResourceProtocol", "Capture", "Broker"]),
         .target(name: "Comparison", dependencies: ["ResourceProtocol", "Capture", "Projection"]),
+        .target(name: "Dashboard", dependencies: ["Capture", "Broker", "Projection"]),
         .executableTarget(name: "restrace", dependencies: [
-            "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator", "Comparison",
+            "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator", "Comparison", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

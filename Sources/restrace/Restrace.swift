@@ -21,7 +21,7 @@ struct Restrace: ParsableCommand {
         version: version,
         subcommands: [
             InfoCommand.self, CatCommand.self, ImportCommand.self, VerifyCommand.self, RecoverCommand.self,
-            RecordCommand.self, ProjectCommand.self, ReportCommand.self, ReplayCommand.self, DiffCommand.self, CompactCommand.self, PruneCommand.self, SimulateCommand.self,
+            RecordCommand.self, ProjectCommand.self, ReportCommand.self, ReplayCommand.self, DiffCommand.self, TopCommand.self, CompactCommand.self, PruneCommand.self, SimulateCommand.self,
         ]
     )
 

@@ -47,24 +47,7 @@ import Glibc
         #expect(try restrace(["project", dir + "/cap", "--db", dir + "/empty.sqlite", "--quiet"]).status == 0)
     }
 
-    /// Starts `restrace ARGS` and returns the running process (stopped by the caller); its
-    /// standard error goes to `errors` when given.
-    func start(_ args: [String], errors: String? = nil) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: restraceExecutable)
-        p.arguments = args
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        if let errors { FileManager.default.createFile(atPath: errors, contents: nil) }
-        p.standardError = FileHandle(forWritingAtPath: errors ?? "/dev/null")
-        try p.run()
-        return p
-    }
-
-    func interrupt(_ p: Process) -> Int32 {
-        kill(p.processIdentifier, SIGINT)
-        p.waitUntilExit()
-        return p.terminationStatus
-    }
+    func start(_ args: [String], errors: String? = nil) throws -> Process { try startRestrace(args, errors: errors) }
 
     func publish(_ broker: TestBroker, _ count: Int, from: Int = 0) throws {
         let pub = try publisher(broker, id: "safety-pub-\(from)")

@@ -69,3 +69,23 @@ private final class ErrorText: @unchecked Sendable {
     func set(_ d: Data) { data = d; done.signal() }
     func wait() -> String { done.wait(); return String(decoding: data, as: UTF8.self) }
 }
+
+/// Starts `restrace ARGS` and returns the running process (stopped by the caller, with
+/// `interrupt`); its standard error goes to `errors` when given.
+public func startRestrace(_ args: [String], errors: String? = nil) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: restraceExecutable)
+    p.arguments = args
+    p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+    if let errors { FileManager.default.createFile(atPath: errors, contents: nil) }
+    p.standardError = FileHandle(forWritingAtPath: errors ?? "/dev/null")
+    try p.run()
+    return p
+}
+
+/// Stops `p` as Ctrl-C does and gives its exit status.
+public func interrupt(_ p: Process) -> Int32 {
+    kill(p.processIdentifier, SIGINT)
+    p.waitUntilExit()
+    return p.terminationStatus
+}
