@@ -10,6 +10,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The recorder's metrics: the facade, its Prometheus backend, and a small HTTP server
+        // (no SwiftNIO) for /metrics, /livez and /readyz.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +31,7 @@ let package = Package(
         ]),
         .target(name: "Recorder", dependencies: [
             "Capture", "Broker", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "Replayer", dependencies: ["Capture", "Broker", "Selection"]),
         .target(name: "Projection", dependencies: [
@@ -38,6 +44,10 @@ let package = Package(
             "ResourceProtocol", "Capture", "Selection", "Broker", "Recorder", "Replayer", "Projection", "Simulator", "Comparison", "Dashboard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "FlyingSocks", package: "FlyingFox"),
         ]),
         .executableTarget(name: "restrace-bench", dependencies: [
             "ResourceProtocol", "Capture", "Projection", "Simulator",

@@ -8,6 +8,12 @@ public protocol BrokerSession: AnyObject {
     func subscribe(_ filters: [String], qos: Int) throws(BrokerError)
     func events(timeout: Double) -> [BrokerEvent]
     func disconnect()
+    /// Bytes received and not yet taken by `events` (0 when it cannot tell).
+    var queuedBytes: Int { get }
+}
+
+extension BrokerSession {
+    public var queuedBytes: Int { 0 }
 }
 
 extension MosquittoSession: BrokerSession {}

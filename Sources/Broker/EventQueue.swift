@@ -13,6 +13,9 @@ final class EventQueue: @unchecked Sendable {
 
     init(capacity: Int) { self.capacity = capacity }
 
+    /// The bytes queued now (an estimate per event, as counted against the capacity).
+    var queuedBytes: Int { condition.lock(); defer { condition.unlock() }; return bytes }
+
     func put(_ event: BrokerEvent) {
         let size = Self.size(event)
         condition.lock()

@@ -204,6 +204,8 @@ public final class MosquittoSession: @unchecked Sendable {
     /// Events since the last call, waiting up to `timeout` seconds for the first.
     public func events(timeout: Double) -> [BrokerEvent] { queue.takeAll(timeout: timeout) }
 
+    public var queuedBytes: Int { queue.queuedBytes }
+
     /// Disconnects cleanly and stops the network thread.
     public func disconnect() {
         mosquitto_disconnect_v5(handle, 0, nil)

@@ -27,6 +27,8 @@ public final class CaptureWriter {
     private var closedBytes: UInt64 = 0
     private var closedRawBytes: UInt64 = 0
     public private(set) var filesWritten: [String] = []
+    /// Files closed so far (rotated, or at the end).
+    public private(set) var segmentsClosed = 0
     /// Held from opening to closing: a capture directory has one writer.
     private let lock: CaptureLock
     /// Messages a full disk held back, in order, and a file whose closing it interrupted.
@@ -147,6 +149,7 @@ public final class CaptureWriter {
         closing = s
         try s.close()
         closing = nil
+        segmentsClosed += 1
         closedBytes += s.bytesOnDisk
         closedRawBytes += s.rawBytes
     }

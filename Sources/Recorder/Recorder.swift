@@ -9,6 +9,13 @@ import Logging
 /// every `flushInterval`, and writes its own events (started, connected, subscribed,
 /// disconnected with reason, stopped) on `restrace/recorder`.
 public final class Recorder {
+    /// Counters and health for `record --metrics`.
+    public let metrics = RecorderMetrics()
+    /// The receive time of the latest message from the broker.
+    private var lastMessageTime: UInt64?
+    /// `--compact-closed`, and how many closed segments it was given.
+    private lazy var compaction = options.compactClosed ? BackgroundCompaction() : nil
+    private var segmentsGivenToCompact = 0
     private let options: RecorderOptions
     private let writer: CaptureWriter
     private let logger: Logger
@@ -70,6 +77,7 @@ public final class Recorder {
             failure = error
         }
         do {
+            try compactClosedSegments(finishing: true)
             try event("stopped", failure.map { ["reason": "\($0)"] } ?? [:])
             try writer.close()
             commitJournal()
@@ -106,6 +114,7 @@ public final class Recorder {
         var lastFlush = Date()
         var lastStatus = Date()
         var lastPruned = Date.distantPast
+        var lastMetrics = Date.distantPast
         var countAtStatus: UInt64 = 0
         var disconnectedSince: Date?
         defer { session.disconnect() }
@@ -139,6 +148,11 @@ public final class Recorder {
                 lastPruned = Date()
                 try prune()
             }
+            if Date().timeIntervalSince(lastMetrics) >= 0.25 {
+                lastMetrics = Date()
+                updateMetrics(session)
+                try compactClosedSegments()
+            }
             if Date().timeIntervalSince(lastStatus) >= 1 {
                 status.messagesPerSecond = Double(status.messages - countAtStatus) / Date().timeIntervalSince(lastStatus)
                 countAtStatus = status.messages
@@ -154,6 +168,38 @@ public final class Recorder {
             if case .message = e, let max = options.maxMessages, status.messages >= max { continue }
             try handle(e)
         }
+        updateMetrics(session)
+    }
+
+    /// Hands segments closed since the last call to the background compaction, and writes an
+    /// event for each one it finished.
+    private func compactClosedSegments(finishing: Bool = false) throws {
+        guard let compaction else { return }
+        // The segment closed by the stop itself is left for `restrace compact`: a stop is quick.
+        while !finishing, segmentsGivenToCompact < writer.segmentsClosed {
+            compaction.compact(writer.filesWritten[segmentsGivenToCompact])
+            segmentsGivenToCompact += 1
+        }
+        if finishing { compaction.wait() }
+        for result in compaction.takeFinished() {
+            switch result {
+            case .success(let r):
+                let name = (r.path as NSString).lastPathComponent
+                if let skipped = r.skipped {
+                    logger.warning("\(name) not compacted: \(skipped)")
+                    continue
+                }
+                try event("compacted", ["file": name, "bytes_before": String(r.bytesBefore), "bytes_after": String(r.bytesAfter)])
+                logger.info("compacted \(name): \(r.bytesBefore) → \(r.bytesAfter) bytes")
+            case .failure(let error):
+                logger.error("compacting a closed segment failed (it is kept as it was): \(error)")
+            }
+        }
+    }
+
+    private func updateMetrics(_ session: BrokerSession) {
+        metrics.update(messages: status.messages, bytesWritten: writer.bytesWritten, segmentsClosed: writer.segmentsClosed,
+                       queueBytes: session.queuedBytes, lastMessage: lastMessageTime)
     }
 
     private func handle(_ e: BrokerEvent) throws {
@@ -163,6 +209,7 @@ public final class Recorder {
             try write { try writer.write(CapturedMessage(time: m.time, topic: m.topic, qos: m.qos, retain: m.retain, payload: payload)) }
             if let kept = m.keptAs { lastKept = kept }
             status.messages += 1
+            lastMessageTime = m.time
             // Devices are counted from topics seen for the first time (a set lookup per message).
             if topics.insert(m.topic).inserted {
                 let parts = m.topic.split(separator: "/", maxSplits: 3)
@@ -171,6 +218,7 @@ public final class Recorder {
             }
         case .connected(let present):
             status.connected = true
+            metrics.connected()
             takeover.connected(at: Date().timeIntervalSince(began))
             try event("connected", ["broker": options.broker.description, "session_present": String(present)])
             logger.info("connected to \(options.broker)")
@@ -180,6 +228,7 @@ public final class Recorder {
         case .disconnected(let reason):
             if status.connected { status.disconnects += 1 }
             status.connected = false
+            metrics.disconnected()
             try event("disconnected", ["reason": reason])
             logger.warning("disconnected from \(options.broker): \(reason)")
             if takeover.disconnected(at: Date().timeIntervalSince(began), reason: reason) {
@@ -188,6 +237,7 @@ public final class Recorder {
                 throw RecorderError.clientIDConflict(clientID: id, broker: options.broker.description)
             }
         case .subscribed(let granted):
+            metrics.subscribed()
             try event("subscribed", ["filters": options.subscriptions.joined(separator: " "),
                                      "granted_qos": granted.map(String.init).joined(separator: " ")])
         }

@@ -25,6 +25,8 @@ public struct RecorderOptions: Sendable {
     public var retention = CaptureRetention.Limits()
     /// Bytes of the journal that keeps what arrived until it is on disk (0: no journal).
     public var journalBytes = CaptureJournal.defaultCapacity
+    /// Rewrite each closed segment for the archive in the background (`CaptureCompaction`).
+    public var compactClosed = false
 
     public init(broker: BrokerURL) { self.broker = broker }
 

@@ -387,7 +387,9 @@ import Glibc
         #expect(try CaptureSource.segmentFiles(inDirectory: dir + "/cap").map { ($0 as NSString).lastPathComponent } == ["000000-notes.mcap", "000004.mcap"])
         #expect(try readCaptureEvents(dir + "/cap").filter { $0 == "pruned" }.count == 2)
         let projected = try restrace(["report", "summary", dir + "/cap", "--format", "json"])
-        #expect(projected.status == 0 && projected.text.contains("\"messages\""), "\(projected.err)")
+        #expect(projected.status == 0 && projected.text.contains("\"pruned_files\":2"), "\(projected.text) \(projected.err)")
+        let table = try restrace(["report", "summary", dir + "/cap"])
+        #expect(table.text.contains("2 old files deleted by retention"), "\(table.text)")
         #expect(try restrace(["prune", dir + "/cap"]).status == 2)
     }
 

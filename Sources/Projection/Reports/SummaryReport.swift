@@ -26,6 +26,9 @@ extension Reports {
         let top = try failures(c)
         let topCauses: [JSONValue] = if case .array(let a) = top.json { Array(a.prefix(3)) } else { [] }
         let windows = try c.blindWindows()
+        // Old segments deleted by retention: their tasks stay projected, their messages are gone.
+        let pruned = try Row.fetchOne(c.db, sql: "SELECT count(*) AS n, max(time) AS last FROM recorder_events WHERE event = 'pruned'")!
+        let prunedFiles: Int64 = pruned["n"]
 
         func states(_ k: TaskKind) -> JSONValue {
             .object(TaskState.allCases.map { ($0.rawValue, .int(count(k, $0))) })
@@ -34,7 +37,7 @@ extension Reports {
             ("capture", .object([("first_at", .time(c.firstTime)), ("last_at", .time(c.lastTime)), ("messages", .int(messages)),
                                  ("messages_up", .int(traffic["up"])), ("messages_down", .int(traffic["down"])),
                                  ("devices", .int(devices)), ("products", .int(products)),
-                                 ("clock_steps_back", .int(c.clockStepsBack))])),
+                                 ("clock_steps_back", .int(c.clockStepsBack)), ("pruned_files", .int(prunedFiles))])),
             ("tasks", .object([("upload", states(.upload)), ("download", states(.download))])),
             ("success_rate", .of(successRate, digits: 4)),
             ("stalled", .int(stalled)),
@@ -50,6 +53,9 @@ extension Reports {
             ["messages", "\(messages) (\(traffic["up"] as Int64) up, \(traffic["down"] as Int64) down)"],
             ["devices", "\(devices) in \(products) products"],
         ]
+        if prunedFiles > 0, let last = pruned["last"] as Int64? {
+            rows.append(["retention", "\(prunedFiles) old files deleted by retention, the last at \(ReportTime.format(UInt64(bitPattern: last))): their tasks are still here, but the capture now starts later (cat, replay and diff see only what is left)"])
+        }
         if c.clockStepsBack > 0 {
             rows.append(["clock", "went back \(c.clockStepsBack) times, by up to \(String(format: "%.3f", Double(c.largestStepBack) / 1e9)) s: the span is from the earliest to the latest time"])
         }

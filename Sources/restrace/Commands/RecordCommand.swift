@@ -14,6 +14,7 @@ struct RecordCommand: ParsableCommand {
           restrace record --broker mqtts://broker:8883 --cafile ca.pem --username rec --password-file pw --out capture/
           restrace record --broker mqtt://10.0.0.5 --out part-a/ --share-group rec --client-id rec-a
           restrace record --broker mqtt://127.0.0.1:1883 --out capture/ --duration 10m --redact-urls
+          restrace record --broker mqtt://broker:1883 --out /var/lib/restrace/capture --metrics 127.0.0.1:9464 --retain-size 50GiB --compact-closed
 
         Stops on Ctrl-C/SIGTERM, --duration or --max-messages, writing everything received and closing \
         the file. The open chunk is written every --flush-interval; until then each message is also kept \
@@ -42,6 +43,9 @@ struct RecordCommand: ParsableCommand {
     @Flag(help: "Record without a journal: a kill -9 then loses what arrived since the last flush.") var noJournal = false
     @OptionGroup var retention: RetentionOptions
     @Option(help: ArgumentHelp("Subscribe through the shared subscription $share/GROUP/…", valueName: "group")) var shareGroup: String?
+    @Flag(help: "Rewrite each closed segment smaller for the archive, in the background (as `restrace compact` does).") var compactClosed = false
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics, and /livez and /readyz (ready: connected and subscribed).", valueName: "host:port"))
+    var metrics: String?
     @Option(help: ArgumentHelp("Stop after this long.", valueName: "duration")) var duration: DurationArgument?
     @Option(help: "Stop after this many messages.") var maxMessages: UInt64?
     @Option(help: ArgumentHelp("Exit 1 after this long without a connection (default: retry forever).", valueName: "duration"))
@@ -93,8 +97,18 @@ struct RecordCommand: ParsableCommand {
         o.duration = duration?.nanoseconds
         o.maxMessages = maxMessages
         o.giveUpAfter = giveUpAfter?.seconds
+        o.compactClosed = compactClosed
         Interrupts.install()
+        // Before the recorder: its counters are made with the metrics system this bootstraps.
+        let endpoint = try metrics.map { address in
+            do { return try MetricsEndpoint(address: address, version: RecorderInfo.version) } catch { throw ValidationError("\(error)") }
+        }
         let recorder = try Recorder(options: o, directory: out)
+        if let endpoint {
+            let health = recorder.metrics
+            endpoint.readyWhen { health.isReady }
+            printError("restrace: metrics at http://\(endpoint.address)/metrics (and /livez, /readyz)")
+        }
         let live = stderrIsTerminal
         let final = try recorder.run(shouldStop: { Interrupts.requested }) { s in
             guard live else { return }
