@@ -6,7 +6,8 @@ import Synchronization
 /// The terminal of a full-screen view: raw keys, the alternate screen, its size. Whatever ends the
 /// program (a return, `exit`, Ctrl-C, a crash signal) puts the terminal back as it was.
 public final class Terminal {
-    public enum Key: Equatable { case character(Character), enter, backspace, escape }
+    /// A key, or `closed` when the terminal went away (its window closed, its tmux server killed).
+    public enum Key: Equatable { case character(Character), enter, backspace, escape, closed }
 
     private static let saved = Mutex<termios?>(nil)
     private static let resized = Atomic<Bool>(false)
@@ -62,7 +63,11 @@ public final class Terminal {
         var p = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
         guard poll(&p, 1, Int32(max(0, timeout) * 1000)) > 0 else { return nil }
         var byte: UInt8 = 0
-        guard read(STDIN_FILENO, &byte, 1) == 1 else { return nil }
+        let n = read(STDIN_FILENO, &byte, 1)
+        if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) || p.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 && n != 1 {
+            return .closed
+        }
+        guard n == 1 else { return nil }
         switch byte {
         case 0x0D, 0x0A: return .enter
         case 0x7F, 0x08: return .backspace

@@ -85,6 +85,7 @@ public final class TopSession {
 
     /// Answers a key; false: quit.
     func handle(_ key: Terminal.Key) -> Bool {
+        if key == .closed { return false }
         if var typed = status.prompt {
             switch key {
             case .enter:
@@ -93,6 +94,7 @@ public final class TopSession {
             case .escape: status.prompt = nil
             case .backspace: typed = String(typed.dropLast()); status.prompt = typed
             case .character(let c): status.prompt = typed + String(c)
+            case .closed: return false
             }
             return true
         }
