@@ -7,7 +7,8 @@ public enum CaptureRecovery {
         /// False when the file was intact and left untouched.
         public var rewritten: Bool
         public var messagesKept: UInt64
-        /// Messages known lost, from gaps in the capture-wide sequence numbers.
+        /// Messages known lost: from the statistics of a closed file, or from gaps in the sequence
+        /// numbers of files written before 0.4.0 (a torn file's lost tail cannot be counted).
         public var messagesLost: UInt64
         /// Chunks skipped because they were corrupt.
         public var chunksDropped: Int
@@ -78,12 +79,17 @@ public enum CaptureRecovery {
                                    metadata: metadata.isEmpty ? [("restrace", ["recovered": "true"])] : metadata)
         while let entry = firstEntry ?? reader.next() {
             firstEntry = nil
+            // Files written before 0.4.0 number their messages: a gap is a known loss.
             if let last = lastSequence, entry.sequence > last &+ 1 { lost += UInt64(entry.sequence - last - 1) }
             lastSequence = entry.sequence
             try writer!.write(entry.message, sequence: entry.sequence)
             kept += 1
         }
         reader.finish()
+        // A file that was closed counts its messages in its statistics: what is not kept is lost.
+        if let stats = try? FileSummary.read(file)?.statistics, stats.messageCount > kept {
+            lost = max(lost, stats.messageCount - kept)
+        }
         try writer!.close()
         let originalSize = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? UInt64) ?? 0
         let corruptChunks = reader.problems.filter {

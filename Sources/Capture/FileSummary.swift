@@ -86,11 +86,4 @@ public struct FileSummary: Sendable {
         return out
     }
 
-    /// The `sequence` of the last message in `path`, or nil if it holds none (streams the file).
-    public static func lastSequence(of path: String) throws(CaptureError) -> UInt32? {
-        let reader = try SegmentReader(path: path)
-        var last: UInt32?
-        while let e = reader.next() { last = e.sequence }
-        return last
-    }
 }

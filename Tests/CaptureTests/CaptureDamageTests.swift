@@ -74,6 +74,33 @@ import TestSupport
         #expect(try CaptureVerifier.verify(path: s.dir)[0].isIntact)
     }
 
+    /// Files written before 0.4.0 number their messages: in a torn one (no statistics) a dropped
+    /// chunk is still counted from the gap it leaves, and the numbers are kept.
+    @Test func aTornFileFromBefore040CountsItsLossFromTheSequenceGap() throws {
+        let dir = temporaryDirectory("damage-old")
+        defer { cleanup(dir) }
+        let file = dir + "/000001.mcap"
+        let messages = sampleMessages(count: 300)
+        let writer = try SegmentWriter(path: file, codec: ZstdCodec(), chunkSize: 1 << 20, library: "restrace 0.3.0",
+                                       metadata: [("restrace", ["version": "0.3.0"])])
+        for (i, m) in messages.enumerated() {
+            try writer.write(m, sequence: UInt32(i))
+            if (i + 1) % 100 == 0 { try writer.flush() }
+        }
+        try writer.close()
+        // Torn after its third chunk (no summary, as a crash leaves it), the middle chunk corrupted.
+        let closed = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+        let index = try #require(try FileSummary.read(file)).chunkIndexes
+        var bytes = Array(closed[..<Int(index[2].chunkStartOffset + index[2].chunkLength)])
+        bytes[Int(index[1].chunkStartOffset) + 80] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let result = try CaptureRecovery.recover(path: dir)[0]
+        #expect(result.messagesKept == 200)
+        #expect(result.messagesLost == 100)
+        let (entries, _) = try readAll([dir])
+        #expect(entries.map(\.sequence) == (0..<100).map { UInt32($0) } + (200..<300).map { UInt32($0) })
+    }
+
     @Test func flippedByteInAChunkHeaderStopsCleanly() throws {
         let s = try sampleFile()
         defer { cleanup(s.dir) }

@@ -22,7 +22,8 @@ import TestSupport
         let (entries, problems) = try readAll([dir])
         #expect(problems.isEmpty)
         #expect(entries.map(\.message) == messages)
-        #expect(entries.map(\.sequence) == (0..<UInt32(messages.count)).map { $0 })
+        // Since 0.4.0 every message's sequence is 0 (a counter cost 17 % of the size).
+        #expect(entries.allSatisfy { $0.sequence == 0 })
         for r in try CaptureVerifier.verify(path: dir) { #expect(r.isIntact && r.closedCleanly) }
     }
 
@@ -71,7 +72,7 @@ import TestSupport
         #expect(try readAll([dir]).entries.map(\.message) == messages)
     }
 
-    @Test func aNewWriterContinuesNumberingAndSequence() throws {
+    @Test func aNewWriterContinuesNumbering() throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
         let first = sampleMessages(count: 10)
@@ -80,7 +81,6 @@ import TestSupport
         let w = try writeCapture(second, to: dir)
         #expect(w.filesWritten.map { ($0 as NSString).lastPathComponent } == ["000002.mcap"])
         let entries = try readAll([dir]).entries
-        #expect(entries.map(\.sequence) == (0..<15).map { UInt32($0) })
         #expect(entries.map(\.message) == first + second)
     }
 
