@@ -1,3 +1,4 @@
+import Dispatch
 /// Writes one MCAP file: header, metadata, zstd chunks, and on `close()` the summary and footer.
 final class SegmentWriter {
     /// A channel's key, compared and hashed on the topic's bytes: canonically equivalent
@@ -36,13 +37,16 @@ final class SegmentWriter {
     private var stats = MCAPStatistics()
     private(set) var rawBytes: UInt64 = 0
     private(set) var isClosed = false
+    /// Chunks sealed and not yet written, oldest first, and the thread that compresses them.
+    private var pending: [SealedChunk] = []
+    private let compression = DispatchQueue(label: "restrace.chunk-compression")
 
     /// When the first message of the file was received (ns), or nil while it is empty.
     private(set) var firstTime: UInt64?
 
     var path: String { sink.path }
     /// Bytes on disk plus the open chunk's uncompressed bytes: what the file will roughly hold.
-    var approximateSize: UInt64 { sink.size + UInt64(chunk.bytes.count) }
+    var approximateSize: UInt64 { sink.size + UInt64(chunk.bytes.count) + pending.reduce(0) { $0 + UInt64($1.raw.count) } }
     var bytesOnDisk: UInt64 { sink.size }
     var messageCount: UInt64 { stats.messageCount }
     /// Channel ids are 16-bit: a file holds at most this many channels, then the capture rotates.
@@ -71,7 +75,7 @@ final class SegmentWriter {
     }
 
     /// True when every message given is in the file (no open chunk, nothing pending).
-    var isAllOnDisk: Bool { chunk.bytes.isEmpty && sink.isWritten }
+    var isAllOnDisk: Bool { chunk.bytes.isEmpty && pending.isEmpty && sink.isWritten }
 
     func write(_ m: CapturedMessage, sequence: UInt32) throws(CaptureError) {
         let key = Channel(topic: m.topic, qos: m.qos, retain: m.retain)
@@ -98,33 +102,65 @@ final class SegmentWriter {
         stats.messageEndTime = max(stats.messageEndTime, m.time)
         stats.messageCount += 1
         channelCounts[Int(id) - 1] += 1
-        if chunk.bytes.count >= chunkSize { try flush() }
+        if chunk.bytes.count >= chunkSize {
+            // Compressed on the compression thread while the next chunk fills: at most one waits.
+            seal()
+            try emit(keeping: 1)
+        }
     }
 
-    /// Compresses the open chunk and writes it, so that a crash after this loses none of it.
+    /// Compresses the open chunk and writes it, with every chunk sealed before it, so that a
+    /// crash after this loses none of them.
     func flush() throws(CaptureError) {
-        guard !chunk.bytes.isEmpty else { try sink.retry(); return }
-        let raw = chunk.bytes
-        let compressed = try codec.compress(raw)
-        let record = MCAPChunk(messageStartTime: chunkStart == .max ? 0 : chunkStart, messageEndTime: chunkEnd,
-                               uncompressedSize: UInt64(raw.count), uncompressedCRC: CRC32.checksum(raw),
-                               compression: codec.name, records: compressed[...])
-        var w = ByteWriter(capacity: newChannels.bytes.count + compressed.count + 64)
-        w.bytes.append(contentsOf: newChannels.bytes)
+        if chunk.bytes.isEmpty, pending.isEmpty { try sink.retry(); return }
+        seal()
+        try emit(keeping: 0)
+    }
+
+    /// Hands the open chunk to the compression thread; the writer goes on filling the next one.
+    private func seal() {
+        guard !chunk.bytes.isEmpty else { return }
+        let job = SealedChunk(raw: chunk.bytes, channels: newChannels.bytes,
+                              start: chunkStart == .max ? 0 : chunkStart, end: chunkEnd)
+        chunk.bytes = []
+        chunk.bytes.reserveCapacity(min(chunkSize + (1 << 16), job.raw.count + (1 << 16)))
         newChannels.bytes.removeAll(keepingCapacity: true)
-        let recordOffset = sink.size + UInt64(w.bytes.count)
-        MCAPRecord.chunk(record).encode(into: &w)
-        chunkIndexes.append(MCAPChunkIndex(
-            messageStartTime: record.messageStartTime, messageEndTime: record.messageEndTime,
-            chunkStartOffset: recordOffset, chunkLength: sink.size + UInt64(w.bytes.count) - recordOffset, messageIndexOffsets: [:],
-            messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(compressed.count),
-            uncompressedSize: UInt64(raw.count)))
-        rawBytes += UInt64(raw.count)
-        stats.chunkCount += 1
-        chunk.bytes.removeAll(keepingCapacity: true)
         chunkStart = .max
         chunkEnd = 0
-        try sink.write(w.bytes)
+        let codec = self.codec
+        compression.async { job.compress(with: codec) }
+        pending.append(job)
+    }
+
+    /// Writes the sealed chunks in order, waiting for their compression, until `keeping` are left.
+    /// A full disk does not stop it: the sink keeps what it refused, in order, and `.diskFull` is
+    /// thrown once every chunk due was handed to it (a summary must never overtake one).
+    private func emit(keeping: Int) throws(CaptureError) {
+        var full: CaptureError?
+        while pending.count > keeping {
+            let job = pending.removeFirst()
+            job.done.wait()
+            if let failure = job.failure { throw failure }
+            let record = MCAPChunk(messageStartTime: job.start, messageEndTime: job.end, uncompressedSize: UInt64(job.raw.count),
+                                   uncompressedCRC: job.crc, compression: codec.name, records: job.compressed[...])
+            var w = ByteWriter(capacity: job.channels.count + job.compressed.count + 64)
+            w.bytes.append(contentsOf: job.channels)
+            let recordOffset = sink.size + UInt64(w.bytes.count)
+            MCAPRecord.chunk(record).encode(into: &w)
+            chunkIndexes.append(MCAPChunkIndex(
+                messageStartTime: record.messageStartTime, messageEndTime: record.messageEndTime,
+                chunkStartOffset: recordOffset, chunkLength: sink.size + UInt64(w.bytes.count) - recordOffset, messageIndexOffsets: [:],
+                messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(job.compressed.count),
+                uncompressedSize: UInt64(job.raw.count)))
+            rawBytes += UInt64(job.raw.count)
+            stats.chunkCount += 1
+            do {
+                try sink.write(w.bytes)
+            } catch .diskFull(let path, let reason) {
+                full = .diskFull(path: path, reason: reason)
+            }
+        }
+        if let full { throw full }
     }
 
     /// Flushes, then writes DataEnd, the summary (channels, statistics, metadata and chunk
@@ -177,5 +213,32 @@ final class SegmentWriter {
         try sink.write(w.bytes)
         sink.sync()
         sink.close()
+    }
+}
+
+/// A chunk sealed for writing, compressed (and its CRC taken) on the compression thread.
+final class SealedChunk: @unchecked Sendable {
+    // @unchecked: `compressed`, `crc` and `failure` are set by `compress` before `done` is
+    // signalled, and read only after waiting on it.
+    let raw: [UInt8]
+    let channels: [UInt8]
+    let start: UInt64
+    let end: UInt64
+    var compressed: [UInt8] = []
+    var crc: UInt32 = 0
+    var failure: CaptureError?
+    let done = DispatchSemaphore(value: 0)
+
+    init(raw: [UInt8], channels: [UInt8], start: UInt64, end: UInt64) {
+        self.raw = raw
+        self.channels = channels
+        self.start = start
+        self.end = end
+    }
+
+    func compress(with codec: ChunkCodec) {
+        defer { done.signal() }
+        crc = CRC32.checksum(raw)
+        do { compressed = try codec.compress(raw) } catch { failure = error }
     }
 }
