@@ -301,7 +301,12 @@ import Glibc
         Thread.sleep(forTimeInterval: 0.5)
         #expect(interrupt(second) == 0)
         let numbers = try payloadNumbers(dir + "/cap")
-        #expect(numbers.count == total && Set(numbers) == Set(0..<total), "\(numbers.count) messages, \(Set(numbers).count) different")
+        // Nothing is lost. A message can come twice: QoS 1 is at least once, and the broker sends
+        // again what the killed recorder had journaled but not yet acknowledged (at most its
+        // in-flight window, 20, seen once in CI).
+        #expect(Set(numbers) == Set(0..<total), "\(numbers.count) messages, \(Set(numbers).count) different")
+        let repeated = Dictionary(grouping: numbers, by: { $0 }).values.filter { $0.count > 1 }
+        #expect(numbers.count - total <= 20 && repeated.allSatisfy { $0.count == 2 }, "\(numbers.count) messages")
         #expect(try restrace(["cat", dir + "/cap"]).text.contains("journal_recovered"))
     }
 
