@@ -158,4 +158,46 @@ import TestSupport
         let missing = try runProcess(restraceExecutable, ["top", dir + "/nothing", "--once"])
         #expect(missing.status == 1 && missing.err.contains("nothing"), "\(missing.err)")
     }
+
+    /// `top --broker` subscribes itself: its numbers come from the broker, and with `--out` the
+    /// same traffic is recorded into a capture whose `report summary` agrees with the frame.
+    @Test func fromABrokerItCountsWhatTheFleetSendsAndRecordsWithOut() throws {
+        let dir = temporaryDirectory("top-broker")
+        let broker = try TestBroker()
+        defer { broker.stop(); cleanup(dir) }
+        let url = "mqtt://127.0.0.1:\(broker.port)"
+        // Not a terminal: a block per interval while the fleet runs; then one JSON frame.
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: restraceExecutable)
+        watcher.arguments = ["top", "--broker", url, "--out", dir + "/cap", "--interval", "500ms"]
+        let out = Pipe()
+        watcher.standardOutput = out
+        watcher.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try watcher.run()
+        Thread.sleep(forTimeInterval: 1)
+        let once = Process()
+        once.executableURL = URL(fileURLWithPath: restraceExecutable)
+        once.arguments = ["top", "--broker", url, "--once", "--format", "json", "--interval", "4s"]
+        let onceOut = Pipe()
+        once.standardOutput = onceOut
+        try once.run()
+        let fleet = try runProcess(restraceExecutable, ["simulate", "--broker", url, "--devices", "10", "--duration", "20s", "--speed", "10", "--seed", "3"])
+        #expect(fleet.status == 0, "\(fleet.err)")
+        once.waitUntilExit()
+        let json = (try? JSONSerialization.jsonObject(with: onceOut.fileHandleForReading.readDataToEndOfFile()) as? [String: Any]) ?? [:]
+        let upload = (json["upload"] as? [String: Any])?["total"] as? [String: Any] ?? [:]
+        #expect((upload["started"] as? Int ?? 0) > 0, "\(json)")
+        #expect((json["recorder"] as? [String: Any])?["connected"] as? Bool == true)
+        Thread.sleep(forTimeInterval: 1.5)
+        #expect(interrupt(watcher) == 0)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let last = text.components(separatedBy: "restrace top ·").last ?? ""
+        // The recorded capture and the last block agree.
+        let summary = try runProcess(restraceExecutable, ["report", "summary", dir + "/cap", "--format", "json"])
+        let tasks = ((try? JSONSerialization.jsonObject(with: summary.out) as? [String: Any])?["tasks"] as? [String: [String: Int]]) ?? [:]
+        let started = tasks["upload"]?.values.reduce(0, +) ?? -1
+        #expect(started > 0)
+        let row = last.split(separator: "\n").first { $0.hasPrefix("uploads ") }.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(row.count == 14 && Int(row[9]) == started, "\(last) \(tasks)")
+    }
 }

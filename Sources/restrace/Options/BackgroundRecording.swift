@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Recorder
 import Synchronization
 
@@ -13,7 +14,11 @@ final class BackgroundRecording: @unchecked Sendable {
 
     init(options: RecorderOptions, directory: String) throws {
         // The recorder is made here (its errors are this init's) and used by its thread only.
-        nonisolated(unsafe) let recorder = try Recorder(options: options, directory: directory)
+        // Its log would write over the full screen: the view shows the connection itself, and
+        // only what stops the recording is said (after the screen is put back).
+        var logger = Logger(label: "restrace.top.record")
+        logger.logLevel = .critical
+        nonisolated(unsafe) let recorder = try Recorder(options: options, directory: directory, logger: logger)
         Thread { [self] in
             do { _ = try recorder.run(shouldStop: { self.stopped.load(ordering: .relaxed) }) } catch { self.error = error }
             ended.store(true, ordering: .relaxed)
