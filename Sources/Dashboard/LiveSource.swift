@@ -43,7 +43,7 @@ public final class CaptureLiveSource: LiveSource {
         guard let speed else {
             while reader.nextView({ tally.apply($0) }) != nil {
                 n += 1
-                if n % 4096 == 0, Monotonic.now() >= deadline { return true }
+                if n % 4096 == 0, WallClock.monotonic() >= deadline { return true }
             }
             if !follow { ended = true }
             return n > 0
@@ -51,7 +51,7 @@ public final class CaptureLiveSource: LiveSource {
         // Played: each message when its time has come, the clock of the figures moving with it.
         while true {
             if held == nil { held = reader.next() }
-            let wall = Monotonic.now()
+            let wall = WallClock.monotonic()
             guard let entry = held else {
                 if !follow { ended = true }
                 if let s = startCapture { now = s + UInt64(Double(wall - startWall) * speed) }
@@ -86,7 +86,7 @@ public final class BrokerLiveSource: LiveSource {
         defer { tally.settle() }
         var any = false
         while true {
-            let left = (Double(deadline) - Double(Monotonic.now())) / 1e9
+            let left = (Double(deadline) - Double(WallClock.monotonic())) / 1e9
             for e in session.events(timeout: max(0, min(left, 0.2))) {
                 any = true
                 switch e {
@@ -102,13 +102,4 @@ public final class BrokerLiveSource: LiveSource {
     }
 
     deinit { session.disconnect() }
-}
-
-/// Monotonic time in ns, for pacing.
-enum Monotonic {
-    static func now() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-    }
 }

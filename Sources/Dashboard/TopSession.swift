@@ -1,3 +1,4 @@
+import Broker
 import Foundation
 import Projection
 
@@ -23,7 +24,7 @@ public final class TopSession {
 
     /// Reads everything there is now (or, from a broker, one interval of it) and gives its frame.
     public func once() -> LiveFrame {
-        let deadline = Monotonic.now() + UInt64(interval * 1e9)
+        let deadline = WallClock.monotonic() + UInt64(interval * 1e9)
         if source is BrokerLiveSource {
             source.pump(into: &tally, until: deadline)
         } else {
@@ -34,16 +35,16 @@ public final class TopSession {
 
     /// Plain text blocks, one per interval, until `shouldStop`.
     public func runPlain(shouldStop: () -> Bool, print: (String) -> Void) {
-        var next = Monotonic.now()
+        var next = WallClock.monotonic()
         while !shouldStop() {
             let busy = source.pump(into: &tally, until: next)
-            if Monotonic.now() >= next {
+            if WallClock.monotonic() >= next {
                 status.ended = source.ended
                 let lines = TopView.lines(tally.frame(options, asOf: source.now), status, width: 200).map(\.0)
                 print((lines + (source.problem.map { ["problem: \($0)"] } ?? []) + [""]).joined(separator: "\n") + "\n")
                 next += UInt64(interval * 1e9)
             } else if !busy {
-                usleep(UInt32(min(100_000, max(0, (Double(next) - Double(Monotonic.now())) / 1e3))))
+                usleep(UInt32(min(100_000, max(0, (Double(next) - Double(WallClock.monotonic())) / 1e3))))
             }
         }
     }
@@ -53,19 +54,19 @@ public final class TopSession {
         let terminal = Terminal()
         terminal.enter()
         defer { Terminal.restore() }
-        var next = Monotonic.now()
+        var next = WallClock.monotonic()
         var redraw = true
         while !shouldStop() {
             // Short steps, so that keys are answered at once even while messages pour in.
-            let busy = source.pump(into: &tally, until: min(next, Monotonic.now() + 50_000_000))
+            let busy = source.pump(into: &tally, until: min(next, WallClock.monotonic() + 50_000_000))
             // Idle: wait for a key until the next frame is due (or 100 ms: the capture may grow).
-            let wait = busy ? 0 : min(0.1, max(0, (Double(next) - Double(Monotonic.now())) / 1e9))
+            let wait = busy ? 0 : min(0.1, max(0, (Double(next) - Double(WallClock.monotonic())) / 1e9))
             if let key = terminal.key(timeout: wait) {
                 if handle(key) == false { return }
                 redraw = true
             }
             if terminal.wasResized { redraw = true }
-            let now = Monotonic.now()
+            let now = WallClock.monotonic()
             if now >= next || redraw {
                 if now >= next { next = now + UInt64(interval * 1e9) }
                 if !status.paused || redraw { draw(terminal) }
