@@ -89,8 +89,9 @@ extension LiveTally {
         var responses: [TaskKind: (all: [UInt64], window: [UInt64])] = [:]
         var causes: [String: (LiveFrame.Cause, Set<String>)] = [:]
         var stalled: [LiveFrame.StalledTask] = []
-        for t in tasks.values where wanted(t.product, t.device) {
-            var total = f.total[t.kind] ?? LiveFrame.Figures(), window = f.inWindow[t.kind] ?? LiveFrame.Figures()
+        for t in tasks.values where wanted(t.key.product, t.key.device) {
+            let kind = t.key.kind
+            var total = f.total[kind] ?? LiveFrame.Figures(), window = f.inWindow[kind] ?? LiveFrame.Figures()
             total.started += 1
             if t.startedAt > from && t.startedAt <= now { window.started += 1 }
             let endedInWindow = t.finishedAt.map { $0 > from && $0 <= now } ?? false
@@ -102,28 +103,28 @@ extension LiveTally {
                 total.failed += 1
                 if endedInWindow {
                     window.failed += 1
-                    let key = "\(t.kind)|\(t.failedBy?.rawValue ?? "")|\(t.resultCode.map(String.init) ?? "")|\(t.resultMessage ?? "")"
-                    var c = causes[key] ?? (LiveFrame.Cause(kind: t.kind, failedBy: t.failedBy?.rawValue, code: t.resultCode,
+                    let key = "\(kind)|\(t.failedBy?.rawValue ?? "")|\(t.resultCode.map(String.init) ?? "")|\(t.resultMessage ?? "")"
+                    var c = causes[key] ?? (LiveFrame.Cause(kind: kind, failedBy: t.failedBy?.rawValue, code: t.resultCode,
                                                             message: t.resultMessage, tasks: 0, devices: 0), [])
                     c.0.tasks += 1
-                    c.1.insert("\(t.product)/\(t.device)")
+                    c.1.insert("\(t.key.product)/\(t.key.device)")
                     causes[key] = c
                 }
             default:
                 if t.state.isOpen, now >= t.lastEventAt, now - t.lastEventAt > o.stallAfter {
                     total.stalled += 1
                     if t.lastEventAt > from { window.stalled += 1 }
-                    stalled.append(.init(kind: t.kind, product: t.product, device: t.device, name: t.name, state: t.state,
-                                         percent: t.percent, idleSeconds: Double(now - t.lastEventAt) / 1e9))
+                    stalled.append(.init(kind: kind, product: t.key.product, device: t.key.device, name: t.key.name, state: t.state,
+                                         percent: t.lastPercent, idleSeconds: Double(now - t.lastEventAt) / 1e9))
                 }
             }
             if let r = t.requestedAt, let a = t.offeredAt {
                 let d = a &- r
-                responses[t.kind, default: ([], [])].all.append(d)
-                if a > from && a <= now { responses[t.kind, default: ([], [])].window.append(d) }
+                responses[kind, default: ([], [])].all.append(d)
+                if a > from && a <= now { responses[kind, default: ([], [])].window.append(d) }
             }
-            f.total[t.kind] = total
-            f.inWindow[t.kind] = window
+            f.total[kind] = total
+            f.inWindow[kind] = window
         }
         for kind in TaskKind.allCases {
             f.total[kind, default: .init()].p50ResponseSeconds = Self.percentile(50, responses[kind]?.all ?? [])

@@ -6,7 +6,8 @@ import Foundation
 /// the recorder's connection. `frame` computes the figures at a moment.
 public struct LiveTally {
     var reducer = TaskReducer()
-    var tasks: [Int64: TaskFigures] = [:]
+    /// Every attempt as the reducer last left it.
+    var tasks: [Int64: TransferTask] = [:]
     /// Anomalies: all of them per kind, and the last hour's with their time.
     var anomalies: [String: Int64] = [:]
     var recentAnomalies: [(time: UInt64, kind: String, product: String?, device: String?)] = []
@@ -22,24 +23,6 @@ public struct LiveTally {
     static let kept: UInt64 = 3_600_000_000_000
 
     public init() {}
-
-    /// What a task contributes to the figures.
-    struct TaskFigures: Sendable {
-        var kind: TaskKind
-        var product: String
-        var device: String
-        var name: String
-        var state: TaskState
-        var startedAt: UInt64
-        var finishedAt: UInt64?
-        var requestedAt: UInt64?
-        var offeredAt: UInt64?
-        var lastEventAt: UInt64
-        var failedBy: FailedBy?
-        var resultCode: Int64?
-        var resultMessage: String?
-        var percent: Int64?
-    }
 
     /// The recorder's connection as its events in the capture (or the live session) tell it.
     struct RecorderState: Sendable {
@@ -91,12 +74,7 @@ public struct LiveTally {
     /// Takes in what the reducer changed since the last call: call it before `frame`.
     public mutating func settle() {
         let out = reducer.drain()
-        for t in out.tasks {
-            tasks[t.id] = TaskFigures(kind: t.key.kind, product: t.key.product, device: t.key.device, name: t.key.name, state: t.state,
-                                      startedAt: t.startedAt, finishedAt: t.finishedAt, requestedAt: t.requestedAt,
-                                      offeredAt: t.offeredAt, lastEventAt: t.lastEventAt, failedBy: t.failedBy,
-                                      resultCode: t.resultCode, resultMessage: t.resultMessage, percent: t.lastPercent)
-        }
+        for t in out.tasks { tasks[t.id] = t }
         for a in out.anomalies {
             anomalies[a.kind.rawValue, default: 0] += 1
             recentAnomalies.append((a.time, a.kind.rawValue, a.product, a.device))
