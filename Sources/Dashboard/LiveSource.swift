@@ -36,6 +36,9 @@ public final class CaptureLiveSource: LiveSource {
     }
 
     public var problem: String? { reader.failure.map { "\($0)" } ?? reader.problems.last.map { "\($0)" } }
+    /// A file that could not be opened, and the damage met in the others (as every reader reports them).
+    public var failure: CaptureError? { reader.failure }
+    public var problems: [CaptureError] { reader.problems }
 
     public func pump(into tally: inout LiveTally, until deadline: UInt64) -> Bool {
         defer { tally.settle() }

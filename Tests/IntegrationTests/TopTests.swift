@@ -157,6 +157,16 @@ import TestSupport
         #expect(neither.status == 2)
         let missing = try runProcess(restraceExecutable, ["top", dir + "/nothing", "--once"])
         #expect(missing.status == 1 && missing.err.contains("nothing"), "\(missing.err)")
+
+        // A damaged capture: the frame of what could be read, the damage named, exit 3 (as `cat`).
+        let fixture = repositoryRoot.appendingPathComponent("fixtures/failure-storm/capture").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: dir + "/damaged")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/damaged").first { $0.hasSuffix(".mcap") })
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/damaged/" + file)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/damaged/" + file))
+        let damaged = try runProcess(restraceExecutable, ["top", dir + "/damaged", "--once"])
+        #expect(damaged.status == 3 && damaged.text.contains("uploads") && damaged.err.contains(file), "\(damaged.status) \(damaged.err)")
     }
 
     /// `top --broker` subscribes itself: its numbers come from the broker, and with `--out` the

@@ -87,12 +87,19 @@ struct TopCommand: ParsableCommand {
         let out = StandardOutput()
         if once {
             let frame = session.once()
-            if let problem = source.problem { printError("restrace: \(problem)") }
+            // As every command that reads a capture: an unreadable file is exit 1, damage exit 3,
+            // after what could be read.
+            if let capture = source as? CaptureLiveSource, let failure = capture.failure { throw failure }
+            if let problem = source.problem, !(source is CaptureLiveSource) { printError("restrace: \(problem)") }
             switch format {
             case .json: out.write(TopJSON.render(frame, session.options))
             case .text: out.write(TopView.lines(frame, session.status, width: 200).map(\.0).joined(separator: "\n") + "\n")
             }
             out.flush()
+            if let capture = source as? CaptureLiveSource, !capture.problems.isEmpty {
+                for p in capture.problems { printError("restrace: \(p)") }
+                throw ExitCode(3)
+            }
         } else if Terminal.isInteractive {
             session.runInteractive(shouldStop: { Interrupts.requested || recording?.failed == true })
         } else {
