@@ -16,6 +16,16 @@ public protocol LiveSource: AnyObject {
     var now: UInt64? { get }
     /// A problem to show (a file that cannot be read, a broker refusing us).
     var problem: String? { get }
+    /// Feeds `tally` what is there now: all of a capture; from a broker, what comes in `seconds`.
+    func catchUp(into tally: inout LiveTally, seconds: Double)
+    /// A file that could not be opened (exit 1), and the damage met in the others (exit 3).
+    var failure: CaptureError? { get }
+    var damage: [CaptureError] { get }
+}
+
+extension LiveSource {
+    public var failure: CaptureError? { nil }
+    public var damage: [CaptureError] { [] }
 }
 
 /// A capture read as it is written; with a speed, played with its original spacing divided by it.
@@ -36,9 +46,10 @@ public final class CaptureLiveSource: LiveSource {
     }
 
     public var problem: String? { reader.failure.map { "\($0)" } ?? reader.problems.last.map { "\($0)" } }
-    /// A file that could not be opened, and the damage met in the others (as every reader reports them).
     public var failure: CaptureError? { reader.failure }
-    public var problems: [CaptureError] { reader.problems }
+    public var damage: [CaptureError] { reader.problems }
+
+    public func catchUp(into tally: inout LiveTally, seconds: Double) { pump(into: &tally, until: .max) }
 
     public func pump(into tally: inout LiveTally, until deadline: UInt64) -> Bool {
         defer { tally.settle() }
@@ -78,6 +89,10 @@ public final class BrokerLiveSource: LiveSource {
     public private(set) var problem: String?
     public var ended: Bool { false }
     public var now: UInt64? { WallClock.now() }
+
+    public func catchUp(into tally: inout LiveTally, seconds: Double) {
+        pump(into: &tally, until: WallClock.monotonic() + UInt64(seconds * 1e9))
+    }
 
     public init(broker: BrokerURL, options: SessionOptions, filters: [String]) throws {
         session = try MosquittoSession(broker: broker, options: options)

@@ -24,12 +24,7 @@ public final class TopSession {
 
     /// Reads everything there is now (or, from a broker, one interval of it) and gives its frame.
     public func once() -> LiveFrame {
-        let deadline = WallClock.monotonic() + UInt64(interval * 1e9)
-        if source is BrokerLiveSource {
-            source.pump(into: &tally, until: deadline)
-        } else {
-            source.pump(into: &tally, until: .max)
-        }
+        source.catchUp(into: &tally, seconds: interval)
         return tally.frame(options, asOf: source.now)
     }
 

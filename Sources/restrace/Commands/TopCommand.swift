@@ -89,15 +89,15 @@ struct TopCommand: ParsableCommand {
             let frame = session.once()
             // As every command that reads a capture: an unreadable file is exit 1, damage exit 3,
             // after what could be read.
-            if let capture = source as? CaptureLiveSource, let failure = capture.failure { throw failure }
-            if let problem = source.problem, !(source is CaptureLiveSource) { printError("restrace: \(problem)") }
+            if let failure = source.failure { throw failure }
+            if source.damage.isEmpty, let problem = source.problem { printError("restrace: \(problem)") }
             switch format {
             case .json: out.write(TopJSON.render(frame, session.options))
             case .text: out.write(TopView.lines(frame, session.status, width: 200).map(\.0).joined(separator: "\n") + "\n")
             }
             out.flush()
-            if let capture = source as? CaptureLiveSource, !capture.problems.isEmpty {
-                for p in capture.problems { printError("restrace: \(p)") }
+            if !source.damage.isEmpty {
+                for p in source.damage { printError("restrace: \(p)") }
                 throw ExitCode(3)
             }
         } else if Terminal.isInteractive {
@@ -105,6 +105,7 @@ struct TopCommand: ParsableCommand {
         } else {
             session.runPlain(shouldStop: { Interrupts.requested || recording?.failed == true }) { out.write($0); out.flush() }
         }
+        recording?.stop()
         if let error = recording?.error { throw error }
     }
 

@@ -4,13 +4,13 @@ import Recorder
 import Synchronization
 
 /// `top --broker --out`: a recorder on its own thread writing the capture the view follows.
-final class BackgroundRecording: @unchecked Sendable {
-    // @unchecked: `error` is written by the recorder's thread before `done` is signalled.
+final class BackgroundRecording: Sendable {
     private let stopped = Atomic(false)
     private let done = DispatchSemaphore(value: 0)
-    private(set) var error: Error?
-    private let ended = Atomic(false)
-    var failed: Bool { ended.load(ordering: .relaxed) && error != nil }
+    private let failure = Mutex<(any Error)?>(nil)
+    /// What stopped the recorder, if it stopped on its own.
+    var error: (any Error)? { failure.withLock { $0 } }
+    var failed: Bool { error != nil }
 
     init(options: RecorderOptions, directory: String) throws {
         // The recorder is made here (its errors are this init's) and used by its thread only.
@@ -20,8 +20,11 @@ final class BackgroundRecording: @unchecked Sendable {
         logger.logLevel = .critical
         nonisolated(unsafe) let recorder = try Recorder(options: options, directory: directory, logger: logger)
         Thread { [self] in
-            do { _ = try recorder.run(shouldStop: { self.stopped.load(ordering: .relaxed) }) } catch { self.error = error }
-            ended.store(true, ordering: .relaxed)
+            do {
+                _ = try recorder.run(shouldStop: { self.stopped.load(ordering: .relaxed) })
+            } catch {
+                self.failure.withLock { $0 = error }
+            }
             done.signal()
         }.start()
         // The view opens the capture once its first file is there.
@@ -30,8 +33,9 @@ final class BackgroundRecording: @unchecked Sendable {
         }
     }
 
+    /// Stops the recorder (once) and waits for it to close the capture.
     func stop() {
-        stopped.store(true, ordering: .relaxed)
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         done.wait()
     }
 }
