@@ -57,7 +57,7 @@ import TestSupport
         repeat {
             try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = 1_000_000_000 }
             runs += 1
-        } while try ProjectionStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
+        } while try SQLiteStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
         #expect(runs > 2)
         let expected = try dump(dir + "/plain.sqlite"), got = try dump(db)
         for (table, rows) in expected where got[table] != rows {

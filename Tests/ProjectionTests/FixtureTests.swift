@@ -10,10 +10,10 @@ import TestSupport
         .deletingLastPathComponent().appendingPathComponent("fixtures")
     static let names = ["sdk-dialects", "bad-input", "clean-day", "failure-storm", "stalled-fleet", "blind-window"]
 
-    private func projected(_ name: String) throws -> (store: ProjectionStore, dir: String) {
+    private func projected(_ name: String) throws -> (store: SQLiteStore, dir: String) {
         let dir = temporaryDirectory("fixture-\(name)")
         _ = try Projector(paths: [Self.root.appendingPathComponent("\(name)/capture").path], databasePath: dir + "/p.sqlite").run()
-        return (try ProjectionStore(readingFrom: dir + "/p.sqlite"), dir)
+        return (try SQLiteStore(readingFrom: dir + "/p.sqlite"), dir)
     }
 
     private func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) }

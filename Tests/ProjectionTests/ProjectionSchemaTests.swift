@@ -8,7 +8,7 @@ import Testing
 @Suite struct ProjectionSchemaTests {
     private func migrated() throws -> DatabaseQueue {
         let q = try DatabaseQueue()
-        try ProjectionSchema.migrator().migrate(q)
+        try SQLiteSchema.migrator().migrate(q)
         return q
     }
 

@@ -38,8 +38,8 @@ import TestSupport
 
         // Rows are loaded first and the indexes built when a run catches up: however the runs were
         // interrupted, the finished projection has every index the reports use.
-        let indexes = Set(ProjectionSchema.indexes.map { $0.split(separator: " ").first { $0.contains("_by_") }.map(String.init) ?? $0 })
-        #expect(indexes.count == ProjectionSchema.indexes.count)
+        let indexes = Set(SQLiteSchema.indexes.map { $0.split(separator: " ").first { $0.contains("_by_") }.map(String.init) ?? $0 })
+        #expect(indexes.count == SQLiteSchema.indexes.count)
         for path in [oneShot, small] { #expect(try indexNames(path) == indexes, "\(path)") }
 
         // A rebuild gives identical tables.
@@ -97,7 +97,7 @@ import TestSupport
         #expect(try p.store.checkpoint().events == 100)
         #expect(try indexNames(db).isEmpty)
         _ = try Projector(paths: [dir], databasePath: db).run()
-        #expect(try indexNames(db).count == ProjectionSchema.indexes.count)
+        #expect(try indexNames(db).count == SQLiteSchema.indexes.count)
     }
 
     @Test func aSecondRunReadsNothingNew() throws {
@@ -135,8 +135,8 @@ import TestSupport
         defer { cleanup(dir) }
         let p = try Projector(paths: [dir], databasePath: dir + "/p.sqlite")
         _ = try p.run()
-        #expect(try p.store.db.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } == 0)
-        #expect(try p.store.db.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 0)
+        #expect(try (p.store as! SQLiteStore).db.read { try Int.fetchOne($0, sql: "PRAGMA secure_delete") } == 0)
+        #expect(try (p.store as! SQLiteStore).db.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 0)
     }
 
     @Test func aFreshProjectionLeavesEveryTableButEventsInConsecutivePages() throws {
@@ -174,7 +174,7 @@ import TestSupport
         var reads = 0, readErrors: [String] = []
         while done.wait(timeout: .now()) == .timedOut {
             do {
-                let s = try ProjectionStore(readingFrom: db)
+                let s = try SQLiteStore(readingFrom: db)
                 _ = try Reports.run(.summary, store: s, filters: ReportFilters())
                 _ = try Reports.run(.stalled, store: s, filters: ReportFilters())
                 reads += 1
@@ -200,7 +200,7 @@ import TestSupport
             }
         }
         _ = try holder.run()
-        #expect(try ProjectionStore(readingFrom: db).checkpoint().events > 0)  // readers are not affected
+        #expect(try SQLiteStore(readingFrom: db).checkpoint().events > 0)  // readers are not affected
     }
 
     @Test func aFileThatIsNotAProjectionIsNeverOverwritten() throws {
@@ -216,7 +216,7 @@ import TestSupport
             for rebuild in [false, true] {
                 #expect(throws: ProjectionError.self) { try Projector(paths: [dir], databasePath: path, rebuild: rebuild) }
             }
-            #expect(throws: ProjectionError.self) { try ProjectionStore(readingFrom: path) }
+            #expect(throws: ProjectionError.self) { try SQLiteStore(readingFrom: path) }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         }
         _ = FileManager.default.createFile(atPath: empty, contents: nil)

@@ -6,13 +6,13 @@ import Testing
 import TestSupport
 
 @Suite struct ReportFilterTests {
-    private func store() throws -> (ProjectionStore, String) {
+    private func store() throws -> (SQLiteStore, String) {
         let dir = temporaryDirectory("filters")
         _ = try Projector(paths: [FixtureTests.root.appendingPathComponent("sdk-dialects/capture").path], databasePath: dir + "/p.sqlite").run()
-        return (try ProjectionStore(readingFrom: dir + "/p.sqlite"), dir)
+        return (try SQLiteStore(readingFrom: dir + "/p.sqlite"), dir)
     }
 
-    private func tasks(_ s: ProjectionStore, _ f: ReportFilters) throws -> [[String: Any]] {
+    private func tasks(_ s: SQLiteStore, _ f: ReportFilters) throws -> [[String: Any]] {
         try JSONSerialization.jsonObject(with: Data(Reports.run(.tasks, store: s, filters: f).json.rendered().utf8)) as! [[String: Any]]
     }
 
@@ -75,8 +75,8 @@ import TestSupport
         }
         try w.close()
         _ = try Projector(paths: [dir], databasePath: dir + "/p.sqlite").run()
-        let s = try ProjectionStore(readingFrom: dir + "/p.sqlite")
-        let fixed = try s.db.read { try Reports.taskTableWidths(ReportContext(db: $0, filters: ReportFilters())) }
+        let s = try SQLiteStore(readingFrom: dir + "/p.sqlite")
+        let fixed = try s.db.read { try Reports.taskTableWidths(ReportContext(db: SQLiteConnection(db: $0), filters: ReportFilters())) }
         var table = try Reports.run(.tasks, store: s, filters: ReportFilters()).tables[0]
         #expect(table.rows.count == 2)
         table.minimumWidths = nil
@@ -114,7 +114,7 @@ import TestSupport
         try w.write(CapturedMessage(time: 1_895_000_000_000_000_000, topic: "$resource/up/service/P", payload: Array("{}".utf8)))
         try w.close()
         _ = try Projector(paths: [dir], databasePath: dir + "/p.sqlite").run()
-        let s = try ProjectionStore(readingFrom: dir + "/p.sqlite")
+        let s = try SQLiteStore(readingFrom: dir + "/p.sqlite")
         func recent(_ f: ReportFilters) throws -> [[String: Any]] {
             var f = f
             f.limit = 10_000

@@ -8,7 +8,7 @@ import TestSupport
 /// them, used only while current.
 @Suite struct ReportStatisticsTests {
     /// The reports that read statistics, in every format.
-    private func rendered(_ store: ProjectionStore) throws -> [String] {
+    private func rendered(_ store: SQLiteStore) throws -> [String] {
         var out: [String] = []
         for kind in [Reports.Kind.summary, .latency, .tasks] {
             for format in Report.Format.allCases {
@@ -37,9 +37,9 @@ import TestSupport
     func storedStatisticsGiveTheComputedAnswers(name: String) throws {
         let (dir, db) = try projectedFixture(name)
         defer { cleanup(dir) }
-        let stored = try rendered(ProjectionStore(readingFrom: db))
+        let stored = try rendered(SQLiteStore(readingFrom: db))
         try setStamp(db, "NULL")
-        let computed = try rendered(ProjectionStore(readingFrom: db))
+        let computed = try rendered(SQLiteStore(readingFrom: db))
         #expect(stored.count == computed.count)
         for (s, c) in zip(stored, computed) { #expect(s == c) }
     }
@@ -50,7 +50,7 @@ import TestSupport
         let db = dir + "/p.sqlite"
         _ = try Projector(paths: [dir], databasePath: db).run()
         func uploadResponses() throws -> Int {
-            let json = try Reports.run(.latency, store: ProjectionStore(readingFrom: db), filters: ReportFilters()).json.rendered()
+            let json = try Reports.run(.latency, store: SQLiteStore(readingFrom: db), filters: ReportFilters()).json.rendered()
             let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [String: [String: [String: Any]]]
             return object["upload"]!["response_s"]!["count"] as! Int
         }
@@ -69,7 +69,7 @@ import TestSupport
         defer { cleanup(dir) }
         let db = dir + "/p.sqlite"
         try projectInterrupted(dir, into: db, batchSize: 100, failing: 3)
-        let current = { try DatabaseQueue(path: db).read { try ReportStatistics.areCurrent($0) } }
+        let current = { try DatabaseQueue(path: db).read { try ReportStatistics.areCurrent(SQLiteConnection(db: $0)) } }
         #expect(try !current())
         _ = try Projector(paths: [dir], databasePath: db).run()
         #expect(try current())
@@ -86,7 +86,7 @@ import TestSupport
         let wanted = Measure.latencyByKind + [(Measure.duration, nil)]
         let ps: [Double] = [1, 50, 95, 99]
         try DatabaseQueue(path: db).read { db in
-            let (counts, sorted) = try Distribution.scan(db, wanted, filter: ("1", []), percentiles: ps)
+            let (counts, sorted) = try Distribution.scan(SQLiteConnection(db: db), wanted, filter: (ReportContext.everything, []), percentiles: ps)
             var grouped: [TaskKind: [TaskState: Int64]] = [:]
             for r in try Row.fetchAll(db, sql: "SELECT kind, state, count(*) AS n FROM tasks GROUP BY kind, state") {
                 grouped[TaskKind(rawValue: r["kind"])!, default: [:]][TaskState(rawValue: r["state"])!] = r["n"]
@@ -102,7 +102,7 @@ import TestSupport
                 #expect(s == Distribution(count: values.count, percentiles: expected, max: values.last), "\(m.name) \(String(describing: kind))")
             }
         }
-        let store = try ProjectionStore(readingFrom: db)
+        let store = try SQLiteStore(readingFrom: db)
         var everyProduct = ReportFilters()
         everyProduct.products = try DatabaseQueue(path: db).read { try String.fetchAll($0, sql: "SELECT DISTINCT product FROM devices") }
         func parsed(_ kind: Reports.Kind, _ f: ReportFilters) throws -> [String: Any] {

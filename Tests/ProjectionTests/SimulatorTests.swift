@@ -45,7 +45,7 @@ import TestSupport
         defer { cleanup(dir) }
         let db = dir + "/p.sqlite"
         _ = try Projector(paths: [dir], databasePath: db).run()
-        let store = try ProjectionStore(readingFrom: db)
+        let store = try SQLiteStore(readingFrom: db)
         let failures = try Reports.run(.failures, store: store, filters: ReportFilters())
         guard case .array(let groups) = failures.json else { Issue.record("not an array"); return }
         var found: [String: Int] = [:]

@@ -7,12 +7,12 @@ import TestSupport
 /// `report throughput` reads task counts from the per-second `traffic` table, or from the tasks
 /// themselves when a filter picks tasks: both must give the same buckets.
 @Suite struct ThroughputReportTests {
-    private func buckets(_ s: ProjectionStore, _ f: ReportFilters) throws -> [[String: Any]] {
+    private func buckets(_ s: SQLiteStore, _ f: ReportFilters) throws -> [[String: Any]] {
         let json = try JSONSerialization.jsonObject(with: Data(Reports.run(.throughput, store: s, filters: f).json.rendered().utf8)) as! [String: Any]
         return json["buckets"] as! [[String: Any]]
     }
 
-    private func rendered(_ s: ProjectionStore, _ f: ReportFilters) throws -> String {
+    private func rendered(_ s: SQLiteStore, _ f: ReportFilters) throws -> String {
         try Reports.run(.throughput, store: s, filters: f).json.rendered()
     }
 
@@ -32,7 +32,7 @@ import TestSupport
             p.beforeCommit = { n in if n == 5 { throw InjectedFailure() } }
             do { _ = try p.run(); done = true } catch is InjectedFailure {}
         }
-        let s = try ProjectionStore(readingFrom: db)
+        let s = try SQLiteStore(readingFrom: db)
         let products = try s.db.read { try String.fetchAll($0, sql: "SELECT DISTINCT product FROM tasks") }
         let (first, last) = try Reports.span(of: s)
         for bucket: UInt64 in [10_000_000_000, 60_000_000_000] {

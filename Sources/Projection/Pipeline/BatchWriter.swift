@@ -13,7 +13,7 @@ struct PendingWrite: Sendable {
 final class BatchWriter: @unchecked Sendable {
     // @unchecked: `failure`, `built` and `outstanding` are guarded by `state`; `beforeCommit` is
     // only called on the writer's thread.
-    let store: ProjectionStore
+    let store: any ProjectionStore
     private let writes = HandOver<PendingWrite>(capacity: 4)
     private let state = NSCondition()
     private var outstanding = 0
@@ -22,7 +22,7 @@ final class BatchWriter: @unchecked Sendable {
     let finished = DispatchSemaphore(value: 0)
     private let beforeCommit: (Int) throws -> Void
 
-    init(store: ProjectionStore, beforeCommit: @escaping (Int) throws -> Void) {
+    init(store: any ProjectionStore, beforeCommit: @escaping (Int) throws -> Void) {
         self.store = store
         self.beforeCommit = beforeCommit
     }

@@ -25,7 +25,7 @@ public final class Projector {
         public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
     }
 
-    public let store: ProjectionStore
+    public let store: any ProjectionStore
     private let paths: [String]
     /// Messages per transaction.
     public var batchSize = 50_000
@@ -41,7 +41,7 @@ public final class Projector {
     public init(paths: [String], databasePath: String, rebuild: Bool = false) throws {
         self.paths = paths
         let reason = rebuild ? "--rebuild" : Self.checkpoint(of: databasePath, for: paths).flatMap { Self.changed($0, in: paths[0]) }
-        store = try ProjectionStore(path: databasePath, captureID: Self.captureID(paths), rebuildBecause: reason)
+        store = try ProjectionDatabase.open(writing: databasePath, captureID: Self.captureID(paths), rebuildBecause: reason)
     }
 
     /// True when the projection at `databasePath` already holds every message of the capture at
@@ -58,8 +58,8 @@ public final class Projector {
     /// without writing; nil for anything else (no file, another version or capture, several
     /// captures, which are resumed by counting).
     static func checkpoint(of databasePath: String, for paths: [String]) -> Checkpoint? {
-        guard paths.count == 1, FileManager.default.fileExists(atPath: databasePath),
-              let checkpoint = try? ProjectionStore(readingFrom: databasePath).checkpoint(),
+        guard paths.count == 1, ProjectionDatabase.mayExist(databasePath),
+              let checkpoint = try? ProjectionDatabase.open(reading: databasePath).checkpoint(),
               checkpoint.captureID == captureID(paths) else { return nil }
         return checkpoint
     }
@@ -94,7 +94,7 @@ public final class Projector {
     /// reduces them, and one commits each batch's rows with its checkpoint.
     public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
                     shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
-        try ProjectionError.naming(store.path) { try project(follow: follow, pollInterval: pollInterval, stallAfter: stallAfter,
+        try store.naming { try project(follow: follow, pollInterval: pollInterval, stallAfter: stallAfter,
                                                              shouldStop: shouldStop, progress: progress) }
     }
 

@@ -1,17 +1,15 @@
-import GRDB
-
 extension Reports {
     /// `report anomalies`: counts per kind, and the most recent examples.
     static func anomalies(_ c: ReportContext) throws -> Report {
         let w = c.anomalyConditions()
-        let counts = try Row.fetchAll(c.db, sql: """
+        let counts = try c.db.all("""
             SELECT a.kind, count(*) AS n, min(a.time) AS first, max(a.time) AS last FROM anomalies a
             WHERE \(w.sql) GROUP BY a.kind ORDER BY n DESC, a.kind
-            """, arguments: w.arguments)
-        let recent = try Row.fetchAll(c.db, sql: """
+            """, w.arguments)
+        let recent = try c.db.all("""
             SELECT a.* FROM anomalies a WHERE \(w.sql)
             ORDER BY a.time DESC, a.id DESC LIMIT ?
-            """, arguments: w.arguments + [c.filters.limit])
+            """, w.arguments + [SQLValue(c.filters.limit)])
         let countJSON = JSONValue.array(counts.map {
             .object([("kind", .string($0["kind"])), ("count", .int($0["n"])),
                      ("first_at", .time(UInt64(bitPattern: $0["first"]))), ("last_at", .time(UInt64(bitPattern: $0["last"])))])
@@ -27,7 +25,7 @@ extension Reports {
         ])
     }
 
-    static func anomalyJSON(_ r: Row) -> JSONValue {
+    static func anomalyJSON(_ r: SQLRecord) -> JSONValue {
         .object([("kind", .string(r["kind"])), ("time", .time(UInt64(bitPattern: r["time"]))), ("topic", .string(r["topic"])),
                  ("position", .string(r["position"])), ("detail", .string(r["detail"]))])
     }

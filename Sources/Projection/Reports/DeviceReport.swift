@@ -1,5 +1,3 @@
-import GRDB
-
 extension Reports {
     /// `report device PRODUCT/DEVICE`: the device's tasks and anomalies in time order.
     static func deviceHistory(_ c: ReportContext, product: String, device: String) throws -> Report {
@@ -10,10 +8,10 @@ extension Reports {
         let w = dc.taskConditions()
         let tasks = try TransferTask.fetchAll(c.db, where: w.sql, arguments: w.arguments, orderBy: "t.started_at, t.id")
         let aw = dc.anomalyConditions()
-        let anomalies = try Row.fetchAll(c.db, sql: """
+        let anomalies = try c.db.all("""
             SELECT a.* FROM anomalies a WHERE \(aw.sql) ORDER BY a.time, a.id
-            """, arguments: aw.arguments)
-        let stats = try Row.fetchOne(c.db, sql: "SELECT * FROM devices WHERE product = ? AND device = ?", arguments: [product, device])
+            """, aw.arguments)
+        let stats = try c.db.one("SELECT * FROM devices WHERE product = ? AND device = ?", [.text(product), .text(device)])
         var notes: [String] = []
         if let s = stats {
             notes.append("\(s["messages"] as Int64) messages from \(ReportTime.format(UInt64(bitPattern: s["first_seen"]))) "

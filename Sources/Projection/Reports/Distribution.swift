@@ -1,6 +1,3 @@
-import GRDB
-internal import GRDBSQLite
-
 /// A measure of tasks whose distribution the reports give: its expression on a task row, the
 /// tasks it exists for, and the scale it is printed in.
 struct Measure: Sendable {
@@ -41,7 +38,7 @@ struct Distribution: Equatable {
     /// else computed from every matching task in one pass (`scan`).
     static func of(_ wanted: [(Measure, TaskKind?)], _ c: ReportContext, percentiles ps: [Double]) throws -> [Distribution] {
         let w = c.taskConditions()
-        if w.sql == "1" {
+        if w.sql == ReportContext.everything {
             let stored = wanted.compactMap { m, kind in ReportStatistics.distribution(c.statistics, m, kind: kind, percentiles: ps) }
             if stored.count == wanted.count { return stored }
         }
@@ -52,9 +49,8 @@ struct Distribution: Equatable {
     static func rank(_ p: Double, of n: Int) -> Int { Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1)) }
 
     /// Reads every matching task once: counts it by kind and state, and sorts each wanted measure's
-    /// values. Each measure is selected once, whatever kinds are wanted, and read straight from
-    /// SQLite's row (a GRDB `Row` per task took as long as the query itself on 500 k tasks).
-    static func scan(_ db: Database, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: StatementArguments),
+    /// values. Each measure is selected once, whatever kinds are wanted.
+    static func scan(_ db: any SQLConnection, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: [SQLValue]),
                      percentiles ps: [Double]) throws -> (counts: [TaskKind: [TaskState: Int64]], distributions: [Distribution]) {
         var measures: [Measure] = []
         let column = wanted.map { m, _ in
@@ -62,25 +58,16 @@ struct Distribution: Equatable {
             measures.append(m)
             return measures.count - 1
         }
-        let selected = ["t.kind = 'upload'", TaskState.indexSQL("t.state")] + measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
-        let statement = try db.makeStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)")
-        try statement.setArguments(filter.arguments)
+        let selected = ["CASE WHEN t.kind = 'upload' THEN 1 ELSE 0 END", TaskState.indexSQL("t.state")]
+            + measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
         var values = [[Double]](repeating: [], count: wanted.count)
         var counts = [[Int64]](repeating: [Int64](repeating: 0, count: TaskState.allCases.count), count: 2)  // upload, download
-        let stmt = statement.sqliteStatement
-        defer { sqlite3_reset(stmt) }
-        while true {
-            let code = sqlite3_step(stmt)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: statement.sql)
-            }
-            let kind: TaskKind = sqlite3_column_int(stmt, 0) != 0 ? .upload : .download
-            if sqlite3_column_type(stmt, 1) != SQLITE_NULL { counts[kind == .upload ? 0 : 1][Int(sqlite3_column_int(stmt, 1))] += 1 }
+        try db.each("SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)", filter.arguments) { row in
+            let kind: TaskKind = row.int64(0) != 0 ? .upload : .download
+            if !row.isNull(1) { counts[kind == .upload ? 0 : 1][Int(row.int64(1))] += 1 }
             for (i, (_, k)) in wanted.enumerated() where k == nil || k == kind {
-                let c = Int32(column[i] + 2)
-                if sqlite3_column_type(stmt, c) != SQLITE_NULL { values[i].append(sqlite3_column_double(stmt, c)) }
+                let c = column[i] + 2
+                if !row.isNull(c) { values[i].append(row.double(c)) }
             }
         }
         let distributions = zip(wanted, values).map { w, v in

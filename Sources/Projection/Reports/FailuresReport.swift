@@ -1,21 +1,19 @@
-import GRDB
-
 extension Reports {
     /// `report failures`: failed tasks grouped by root cause, most tasks first.
     static func failures(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
-        let rows = try Row.fetchAll(c.db, sql: """
+        let rows = try c.db.all("""
             SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) AS tasks,
                    count(DISTINCT t.product || '/' || t.device) AS devices,
                    min(t.finished_at) AS first_at, max(t.finished_at) AS last_at, min(t.id) AS example
             FROM tasks t WHERE t.state = 'failed' AND \(w.sql)
             GROUP BY t.kind, t.failed_by, t.result_code, t.result_msg
-            ORDER BY tasks DESC, t.kind, t.failed_by, t.result_code, t.result_msg
-            """, arguments: w.arguments)
+            ORDER BY tasks DESC, t.kind, t.failed_by NULLS FIRST, t.result_code NULLS FIRST, t.result_msg NULLS FIRST
+            """, w.arguments)
         var json: [JSONValue] = []
         var table: [[String]] = []
         for r in rows {
-            let example = try Row.fetchOne(c.db, sql: "SELECT product, device, name, attempt FROM tasks WHERE id = ?", arguments: [r["example"] as Int64])
+            let example = try c.db.one("SELECT product, device, name, attempt FROM tasks WHERE id = ?", [.integer(r["example"])])
             let exampleText = example.map { "\($0["product"] as String)/\($0["device"] as String) \($0["name"] as String) #\($0["attempt"] as Int)" } ?? ""
             let first = (r["first_at"] as Int64?).map { UInt64(bitPattern: $0) }
             let last = (r["last_at"] as Int64?).map { UInt64(bitPattern: $0) }

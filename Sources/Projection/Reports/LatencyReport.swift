@@ -1,5 +1,3 @@
-import GRDB
-
 extension Reports {
     /// `report latency`: per kind, p50/p95/p99/max of the platform's response time (request →
     /// offer), time to first progress (offer → first progress), transfer duration, and bytes/s.

@@ -1,4 +1,3 @@
-import GRDB
 
 /// What every report is asked: which tasks (filters), as of when, and how to bucket.
 public struct ReportFilters: Sendable {
@@ -22,7 +21,7 @@ public struct ReportFilters: Sendable {
 
 /// A report run: the database, the filters, and the capture's span.
 struct ReportContext {
-    let db: Database
+    let db: any SQLConnection
     let filters: ReportFilters
     let firstTime: UInt64?
     let lastTime: UInt64?
@@ -32,19 +31,19 @@ struct ReportContext {
     /// The format the report is printed in; nil: all (tests compare them).
     let format: Report.Format?
     /// The projection's stored statistics by key, when they are current (`ReportStatistics`).
-    let statistics: [String: Row]?
+    let statistics: [String: SQLRecord]?
     var asOf: UInt64 { filters.asOf ?? lastTime ?? 0 }
     /// Whether the report's JSON is printed, and whether its tables are: a report of thousands of
     /// rows builds only what is printed.
     var printsJSON: Bool { format == nil || format == .json }
     var printsTables: Bool { format != .json }
 
-    init(db: Database, filters: ReportFilters, format: Report.Format? = nil) throws {
+    init(db: any SQLConnection, filters: ReportFilters, format: Report.Format? = nil) throws {
         self.db = db
         self.filters = filters
         self.format = format
         statistics = try ReportStatistics.load(db)
-        let row = try Row.fetchOne(db, sql: "SELECT first_time, last_time, clock_steps_back, largest_step_back FROM checkpoint WHERE id = 1")
+        let row = try db.one("SELECT first_time, last_time, clock_steps_back, largest_step_back FROM checkpoint WHERE id = 1")
         clockStepsBack = row?["clock_steps_back"] ?? 0
         largestStepBack = UInt64(bitPattern: row?["largest_step_back"] ?? 0)
         firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
@@ -59,40 +58,43 @@ struct ReportContext {
     /// `WHERE` conditions on `tasks` (aliased `t`) from the filters, with bound arguments only.
     /// With `wholeSeconds`, `--since` and `--until` take in the whole seconds they fall in (as the
     /// per-second `traffic` table does).
-    func taskConditions(timeColumn: String = "t.started_at", wholeSeconds: Bool = false) -> (sql: String, arguments: StatementArguments) {
+    func taskConditions(timeColumn: String = "t.started_at", wholeSeconds: Bool = false) -> (sql: String, arguments: [SQLValue]) {
         var conditions: [String] = []
-        var args: [DatabaseValueConvertible?] = []
+        var args: [SQLValue] = []
         let second: UInt64 = 1_000_000_000
-        if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(Int64(bitPattern: wholeSeconds ? s / second * second : s)) }
-        if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(Int64(bitPattern: wholeSeconds ? u / second * second + second - 1 : u)) }
-        Self.inList(readsTableForProducts ? "+t.product" : "t.product", filters.products, &conditions, &args)
+        if let s = filters.since { conditions.append("\(timeColumn) >= ?"); args.append(SQLValue(wholeSeconds ? s / second * second : s)) }
+        if let u = filters.until { conditions.append("\(timeColumn) <= ?"); args.append(SQLValue(wholeSeconds ? u / second * second + second - 1 : u)) }
+        Self.inList(readsTableForProducts ? db.dialect.unindexed("t.product") : "t.product", filters.products, &conditions, &args)
         Self.inList("t.device", filters.devices, &conditions, &args)
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
         Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)
         if filters.states.contains("stalled") {
             conditions.append("\(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?")
-            args.append(Int64(bitPattern: asOf &- filters.stallAfter))
+            args.append(SQLValue(asOf &- filters.stallAfter))
         }
-        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
+        return (conditions.isEmpty ? Self.everything : conditions.joined(separator: " AND "), args)
     }
 
     /// Conditions on `anomalies` (aliased `a`).
-    func anomalyConditions() -> (sql: String, arguments: StatementArguments) {
+    func anomalyConditions() -> (sql: String, arguments: [SQLValue]) {
         var conditions: [String] = []
-        var args: [DatabaseValueConvertible?] = []
-        if let s = filters.since { conditions.append("a.time >= ?"); args.append(Int64(bitPattern: s)) }
-        if let u = filters.until { conditions.append("a.time <= ?"); args.append(Int64(bitPattern: u)) }
+        var args: [SQLValue] = []
+        if let s = filters.since { conditions.append("a.time >= ?"); args.append(SQLValue(s)) }
+        if let u = filters.until { conditions.append("a.time <= ?"); args.append(SQLValue(u)) }
         Self.inList("a.product", filters.products, &conditions, &args)
         Self.inList("a.device", filters.devices, &conditions, &args)
-        return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), StatementArguments(args))
+        return (conditions.isEmpty ? Self.everything : conditions.joined(separator: " AND "), args)
     }
+
+    /// The condition when nothing is filtered.
+    static let everything = "TRUE"
 
     /// Adds `column IN (?, …)` with `values` bound, unless `values` is empty.
     private static func inList(_ column: String, _ values: [String], _ conditions: inout [String],
-                               _ args: inout [DatabaseValueConvertible?]) {
+                               _ args: inout [SQLValue]) {
         guard !values.isEmpty else { return }
         conditions.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")
-        args.append(contentsOf: values as [DatabaseValueConvertible?])
+        args.append(contentsOf: values.map { .text($0) })
     }
 
     func isStalled(_ t: TransferTask) -> Bool {
@@ -103,7 +105,7 @@ struct ReportContext {
     func blindWindows() throws -> [(from: UInt64, to: UInt64, reason: String)] {
         var windows: [(UInt64, UInt64, String)] = []
         var open: (UInt64, String)?
-        for row in try Row.fetchAll(db, sql: "SELECT time, event, detail FROM recorder_events ORDER BY time, id") {
+        for row in try db.all("SELECT time, event, detail FROM recorder_events ORDER BY time, id") {
             let time = UInt64(bitPattern: row["time"])
             switch row["event"] as String {
             case "disconnected", "connect_failed":

@@ -1,5 +1,3 @@
-import GRDB
-
 /// What the unfiltered reports ask on every run, computed once at the end of a projection run: the
 /// tasks per kind and state, the distributions of `report latency` and `report summary`, and the
 /// column widths of `report tasks`' table. On 500 k tasks these read the whole table and take most
@@ -19,42 +17,43 @@ enum ReportStatistics {
     /// Computes the statistics from the tasks and stamps them with the checkpoint's event count;
     /// `widths` gives the tasks table's (`Reports.taskTableWidths`, computed while the stored
     /// statistics are not current).
-    static func refresh(_ db: Database, widths: () throws -> [Int]) throws {
-        try analyzeIfGrown(db)
-        try db.execute(sql: "DELETE FROM statistics")
-        let (counts, all) = try Distribution.scan(db, distributions, filter: ("1", []), percentiles: Distribution.storedPercentiles)
+    static func refresh(_ db: any SQLConnection, widths: () throws -> [Int]) throws {
+        try db.execute("DELETE FROM statistics")
+        let (counts, all) = try Distribution.scan(db, distributions, filter: (ReportContext.everything, []),
+                                                  percentiles: Distribution.storedPercentiles)
         for kind in TaskKind.allCases {
             for state in TaskState.allCases {
-                try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)",
-                               arguments: [key(kind, state), counts[kind]?[state] ?? 0])
+                try db.execute("INSERT INTO statistics (key, count) VALUES (?, ?)",
+                               [.text(key(kind, state)), .integer(counts[kind]?[state] ?? 0)])
             }
         }
         for ((m, kind), d) in zip(distributions, all) {
-            try db.execute(sql: "INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [key(m, kind), d.count, d.percentiles[0], d.percentiles[1], d.percentiles[2], d.max])
+            try db.execute("INSERT INTO statistics (key, count, p50, p95, p99, max) VALUES (?, ?, ?, ?, ?, ?)",
+                           [.text(key(m, kind)), SQLValue(d.count), SQLValue(d.percentiles[0]), SQLValue(d.percentiles[1]),
+                            SQLValue(d.percentiles[2]), SQLValue(d.max)])
         }
         for (i, width) in try widths().enumerated() {
-            try db.execute(sql: "INSERT INTO statistics (key, count) VALUES (?, ?)", arguments: [key(tasksColumn: i), width])
+            try db.execute("INSERT INTO statistics (key, count) VALUES (?, ?)", [.text(key(tasksColumn: i)), SQLValue(width)])
         }
-        try db.execute(sql: "UPDATE checkpoint SET statistics_events = events")
+        try db.execute("UPDATE checkpoint SET statistics_events = events")
     }
 
     /// True when the statistics were computed at the checkpoint the projection is at.
-    static func areCurrent(_ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT statistics_events IS events FROM checkpoint WHERE id = 1") ?? false
+    static func areCurrent(_ db: any SQLConnection) throws -> Bool {
+        try db.value("SELECT CASE WHEN statistics_events = events THEN 1 ELSE 0 END FROM checkpoint WHERE id = 1") ?? false
     }
 
     /// Every stored statistic by key, when they are current (`ReportContext` reads them once).
-    static func load(_ db: Database) throws -> [String: Row]? {
+    static func load(_ db: any SQLConnection) throws -> [String: SQLRecord]? {
         guard try areCurrent(db) else { return nil }
-        return Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT * FROM statistics").map { ($0["key"], $0) })
+        return Dictionary(uniqueKeysWithValues: try db.all("SELECT * FROM statistics").map { ($0["key"], $0) })
     }
 
     /// The tasks the report's filters match, per kind and state: stored when nothing is filtered.
     static func taskCounts(_ c: ReportContext) throws -> [TaskKind: [TaskState: Int64]] {
         let filter = c.taskConditions()
         var counts: [TaskKind: [TaskState: Int64]] = [:]
-        if filter.sql == "1", let stored = c.statistics {
+        if filter.sql == ReportContext.everything, let stored = c.statistics {
             for kind in TaskKind.allCases {
                 for state in TaskState.allCases { counts[kind, default: [:]][state] = stored[key(kind, state)]?["count"] }
             }
@@ -64,31 +63,16 @@ enum ReportStatistics {
     }
 
     /// The stored distribution of `m` for `kind`, if `stored` has it with `percentiles`.
-    static func distribution(_ stored: [String: Row]?, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) -> Distribution? {
+    static func distribution(_ stored: [String: SQLRecord]?, _ m: Measure, kind: TaskKind?, percentiles ps: [Double]) -> Distribution? {
         guard ps.allSatisfy(Distribution.storedPercentiles.contains), let row = stored?[key(m, kind)] else { return nil }
         let values: [Double: Double?] = [50: row["p50"], 95: row["p95"], 99: row["p99"]]
         return Distribution(count: row["count"], percentiles: ps.map { values[$0] ?? nil }, max: row["max"])
     }
 
     /// The stored widths of the tasks table's `columns` columns, if `stored` has them.
-    static func taskTableWidths(_ stored: [String: Row]?, columns: Int) -> [Int]? {
+    static func taskTableWidths(_ stored: [String: SQLRecord]?, columns: Int) -> [Int]? {
         guard let stored else { return nil }
         let widths = (0..<columns).compactMap { stored[key(tasksColumn: $0)]?["count"] as Int? }
         return widths.count == columns ? widths : nil
-    }
-
-    /// Runs SQLite's ANALYZE on `tasks` and `anomalies` when `tasks` has more than doubled since the
-    /// last (0.2–0.5 s on 534 k tasks). Without it, SQLite takes every index for selective: with
-    /// `--product` it walked an index on (product, device) through half of all tasks where an
-    /// index of the open tasks picks out the few (`report stalled --product`: 0.47 s before,
-    /// 0.09 s after).
-    static func analyzeIfGrown(_ db: Database) throws {
-        let tasks = try Int.fetchOne(db, sql: "SELECT count(*) FROM tasks") ?? 0
-        var analyzed = 0
-        if try db.tableExists("sqlite_stat1") {
-            let stat = try String.fetchOne(db, sql: "SELECT stat FROM sqlite_stat1 WHERE tbl = 'tasks' AND idx = 'tasks_by_key'")
-            analyzed = stat.flatMap { $0.split(separator: " ").first }.flatMap { Int($0) } ?? 0
-        }
-        if tasks > 2 * analyzed { try db.execute(sql: "ANALYZE tasks; ANALYZE anomalies") }
     }
 }

@@ -1,5 +1,3 @@
-import GRDB
-
 extension Reports {
     /// `report stalled`: open tasks idle longer than `--stall-after` as of `--as-of`, each with
     /// `idle_s`, and `blind_window` when the recorder was blind after the task's last event.
@@ -7,7 +5,7 @@ extension Reports {
         let w = c.taskConditions()
         let limit = Int64(bitPattern: c.asOf &- c.filters.stallAfter)
         var args = w.arguments
-        args += [limit]
+        args += [.integer(limit)]
         let tasks = try TransferTask.fetchAll(c.db, where: "\(w.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?",
                                               arguments: args, orderBy: "t.last_event_at, t.id")
         let windows = try c.blindWindows()

@@ -1,33 +1,30 @@
-import GRDB
-
 extension Reports {
     /// `report summary`: the capture, tasks per kind and state, success rate, stalls, durations,
     /// the top failure causes, anomalies and the recorder's blind windows.
     static func summary(_ c: ReportContext) throws -> Report {
-        let traffic = try Row.fetchOne(c.db, sql: "SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
+        let traffic = try c.db.one("SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
         // Every message projected, less the recorder's own: no scan of the events table.
-        let messages: Int64 = try Int64.fetchOne(c.db, sql: "SELECT (SELECT events FROM checkpoint WHERE id = 1) - (SELECT count(*) FROM recorder_events)") ?? 0
-        let devices = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM devices") ?? 0
-        let products = try Int64.fetchOne(c.db, sql: "SELECT count(DISTINCT product) FROM devices") ?? 0
+        let messages: Int64 = try c.db.value("SELECT (SELECT events FROM checkpoint WHERE id = 1) - (SELECT count(*) FROM recorder_events)") ?? 0
+        let devices: Int64 = try c.db.value("SELECT count(*) FROM devices") ?? 0
+        let products: Int64 = try c.db.value("SELECT count(DISTINCT product) FROM devices") ?? 0
         let perKind = try ReportStatistics.taskCounts(c)
         func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?[s] ?? 0 }
         let done = count(.upload, .done) + count(.download, .done)
         let failed = count(.upload, .failed) + count(.download, .failed)
         let successRate: Double? = done + failed > 0 ? Double(done) / Double(done + failed) : nil
         var sw = c.taskConditions()
-        sw.arguments += [Int64(bitPattern: c.asOf &- c.filters.stallAfter)]
-        let stalled = try Int64.fetchOne(c.db, sql: """
+        sw.arguments += [SQLValue(c.asOf &- c.filters.stallAfter)]
+        let stalled: Int64 = try c.db.value("""
             SELECT count(*) FROM tasks t WHERE \(sw.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?
-            """, arguments: sw.arguments) ?? 0
+            """, sw.arguments) ?? 0
         let durations = try Distribution.of([(.duration, nil)], c, percentiles: [50, 95])[0].percentiles
         let aw = c.anomalyConditions()
-        let anomalies = try Int64.fetchOne(c.db, sql: "SELECT count(*) FROM anomalies a WHERE \(aw.sql)",
-                                           arguments: aw.arguments) ?? 0
+        let anomalies: Int64 = try c.db.value("SELECT count(*) FROM anomalies a WHERE \(aw.sql)", aw.arguments) ?? 0
         let top = try failures(c)
         let topCauses: [JSONValue] = if case .array(let a) = top.json { Array(a.prefix(3)) } else { [] }
         let windows = try c.blindWindows()
         // Old segments deleted by retention: their tasks stay projected, their messages are gone.
-        let pruned = try Row.fetchOne(c.db, sql: "SELECT count(*) AS n, max(time) AS last FROM recorder_events WHERE event = 'pruned'")!
+        let pruned = try c.db.one("SELECT count(*) AS n, max(time) AS last FROM recorder_events WHERE event = 'pruned'")!
         let prunedFiles: Int64 = pruned["n"]
 
         func states(_ k: TaskKind) -> JSONValue {

@@ -1,5 +1,3 @@
-import GRDB
-
 extension Reports {
     /// `report tasks`: one object per attempt with exactly the keys of docs/reports.md, by start time.
     static func tasks(_ c: ReportContext) throws -> Report {
@@ -78,15 +76,15 @@ extension Reports {
     static func taskTableWidths(_ c: ReportContext) throws -> [Int] {
         let w = c.taskConditions()
         let columns = taskTable([], c, title: "").columns
-        if w.sql == "1", let stored = ReportStatistics.taskTableWidths(c.statistics, columns: columns.count) { return stored }
-        let row = try Row.fetchOne(c.db, sql: """
+        if w.sql == ReportContext.everything, let stored = ReportStatistics.taskTableWidths(c.statistics, columns: columns.count) { return stored }
+        let row = try c.db.one("""
             SELECT max(length(t.kind)), max(length(t.product) + 1 + length(t.device)), max(length(t.name)), max(t.attempt),
                    max(length(t.state)), max(t.last_percent), min(t.last_percent),
-                   max(CASE WHEN t.state = 'failed' THEN length(coalesce(t.failed_by, '?')) + length(coalesce(t.result_code, ''))
+                   max(CASE WHEN t.state = 'failed' THEN length(coalesce(t.failed_by, '?')) + length(coalesce(CAST(t.result_code AS TEXT), ''))
                                                          + length(coalesce(t.result_msg, '')) + 2 END),
                    max(abs(t.duration_s)), min(t.duration_s), count(*)
             FROM tasks t WHERE \(w.sql)
-            """, arguments: w.arguments)!
+            """, w.arguments)!
         func digits(_ i: Int) -> Int { (row[i] as Int64?).map { String($0).count } ?? 0 }
         func length(_ i: Int) -> Int { row[i] ?? 0 }
         var duration = 0

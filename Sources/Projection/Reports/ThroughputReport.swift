@@ -1,22 +1,20 @@
-import GRDB
-
 extension Reports {
     /// `report throughput`: per bucket, messages and payload bytes each way, tasks started, done
     /// and failed, and bytes transferred (size × progress reported in the bucket) per kind.
     static func throughput(_ c: ReportContext) throws -> Report {
         let bucketSeconds = Int64(max(1, c.filters.bucket / 1_000_000_000))
-        var args: [DatabaseValueConvertible?] = [bucketSeconds, bucketSeconds]
-        var cond = "1"
-        if let s = c.filters.since { cond += " AND second >= ?"; args.append(Int64(s / 1_000_000_000)) }
-        if let u = c.filters.until { cond += " AND second <= ?"; args.append(Int64(u / 1_000_000_000)) }
+        var args: [SQLValue] = [.integer(bucketSeconds), .integer(bucketSeconds)]
+        var cond = ReportContext.everything
+        if let s = c.filters.since { cond += " AND second >= ?"; args.append(.integer(Int64(s / 1_000_000_000))) }
+        if let u = c.filters.until { cond += " AND second <= ?"; args.append(.integer(Int64(u / 1_000_000_000))) }
         var buckets: [Int64: [String: Double]] = [:]
-        for r in try Row.fetchAll(c.db, sql: """
+        for r in try c.db.all("""
             SELECT second / ? * ? AS b, sum(up_messages) AS up, sum(down_messages) AS down, sum(up_bytes) AS upb,
                    sum(down_bytes) AS downb, sum(upload_bytes) AS ub, sum(download_bytes) AS db,
                    sum(uploads_started) AS us, sum(uploads_done) AS ud, sum(uploads_failed) AS uf,
                    sum(downloads_started) AS ds, sum(downloads_done) AS dd, sum(downloads_failed) AS df
             FROM traffic WHERE \(cond) GROUP BY 1
-            """, arguments: StatementArguments(args)) {
+            """, args) {
             let b: Int64 = r["b"]
             for (key, column) in [("up", "up"), ("down", "down"), ("up_bytes", "upb"), ("down_bytes", "downb"),
                                   ("upload_bytes", "ub"), ("download_bytes", "db"),
@@ -37,11 +35,11 @@ extension Reports {
                 let w = c.taskConditions(timeColumn: "t.\(column)", wholeSeconds: true)
                 // `>= 0` (not `IS NOT NULL`) lets SQLite read the covering index on (time, kind, state),
                 // unless the table is read in order for a product (`+`).
-                let time = c.readsTableForProducts ? "+t.\(column)" : "t.\(column)"
-                for r in try Row.fetchAll(c.db, sql: """
+                let time = c.readsTableForProducts ? c.db.dialect.unindexed("t.\(column)") : "t.\(column)"
+                for r in try c.db.all("""
                     SELECT t.\(column) / ? * ? / 1000000000 AS b, t.kind, t.state, count(*) AS n FROM tasks t
                     WHERE \(w.sql) AND \(time) >= 0 GROUP BY 1, 2, 3
-                    """, arguments: [bucketNs, bucketNs] + w.arguments) {
+                    """, [.integer(bucketNs), .integer(bucketNs)] + w.arguments) {
                     let state: String = r["state"]
                     let key = prefix == "started" ? "\(r["kind"] as String)_started" : "\(r["kind"] as String)_\(state)"
                     buckets[r["b"], default: [:]][key, default: 0] += Double(r["n"] as Int64)

@@ -4,7 +4,7 @@ extension ProjectedEvent {
                           "state", "result_code", "payload_bytes", "position"]
 
     /// Binds `columns` but `id`, in their order (`BulkInsert` gives the id).
-    func bind(into s: inout BulkStatement) {
+    func bind(into s: inout some RowBinder) {
         s.bind(time); s.bind(topic); s.bind(topicID); s.bind(type)
         s.bind(name); s.bind(taskID); s.bind(percent); s.bind(state); s.bind(resultCode); s.bind(payloadBytes); s.bind(position)
     }

@@ -1,5 +1,3 @@
-import GRDB
-
 extension TransferTask {
     /// The columns of `tasks`, `id` first, then the others in the order `bind(into:)` binds them.
     static let columns = ["id", "kind", "product", "device", "name", "attempt", "state", "size", "md5sum",
@@ -15,7 +13,7 @@ extension TransferTask {
     static let changingColumns = columns.filter { !fixedColumns.contains($0) }
 
     /// Binds `columns` but `id`, in their order (`BulkInsert` gives the id).
-    func bind(into s: inout BulkStatement) {
+    func bind(into s: inout some RowBinder) {
         s.bind(key.kind.rawValue); s.bind(key.product); s.bind(key.device); s.bind(key.name)
         s.bind(attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
         s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
@@ -25,7 +23,7 @@ extension TransferTask {
     }
 
     /// Binds `changingColumns`, then `id`.
-    func bindChanges(into s: inout BulkStatement) {
+    func bindChanges(into s: inout some RowBinder) {
         s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
         s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
         s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
@@ -33,12 +31,12 @@ extension TransferTask {
         s.bind(id)
     }
 
-    /// `SELECT` list for `init(row:)`: the columns by position (name lookups are case-insensitive
-    /// string compares in GRDB, too slow for hundreds of thousands of rows). `alias` prefixes them.
+    /// `SELECT` list for `init(row:)`: the columns by position (a lookup by name for every column
+    /// of hundreds of thousands of rows costs more than the query). `alias` prefixes them.
     static func selection(_ alias: String = "t") -> String { columns.map { "\(alias).\($0)" }.joined(separator: ", ") }
 
     /// A task from a row selected with `selection()`.
-    init(row: Row) {
+    init(row: some SQLRow) {
         func ns(_ i: Int) -> UInt64? { (row[i] as Int64?).map { UInt64(bitPattern: $0) } }
         self.init(id: row[0],
                   key: TaskKey(product: row[2], device: row[3], kind: TaskKind(rawValue: row[1]) ?? .upload, name: row[4]),
@@ -60,16 +58,14 @@ extension TransferTask {
     }
 
     /// Calls `body` with each task of `tasks t` matching `condition` in `order`, decoded straight
-    /// from SQLite's row (no copied `Row` per task: reports read thousands of them).
-    static func forEach(_ db: Database, where condition: String, arguments: StatementArguments, orderBy order: String,
+    /// from the database's row (reports read hundreds of thousands of them).
+    static func forEach(_ db: any SQLConnection, where condition: String, arguments: [SQLValue], orderBy order: String,
                         _ body: (TransferTask) throws -> Void) throws {
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(selection()) FROM tasks t WHERE \(condition) ORDER BY \(order)",
-                                       arguments: arguments)
-        while let row = try rows.next() { try body(TransferTask(row: row)) }
+        try db.each("SELECT \(selection()) FROM tasks t WHERE \(condition) ORDER BY \(order)", arguments) { try body(TransferTask(row: $0)) }
     }
 
     /// The tasks `forEach` calls its body with, in an array.
-    static func fetchAll(_ db: Database, where condition: String, arguments: StatementArguments, orderBy order: String) throws -> [TransferTask] {
+    static func fetchAll(_ db: any SQLConnection, where condition: String, arguments: [SQLValue], orderBy order: String) throws -> [TransferTask] {
         var tasks: [TransferTask] = []
         try forEach(db, where: condition, arguments: arguments, orderBy: order) { tasks.append($0) }
         return tasks

@@ -50,7 +50,7 @@ struct ReportOptions: ParsableArguments {
     }
 
     /// Opens the projection, bringing it up to date first when given a capture.
-    func store() throws -> ProjectionStore {
+    func store() throws -> any ProjectionStore {
         let path = db ?? ProjectCommand.defaultDatabase(for: captures)
         if !captures.isEmpty, !Projector.isUpToDate(paths: captures, databasePath: path) {
             do {
@@ -61,14 +61,14 @@ struct ReportOptions: ParsableArguments {
                 printError("restrace: \(path) is being updated by another restrace process; reporting what it holds now")
             }
         }
-        let store = try ProjectionStore(readingFrom: path)
+        let store = try ProjectionDatabase.open(reading: path)
         return try asOfThen(store) ?? store
     }
 
     /// With `--as-of` before the last message, the tasks as they were then: the events up to that
     /// time projected into a temporary file (removed when the store is released), since the
     /// projection holds each task's final state.
-    private func asOfThen(_ store: ProjectionStore) throws -> ProjectionStore? {
+    private func asOfThen(_ store: any ProjectionStore) throws -> (any ProjectionStore)? {
         guard case .time(let t)? = asOf else { return nil }
         let span = try Reports.span(of: store)
         let at = t.resolve(start: span.first)
@@ -82,10 +82,10 @@ struct ReportOptions: ParsableArguments {
         let projector = try Projector(paths: paths, databasePath: dir + "/as-of.sqlite")
         projector.until = at
         _ = try projector.run(stallAfter: stallAfter.nanoseconds)
-        return try ProjectionStore(readingFrom: dir + "/as-of.sqlite", removingDirectory: dir)
+        return try SQLiteStore(readingFrom: dir + "/as-of.sqlite", removingDirectory: dir)
     }
 
-    func filters(_ store: ProjectionStore, kinds: [TaskKind] = [], states: [String] = []) throws -> ReportFilters {
+    func filters(_ store: any ProjectionStore, kinds: [TaskKind] = [], states: [String] = []) throws -> ReportFilters {
         let span = try Reports.span(of: store)
         var f = ReportFilters()
         f.since = since?.resolve(start: span.first)

@@ -4,8 +4,8 @@ import GRDB
 import Glibc
 #endif
 
-/// What `ProjectionStore` checks before it opens a file, and how its connections wait for each other.
-extension ProjectionStore {
+/// What `SQLiteStore` checks before it opens a file, and how its connections wait for each other.
+extension SQLiteStore {
     /// What an existing file at a `--db` path is.
     enum ExistingFile: Equatable {
         /// Not a restrace projection of any version: never overwritten.

@@ -1,6 +1,6 @@
 import GRDB
 
-extension ProjectionStore {
+extension SQLiteStore {
     /// Builds the indexes a fresh projection deferred (a no-op once they exist). Before building
     /// them the first time, the tables other than `event_rows` are copied once into consecutive pages
     /// at the end of the file, and the indexes follow them: written batch by batch between the
@@ -18,7 +18,7 @@ extension ProjectionStore {
             let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
-            for sql in ProjectionSchema.indexes { try db.execute(sql: sql) }
+            for sql in SQLiteSchema.indexes { try db.execute(sql: sql) }
             for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
         }
     }

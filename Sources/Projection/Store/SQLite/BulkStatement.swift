@@ -7,7 +7,7 @@ internal import GRDBSQLite
 ///
 /// Text is copied into the statement's own buffer and bound from there without SQLite copying it
 /// again: bound as transient, each text column cost a `malloc`, a copy and a `free` inside SQLite.
-struct BulkStatement {
+struct BulkStatement: RowBinder {
     private let statement: Statement
     private var column: Int32 = 0
     private let text: TextBuffer
@@ -35,8 +35,6 @@ struct BulkStatement {
         if let v { sqlite3_bind_int64(statement.sqliteStatement, column, v) } else { sqlite3_bind_null(statement.sqliteStatement, column) }
     }
 
-    mutating func bind(_ v: Int?) { bind(v.map(Int64.init)) }
-    mutating func bind(_ v: UInt64?) { bind(v.map { Int64(bitPattern: $0) }) }
 
     mutating func bind(_ v: Double?) {
         column += 1
