@@ -1,8 +1,8 @@
 # restrace: `make demo` runs the whole pipeline, `make test` runs the tests. Both install what is missing.
 SHELL := /bin/bash
-APT_PACKAGES := libmosquitto-dev libzstd-dev libsqlite3-dev mosquitto mosquitto-clients zstd sqlite3
+APT_PACKAGES := libmosquitto-dev libzstd-dev libsqlite3-dev libpq-dev mosquitto mosquitto-clients zstd sqlite3
 # What only the tests use: a browser for the HTML report, tmux for `top`, curl for the metrics.
-TEST_APT_PACKAGES := chromium tmux curl
+TEST_APT_PACKAGES := chromium tmux curl postgresql
 VENV := notebooks/.venv
 PY := $(VENV)/bin/python
 RESTRACE := .build/release/restrace

@@ -23,7 +23,11 @@ let package = Package(
         .systemLibrary(
             name: "CMosquitto", pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(
+            name: "CLibpq", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
         .target(name: "ResourceProtocol"),
+        .target(name: "Postgres", dependencies: ["CLibpq"]),
         .target(name: "Capture", dependencies: ["CZstd"]),
         .target(name: "Selection", dependencies: ["ResourceProtocol", "Capture"]),
         .target(name: "Broker", dependencies: [
@@ -35,7 +39,7 @@ let package = Package(
         ]),
         .target(name: "Replayer", dependencies: ["Capture", "Broker", "Selection"]),
         .target(name: "Projection", dependencies: [
-            "ResourceProtocol", "Capture", .product(name: "GRDB", package: "GRDB.swift"),
+            "ResourceProtocol", "Capture", "Postgres", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "Simulator", dependencies: ["ResourceProtocol", "Capture", "Broker"]),
         .target(name: "Comparison", dependencies: ["ResourceProtocol", "Capture", "Projection"]),

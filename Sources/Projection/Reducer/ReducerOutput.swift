@@ -14,6 +14,10 @@ public struct ReducerOutput: Sendable {
     /// Traffic per second (second since the epoch → counts), to add to the `traffic` table.
     public var traffic: [Int64: Traffic] = [:]
 
+    /// Where the new tasks start in `tasks` (in id order): those with an id from `newTasksFrom` on
+    /// (the previous checkpoint's next task id); the ones before it changed.
+    func firstNewTask(from newTasksFrom: Int64) -> Int { tasks.firstIndex { $0.id >= newTasksFrom } ?? tasks.endIndex }
+
     public var isEmpty: Bool { events.isEmpty && anomalies.isEmpty && recorderEvents.isEmpty && tasks.isEmpty }
 }
 

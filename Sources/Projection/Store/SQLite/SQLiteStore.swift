@@ -104,63 +104,37 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
 
     public func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void) throws {
         try db.write { db in
-            var topics = try BulkStatement(db, sql: "INSERT INTO topics (id, direction, product, device) VALUES (?, ?, ?, ?)")
-            for t in out.topics {
-                topics.bind(t.id); topics.bind(t.topic.direction.rawValue); topics.bind(t.topic.product); topics.bind(t.topic.device)
-                try topics.step(db)
-            }
+            var topics = try BulkStatement(db, insertInto: "topics", columns: TopicRow.columns)
+            for t in out.topics { t.bind(into: &topics); try topics.step(db) }
             var events = try BulkInsert(db, into: "event_rows", columns: ProjectedEvent.columns)
             try events.insert(count: out.events.count, in: db, id: { out.events[$0].id }) { i, s in out.events[i].bind(into: &s) }
-            var an = try BulkStatement(db, sql: "INSERT INTO anomalies (kind, time, topic, product, device, event_id, position, task_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            for a in out.anomalies {
-                an.bind(a.kind.rawValue); an.bind(a.time); an.bind(a.topic); an.bind(a.product); an.bind(a.device); an.bind(a.eventID); an.bind(a.position)
-                an.bind(a.taskID); an.bind(a.detail)
-                try an.step(db)
-            }
-            // Tasks from `newTasksFrom` on are new rows (`out.tasks` is in id order); older ones only
-            // change their changing columns.
-            let firstNew = out.tasks.firstIndex { $0.id >= newTasksFrom } ?? out.tasks.endIndex
+            var anomalies = try BulkStatement(db, insertInto: "anomalies", columns: Anomaly.columns)
+            for a in out.anomalies { a.bind(into: &anomalies); try anomalies.step(db) }
+            let firstNew = out.firstNewTask(from: newTasksFrom)
             var insertTasks = try BulkInsert(db, into: "tasks", columns: TransferTask.columns)
             try insertTasks.insert(count: out.tasks.count - firstNew, in: db, id: { out.tasks[firstNew + $0].id }) { i, s in
                 out.tasks[firstNew + i].bind(into: &s)
             }
+            // Changed tasks set only their changing columns (the indexes on the others stay untouched).
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
-            for t in out.tasks[..<firstNew] {
-                t.bindChanges(into: &updateTask)
-                try updateTask.step(db)
-            }
-            var dv = try BulkStatement(db, sql: """
-                INSERT INTO devices (product, device, first_seen, last_seen, messages, polls, pending_poll) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (product, device) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen,
-                  messages = excluded.messages, polls = excluded.polls, pending_poll = excluded.pending_poll
-                """)
-            for d in out.devices {
-                dv.bind(d.product); dv.bind(d.device); dv.bind(d.firstSeen); dv.bind(d.lastSeen); dv.bind(d.messages); dv.bind(d.polls)
-                dv.bind(d.pendingPoll)
-                try dv.step(db)
-            }
-            let counters = ["up_messages", "down_messages", "up_bytes", "down_bytes", "upload_bytes", "download_bytes",
-                            "uploads_started", "uploads_done", "uploads_failed", "downloads_started", "downloads_done", "downloads_failed"]
-            var tr = try BulkStatement(db, sql: """
-                INSERT INTO traffic (second, \(counters.joined(separator: ", "))) VALUES (?\(String(repeating: ", ?", count: counters.count)))
-                ON CONFLICT (second) DO UPDATE SET \(counters.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
-                """)
-            for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) {
-                tr.bind(second); tr.bind(t.upMessages); tr.bind(t.downMessages); tr.bind(t.upBytes); tr.bind(t.downBytes)
-                tr.bind(t.uploadBytes); tr.bind(t.downloadBytes)
-                for kind in [TaskKind.upload, .download] {
-                    tr.bind(t.started[kind]); tr.bind(t.done[kind]); tr.bind(t.failed[kind])
-                }
-                try tr.step(db)
-            }
-            var re = try BulkStatement(db, sql: "INSERT INTO recorder_events (time, event, detail) VALUES (?, ?, ?)")
-            for r in out.recorderEvents { re.bind(r.time); re.bind(r.event); re.bind(r.detail); try re.step(db) }
+            for t in out.tasks[..<firstNew] { t.bindChanges(into: &updateTask); try updateTask.step(db) }
+            var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict)
+            for d in out.devices { d.bind(into: &devices); try devices.step(db) }
+            var traffic = try BulkStatement(db, sql: Self.values("INSERT INTO traffic", Traffic.columns) + " " + Traffic.onConflict)
+            for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &traffic, second: second); try traffic.step(db) }
+            var recorder = try BulkStatement(db, insertInto: "recorder_events", columns: RecorderEvent.columns)
+            for r in out.recorderEvents { r.bind(into: &recorder); try recorder.step(db) }
             let update = Self.checkpointUpdate(checkpoint)
             try SQLiteConnection(db: db).execute(update.sql, update.arguments)
             try beforeCommit()
         }
+    }
+
+    /// `start (columns…) VALUES (?, …)`.
+    private static func values(_ start: String, _ columns: [String]) -> String {
+        "\(start) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
     }
 
     /// Lets another projector open the file (after this store's last write).
