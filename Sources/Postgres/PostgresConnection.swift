@@ -62,6 +62,14 @@ public final class PostgresConnection: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// Runs `script`, which may hold several statements and takes no parameters (DDL).
+    public func executeScript(_ script: String) throws {
+        guard let result = PQexec(connection, script) else { throw PostgresError(message: lastError) }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        if status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK { throw Self.error(of: result) }
+    }
+
     /// Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format.
     public func copy(_ sql: String, data: [UInt8]) throws {
         guard let start = PQexec(connection, sql) else { throw PostgresError(message: lastError) }
