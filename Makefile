@@ -1,7 +1,8 @@
 # restrace: `make demo` runs the whole pipeline, `make test` runs the tests. Both install what is missing.
 SHELL := /bin/bash
 APT_PACKAGES := libmosquitto-dev libzstd-dev libsqlite3-dev libpq-dev mosquitto mosquitto-clients zstd sqlite3
-# What only the tests use: a browser for the HTML report, tmux for `top`, curl for the metrics.
+# What only the tests use: a browser for the HTML report, tmux for `top`, curl for the metrics, a
+# PostgreSQL server (a throwaway cluster per test; `make bench` projects into one too).
 TEST_APT_PACKAGES := chromium tmux curl postgresql
 VENV := notebooks/.venv
 PY := $(VENV)/bin/python
@@ -36,6 +37,7 @@ test: deps venv
 demo: release
 	@scripts/demo.sh
 
+bench: EXTRA_APT_PACKAGES = postgresql
 bench: deps venv
 	swift build -c release
 	@scripts/bench.sh

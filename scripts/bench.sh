@@ -91,6 +91,43 @@ sqlite3 "$D/big.sqlite" "UPDATE checkpoint SET statistics_events = events"
 row "reports without stored statistics (ms)" "${stale[*]}" "-" "-" "medians of three: the statistics computed in one pass"
 timed sh -c "'$R' report device TESTPROD01/cam000 --db '$D/big.sqlite' --format json > /dev/null"
 row "report device (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" ""
+
+echo "== PostgreSQL: project $msgs events, and the reports"
+# A throwaway cluster with the server's defaults (fsync on), the same for restrace and for psql.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+PGD=$(mktemp -d /tmp/restrace-bench-pg.XXXXXX)
+as_server() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown nobody "$PGD"
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd /tmp && as_server "$PGBIN/initdb" -D "$PGD/data" -U restrace --auth=trust -E UTF8 --locale=C.UTF-8 > /dev/null)
+(cd /tmp && as_server "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/log" -w -o "-p $PGPORT -k $PGD -c listen_addresses=127.0.0.1" start > /dev/null)
+trap '(cd /tmp && as_server "$PGBIN/pg_ctl" -D "$PGD/data" -m fast stop > /dev/null 2>&1); rm -rf "$PGD"' EXIT
+PSQL=("$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PGPORT" -U restrace)
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE proj" -c "CREATE DATABASE copied"
+PGURL="postgres://restrace@127.0.0.1:$PGPORT/proj"
+pps=(); cps=(); pgrss=0
+for _ in 1 2 3; do
+  timed "$R" project "$D/big" --db "$PGURL" --rebuild --quiet; pps+=("$WALL"); pgrss=$(( RSS > pgrss ? RSS : pgrss ))
+  "${PSQL[@]}" -d copied -c "DROP TABLE IF EXISTS events" -c "CREATE TABLE events(time bigint, topic text, payload text)" -c "CREATE INDEX events_time ON events(time)"
+  timed "${PSQL[@]}" -d copied -c "\\copy events FROM '$D/events.csv' CSV"; cps+=("$WALL")
+done
+ppsec=$(median "${pps[@]}"); cpsec=$(median "${cps[@]}")
+row "project $msgs events into PostgreSQL (s)" "$ppsec" "$cpsec (psql \\copy)" "$(ratio "$ppsec" "$cpsec")" "medians of ${pps[*]} and ${cps[*]} s; $(python3 -c "print(int($msgs/$ppsec))") events/s, peak RSS $((pgrss/1024)) MiB"
+pgslow=0; pgslowname=""; pgall=()
+for kind in summary tasks throughput failures stalled latency anomalies; do
+  runs=()
+  for _ in 1 2 3; do timed sh -c "'$R' report $kind --db '$PGURL' --format json > /dev/null"; runs+=("$WALL"); done
+  WALL=$(median "${runs[@]}")
+  pgall+=("$kind $(python3 -c "print(int($WALL*1000))")")
+  if python3 -c "import sys; sys.exit(0 if $WALL > $pgslow else 1)"; then pgslow=$WALL; pgslowname=$kind; fi
+done
+row "reports on PostgreSQL ($tasks tasks) (ms)" "${pgall[*]}" "-" "-" "medians of three, process start included; slowest: $pgslowname"
+timed sh -c "'$R' report device TESTPROD01/cam000 --db '$PGURL' --format json > /dev/null"
+row "report device on PostgreSQL (ms)" "$(python3 -c "print(int($WALL*1000))")" "-" "-" ""
+for kind in summary failures; do
+  cmp -s <("$R" report $kind --db "$D/big.sqlite" --format json) <("$R" report $kind --db "$PGURL" --format json) || echo "report $kind differs between SQLite and PostgreSQL" >&2
+done
+(cd /tmp && as_server "$PGBIN/pg_ctl" -D "$PGD/data" -m fast stop > /dev/null); rm -rf "$PGD"; trap - EXIT
 # `report tasks` streams: the time to its first line is what a person waits for.
 first_line() {  # FORMAT: median of three, ms from start to the first byte on stdout
   python3 - "$R" "$D/big.sqlite" "$1" <<'PY'

@@ -20,11 +20,8 @@ public final class PostgresConnection: @unchecked Sendable {
         let connection = Self.withCStrings(keywords) { k in Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let connection else { throw PostgresError(message: "out of memory") }
         self.connection = connection
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let reason = lastError
-            PQfinish(connection)
-            throw PostgresError(message: reason)
-        }
+        // (On failure `deinit` finishes the connection: every property is set.)
+        guard PQstatus(connection) == CONNECTION_OK else { throw PostgresError(message: lastError) }
         // Notices (such as "relation already exists, skipping") are not the user's business.
         PQsetNoticeProcessor(connection, { _, _ in }, nil)
     }

@@ -10,27 +10,9 @@ import TestSupport
 @Suite(.serialized) struct TopTests {
     let session = "restrace-top-\(getpid())"
 
-    /// Runs tmux and gives its output, with posix_spawn and waitpid: Foundation's Process
-    /// sometimes never saw the `new-session` client exit (it forks the server and leaves), and
-    /// its output goes to a file, since the server would hold a pipe open for good.
+    /// Runs tmux and gives its output (`runDetached`: the server it forks would hold a pipe).
     @discardableResult
-    func tmux(_ args: [String]) throws -> String {
-        let file = NSTemporaryDirectory() + "restrace-tmux-\(UUID().uuidString)"
-        defer { unlink(file) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = (["tmux"] + args).map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/tmux", &actions, nil, argv, environ) == 0 else { return "" }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-        return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-    }
+    func tmux(_ args: [String]) throws -> String { runDetached("/usr/bin/tmux", args).output }
 
     func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", session]) }
 

@@ -38,8 +38,8 @@ import TestSupport
 
         // Rows are loaded first and the indexes built when a run catches up: however the runs were
         // interrupted, the finished projection has every index the reports use.
-        let indexes = Set(ProjectionSchema.indexes.map { $0.split(separator: " ").first { $0.contains("_by_") }.map(String.init) ?? $0 })
-        #expect(indexes.count == ProjectionSchema.indexes.count)
+        let indexes = Set(SQLiteSchema.indexes.map { $0.split(separator: " ").first { $0.contains("_by_") }.map(String.init) ?? $0 })
+        #expect(indexes.count == SQLiteSchema.indexes.count)
         for path in [oneShot, small] { #expect(try indexNames(path) == indexes, "\(path)") }
 
         // A rebuild gives identical tables.
@@ -97,7 +97,7 @@ import TestSupport
         #expect(try p.store.checkpoint().events == 100)
         #expect(try indexNames(db).isEmpty)
         _ = try Projector(paths: [dir], databasePath: db).run()
-        #expect(try indexNames(db).count == ProjectionSchema.indexes.count)
+        #expect(try indexNames(db).count == SQLiteSchema.indexes.count)
     }
 
     @Test func aSecondRunReadsNothingNew() throws {

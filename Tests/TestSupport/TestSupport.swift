@@ -89,3 +89,35 @@ public func interrupt(_ p: Process) -> Int32 {
     p.waitUntilExit()
     return p.terminationStatus
 }
+
+/// Runs `executable` to its end with posix_spawn and waitpid, its output (standard output and
+/// error) in a file, and no descriptor of this process but those: for programs that leave a
+/// server behind (tmux, pg_ctl), which would hold a pipe (ours, or another test's open at that
+/// moment) for good, and whose exit Foundation's Process sometimes never saw.
+public func runDetached(_ executable: String, _ args: [String]) -> (status: Int32, output: String) {
+    let file = NSTemporaryDirectory() + "restrace-detached-\(UUID().uuidString)"
+    defer { unlink(file) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    closeFrom3(&actions)
+    let argv = ([executable] + args).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return (-1, "cannot start \(executable)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exit, (try? String(contentsOfFile: file, encoding: .utf8)) ?? "")
+}
+
+/// Adds glibc's `posix_spawn_file_actions_addclosefrom_np(actions, 3)` (glibc 2.34 and later; not
+/// in Swift's Glibc module), looked up at run time.
+private func closeFrom3(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+}

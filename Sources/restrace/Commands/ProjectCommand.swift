@@ -6,20 +6,25 @@ import Projection
 struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project",
-        abstract: "Bring the SQLite projection of a capture up to date (tasks, events, anomalies, devices).",
+        abstract: "Bring the projection of a capture up to date (tasks, events, anomalies, devices), in SQLite or PostgreSQL.",
         discussion: """
         Examples:
           restrace project capture/                       (writes capture/restrace.sqlite)
           restrace project capture/ --db health.sqlite --rebuild
           restrace project capture/ --follow              (keeps following a capture being recorded)
+          RESTRACE_DB_PASSWORD=… restrace project capture/ --db postgres://restrace@db.example:5432/fleet
           sqlite3 capture/restrace.sqlite 'SELECT state, count(*) FROM tasks GROUP BY 1'
 
         Incremental: only messages not yet projected are read. A database made by another projection \
-        version or from another capture is rebuilt, with a message.
+        version or from another capture is rebuilt, with a message (in PostgreSQL, one of another capture \
+        only with --rebuild: others may be reading it).
         """)
 
     @Argument(help: "Capture directories or .mcap files (several are merged in time order).") var captures: [String]
-    @Option(help: "The SQLite file (default: CAPTURE/restrace.sqlite).") var db: String?
+    @Option(help: ArgumentHelp("The SQLite file (default: CAPTURE/restrace.sqlite), or a postgres://USER@HOST:PORT/DB URL.",
+                               valueName: "file|url"))
+    var db: String?
+    @OptionGroup var password: DatabasePasswordOption
     @Flag(help: "Start over from an empty database.") var rebuild = false
     @Flag(help: "Keep following the capture as it grows, until interrupted (Ctrl-C).") var follow = false
     @Option(help: ArgumentHelp("Idle time after which an open task counts as stalled (\(DurationArgument.forms)).", valueName: "duration"))
@@ -33,6 +38,7 @@ struct ProjectCommand: ParsableCommand {
     }
 
     func run() throws {
+        try password.apply()
         let path = db ?? Self.defaultDatabase(for: captures)
         let summary = try Self.project(captures: captures, db: path, rebuild: rebuild, follow: follow,
                                        stallAfter: stallAfter.nanoseconds, quiet: quiet)

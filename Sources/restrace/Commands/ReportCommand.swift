@@ -17,6 +17,7 @@ struct ReportCommand: ParsableCommand {
           restrace report throughput capture/ --bucket 10s --since +5m
           restrace report device TESTPROD01/cam-042 capture/
           restrace report html capture/ -o incident.html
+          restrace report failures --db postgres://restrace@db.example:5432/fleet
 
         Given a capture, the projection is brought up to date first (capture/restrace.sqlite).
         """,
@@ -27,7 +28,10 @@ struct ReportCommand: ParsableCommand {
 struct ReportOptions: ParsableArguments {
     @Argument(help: "Capture directories or .mcap files (projected first), unless --db is given.")
     var captures: [String] = []
-    @Option(help: "Read this projection instead (made by `restrace project`).") var db: String?
+    @Option(help: ArgumentHelp("Read this projection instead (made by `restrace project`): a file or a postgres:// URL.",
+                               valueName: "file|url"))
+    var db: String?
+    @OptionGroup var password: DatabasePasswordOption
     @Option(help: "table, json, csv or markdown.") var format: ReportFormat = .table
     @Option(help: ArgumentHelp("Only tasks started (anomalies seen) at or after this time (\(TimeArgument.forms)).", valueName: "time"))
     var since: TimeArgument?
@@ -51,6 +55,7 @@ struct ReportOptions: ParsableArguments {
 
     /// Opens the projection, bringing it up to date first when given a capture.
     func store() throws -> any ProjectionStore {
+        try password.apply()
         let path = db ?? ProjectCommand.defaultDatabase(for: captures)
         if !captures.isEmpty, !Projector.isUpToDate(paths: captures, databasePath: path) {
             do {

@@ -3,7 +3,15 @@
 /// sets `options=-csearch_path=…`), so that `SELECT * FROM tasks` reads it as on SQLite. Integers are `bigint`; text is compared byte by byte (`COLLATE "C"`, as SQLite's
 /// BINARY) so that every report sorts as on SQLite whatever the database's locale. The rows of
 /// `anomalies` and `recorder_events` get their ids from an identity, as SQLite's rowid.
+///
+/// A B-tree entry holds at most 2 704 bytes, and a device or a file name may be far longer (a topic
+/// level up to 64 KiB, a name as long as the payload): texts that come from devices are never a
+/// B-tree key as they are. The unique keys of `topics` and `devices` are on their `md5`, and
+/// lookups by device go through hash indexes, which store a 4-byte hash whatever the length.
 enum PostgresSchema {
+    /// The conflict target of `devices`' upsert: its unique index.
+    static let deviceKey = "(md5(product), md5(device))"
+
     /// What a rebuild drops: the views first, then the tables.
     static let objects = (views: ["events", "tasks_per_minute", "failure_causes", "open_tasks"],
                           tables: ["tasks", "topics", "event_rows", "anomalies", "devices", "traffic", "recorder_events",
@@ -43,9 +51,9 @@ enum PostgresSchema {
             id bigint PRIMARY KEY,
             direction text COLLATE "C" NOT NULL CHECK (direction = 'up' OR direction = 'down'),
             product text COLLATE "C" NOT NULL,
-            device text COLLATE "C" NOT NULL,
-            UNIQUE (direction, product, device)
+            device text COLLATE "C" NOT NULL
         );
+        CREATE UNIQUE INDEX topics_key ON topics (direction, md5(product), md5(device));
 
         CREATE TABLE event_rows (
             id bigint PRIMARY KEY,
@@ -89,9 +97,9 @@ enum PostgresSchema {
             last_seen bigint NOT NULL,
             messages bigint NOT NULL,
             polls bigint NOT NULL,
-            pending_poll bigint,
-            PRIMARY KEY (product, device)
+            pending_poll bigint
         );
+        CREATE UNIQUE INDEX devices_key ON devices (md5(product), md5(device));
 
         CREATE TABLE traffic (
             second bigint PRIMARY KEY,
@@ -143,6 +151,19 @@ enum PostgresSchema {
             max double precision
         );
         """
+
+    /// The secondary indexes, for the reports' queries (built after a fresh projection's rows, as on SQLite).
+    static let indexes = [
+        "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks USING hash (device)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at, id)",
+        "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS tasks_by_open ON tasks (last_event_at) WHERE \(TaskState.isOpenSQL("state"))",
+        "CREATE INDEX IF NOT EXISTS tasks_by_stalled_mark ON tasks (id) WHERE stalled = 1",
+        "CREATE INDEX IF NOT EXISTS tasks_by_failure ON tasks (finished_at) WHERE state = 'failed'",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_kind ON anomalies (kind, time)",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_time ON anomalies (time)",
+        "CREATE INDEX IF NOT EXISTS anomalies_by_device ON anomalies USING hash (device)",
+    ]
 
     /// Views a dashboard (Grafana's PostgreSQL data source, Metabase) can chart directly; times
     /// as `timestamptz`, documented in docs/postgresql.md.

@@ -155,7 +155,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             if !out.devices.isEmpty {
                 try copy("device_changes", DeviceStats.columns) { r in for d in out.devices { d.bind(into: &r); r.endRow() } }
                 let columns = DeviceStats.columns.joined(separator: ", ")
-                try db.execute("INSERT INTO devices (\(columns)) SELECT \(columns) FROM device_changes \(DeviceStats.onConflict)")
+                try db.execute("INSERT INTO devices (\(columns)) SELECT \(columns) FROM device_changes \(DeviceStats.onConflict(PostgresSchema.deviceKey))")
             }
             if !out.traffic.isEmpty {
                 try copy("traffic_changes", Traffic.columns) { r in
@@ -184,7 +184,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
 
     public func ensureIndexes() throws {
         try transaction { db in
-            for index in ProjectionSchema.indexes { try db.execute(index) }
+            for index in PostgresSchema.indexes { try db.execute(index) }
         }
     }
 

@@ -4,9 +4,10 @@ extension DeviceStats {
     /// The columns an update of a known device sets.
     static let changingColumns = Array(columns.dropFirst(2))
 
-    /// How a known device's row takes the batch's values (SQLite and PostgreSQL alike).
-    static let onConflict = "ON CONFLICT (product, device) DO UPDATE SET "
-        + changingColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    /// How a known device's row takes the batch's values, `target` being the unique key's columns.
+    static func onConflict(_ target: String) -> String {
+        "ON CONFLICT \(target) DO UPDATE SET " + changingColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+    }
 
     func bind(into s: inout some RowBinder) {
         s.bind(product); s.bind(device); s.bind(firstSeen); s.bind(lastSeen); s.bind(messages); s.bind(polls); s.bind(pendingPoll)

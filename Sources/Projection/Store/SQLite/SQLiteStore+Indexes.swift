@@ -18,7 +18,7 @@ extension SQLiteStore {
             let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
-            for sql in ProjectionSchema.indexes { try db.execute(sql: sql) }
+            for sql in SQLiteSchema.indexes { try db.execute(sql: sql) }
             for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
         }
     }

@@ -120,7 +120,7 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
             for t in out.tasks[..<firstNew] { t.bindChanges(into: &updateTask); try updateTask.step(db) }
-            var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict)
+            var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict("(product, device)"))
             for d in out.devices { d.bind(into: &devices); try devices.step(db) }
             var traffic = try BulkStatement(db, sql: Self.values("INSERT INTO traffic", Traffic.columns) + " " + Traffic.onConflict)
             for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &traffic, second: second); try traffic.step(db) }

@@ -1,0 +1,256 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--db postgres://…` against a real PostgreSQL server (a throwaway cluster per test): the same
+/// reports as SQLite byte for byte, the same guarantees, and hostile values stored exactly or refused.
+@Suite struct PostgresTests {
+    static let kinds = ["summary", "tasks", "throughput", "failures", "stalled", "latency", "anomalies"]
+    static let formats = ["table", "json", "csv", "markdown"]
+
+    /// Runs `restrace ARGS`; its status, output and errors.
+    private func restrace(_ args: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+        try runProcess(restraceExecutable, args, environment: environment)
+    }
+
+    /// What each report prints (status and standard output) from the projection `db`, with and
+    /// without filters, for the device `device` too, and the HTML page with `db` spelled `DB`.
+    private func reports(_ db: String, device: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for kind in Self.kinds {
+            for format in Self.formats {
+                for (label, filters) in [("all", [String]()), ("filtered", ["--product", "TESTPROD01", "--since", "+1m", "--stall-after", "30s"])] {
+                    let r = try restrace(["report", kind, "--db", db, "--format", format] + filters)
+                    out["\(kind) \(format) \(label)"] = "exit \(r.status)\n" + r.text
+                }
+            }
+        }
+        for format in ["table", "json"] {
+            let r = try restrace(["report", "device", device, "--db", db, "--format", format])
+            out["device \(format)"] = "exit \(r.status)\n" + r.text
+        }
+        let html = try restrace(["report", "html", "--db", db])
+        out["html"] = "exit \(html.status)\n" + html.text.replacingOccurrences(of: db, with: "DB")
+        return out
+    }
+
+    /// The first task's PRODUCT/DEVICE in a projection.
+    private func firstDevice(_ db: String) throws -> String {
+        let tasks = try JSONSerialization.jsonObject(with: restrace(["report", "tasks", "--db", db, "--format", "json"]).out) as? [[String: Any]]
+        guard let t = tasks?.first else { return "none/none" }
+        return "\(t["product"]!)/\(t["device"]!)"
+    }
+
+    @Test func everyReportOfEveryFixtureIsTheSameAsOnSQLite() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let root = repositoryRoot.appendingPathComponent("fixtures").path
+        let fixtures = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+            .filter { FileManager.default.fileExists(atPath: "\(root)/\($0)/capture") }
+        #expect(fixtures.count >= 6)
+        let dir = temporaryDirectory("pg-fixtures")
+        defer { cleanup(dir) }
+        let differences = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: fixtures.count) { i in
+            let name = fixtures[i]
+            do {
+                let capture = "\(root)/\(name)/capture"
+                let database = "fixture_" + name.replacingOccurrences(of: "-", with: "_")
+                try pg.createDatabase(database)
+                let sqlite = "\(dir)/\(name).sqlite", postgres = pg.url(database)
+                for db in [sqlite, postgres] {
+                    let r = try restrace(["project", capture, "--db", db, "--quiet"])
+                    if r.status != 0 { differences.mutate { $0.append("\(name): project --db \(db) exit \(r.status): \(r.err)") } }
+                }
+                let device = try firstDevice(sqlite)
+                let expected = try reports(sqlite, device: device), seen = try reports(postgres, device: device)
+                for (key, text) in expected.sorted(by: { $0.key < $1.key }) where seen[key] != text {
+                    differences.mutate { $0.append("\(name) \(key): SQLite\n\(text.prefix(600))\nPostgreSQL\n\(seen[key]?.prefix(600) ?? "-")") }
+                }
+                #expect(expected["summary json all"]?.hasPrefix("exit 0\n{") == true)
+            } catch {
+                differences.mutate { $0.append("\(name): \(error)") }
+            }
+        }
+        #expect(differences.value.isEmpty, "\(differences.value.joined(separator: "\n\n"))")
+    }
+
+    /// A projector killed with SIGKILL, and a server stopped at once (as by a crash) under another,
+    /// each resumed: the same projection as one run, with every event once.
+    @Test func aKilledProjectorAndARestartedServerCountNothingTwice() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-resume")
+        defer { cleanup(dir) }
+        let capture = dir + "/capture"
+        let sim = try restrace(["simulate", "--out", capture, "--devices", "500", "--duration", "30m"])
+        try #require(sim.status == 0, "\(sim.err)")
+        for name in ["once", "killed", "restarted"] { try pg.createDatabase(name) }
+        #expect(try restrace(["project", capture, "--db", pg.url("once"), "--quiet"]).status == 0)
+        let total = try Int(pg.psql("once", "SELECT events FROM checkpoint"))!
+        #expect(total > 300_000)
+
+        /// Starts a projection into `database` and calls `interrupt` once its first batch is committed.
+        func interrupted(_ database: String, _ interrupt: (Process) throws -> Void) throws -> (status: Int32, errors: String) {
+            let errors = dir + "/\(database).err"
+            let p = try startRestrace(["project", capture, "--db", pg.url(database)], errors: errors)
+            var committed = 0
+            while p.isRunning, committed == 0 {
+                committed = Int((try? pg.psql(database, "SELECT coalesce(max(events), 0) FROM checkpoint")) ?? "") ?? 0
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            #expect(committed > 0 && committed < total, "interrupted after \(committed) of \(total) events")
+            try interrupt(p)
+            p.waitUntilExit()
+            return (p.terminationStatus, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
+        }
+
+        let killed = try interrupted("killed") { kill($0.processIdentifier, SIGKILL) }
+        #expect(killed.status == 9 || killed.status != 0)
+        // What was committed is whole: the rows and the checkpoint agree.
+        let whole = "SELECT (SELECT count(*) FROM event_rows) + (SELECT count(*) FROM recorder_events) = (SELECT events FROM checkpoint)"
+        #expect(try pg.psql("killed", whole) == "t")
+
+        let restarted = try interrupted("restarted") { _ in
+            try pg.halt(immediately: true)
+            try pg.start()
+        }
+        #expect(restarted.status == 1)
+        #expect(restarted.errors.contains(pg.url("restarted")), "\(restarted.errors)")
+        #expect(try pg.psql("restarted", whole) == "t")
+
+        for name in ["killed", "restarted"] {
+            let r = try restrace(["project", capture, "--db", pg.url(name), "--quiet"])
+            #expect(r.status == 0, "\(r.err)")
+            #expect(try pg.psql(name, "SELECT count(*) FROM event_rows") == pg.psql("once", "SELECT count(*) FROM event_rows"))
+            #expect(try pg.psql(name, whole) == "t")
+            for kind in Self.kinds {
+                let want = try restrace(["report", kind, "--db", pg.url("once"), "--format", "json"]).text
+                let got = try restrace(["report", kind, "--db", pg.url(name), "--format", "json"]).text
+                #expect(got == want, "\(name): report \(kind) differs")
+            }
+        }
+    }
+
+    @Test func oneProjectorAtATimeAndOtherDatabasesAreLeftAlone() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-lock")
+        defer { cleanup(dir) }
+        let cleanDay = repositoryRoot.appendingPathComponent("fixtures/clean-day/capture").path
+        let stalled = repositoryRoot.appendingPathComponent("fixtures/stalled-fleet/capture").path
+        try pg.createDatabase("shared")
+        let shared = pg.url("shared")
+
+        // A projector following the capture holds the projection; a second is refused, reports read on.
+        let follower = try startRestrace(["project", cleanDay, "--db", shared, "--follow"])
+        #expect(waitUntil(20) { (try? pg.psql("shared", "SELECT count(*) FROM checkpoint WHERE events > 0")) == "1" })
+        let second = try restrace(["project", cleanDay, "--db", shared])
+        #expect(second.status == 1)
+        #expect(second.err.contains("another restrace process is updating this projection"), "\(second.err)")
+        #expect(try restrace(["report", "summary", "--db", shared]).status == 0)
+        #expect(interrupt(follower) == 0)
+
+        // Another capture replaces it only when asked to.
+        let other = try restrace(["project", stalled, "--db", shared])
+        #expect(other.status == 1)
+        #expect(other.err.contains("another capture") && other.err.contains("--rebuild"), "\(other.err)")
+        let rebuilt = try restrace(["project", stalled, "--db", shared, "--rebuild"])
+        #expect(rebuilt.status == 0 && rebuilt.err.contains("rebuilding"), "\(rebuilt.err)")
+
+        // Another projection version is rebuilt by project, and refused by report.
+        try pg.psql("shared", "UPDATE checkpoint SET projection_version = 7")
+        let old = try restrace(["report", "summary", "--db", shared])
+        #expect(old.status == 1 && old.err.contains("version 7"), "\(old.err)")
+        #expect(try restrace(["project", stalled, "--db", shared]).err.contains("rebuilding"))
+        #expect(try restrace(["report", "summary", "--db", shared]).status == 0)
+
+        // A database with someone else's tasks table is never touched.
+        try pg.createDatabase("other_tables")
+        try pg.psql("other_tables", "CREATE TABLE tasks (x int); INSERT INTO tasks VALUES (42)")
+        let foreign = try restrace(["project", cleanDay, "--db", pg.url("other_tables")])
+        #expect(foreign.status == 1 && foreign.err.contains("not restrace's"), "\(foreign.err)")
+        #expect(try pg.psql("other_tables", "SELECT x FROM tasks") == "42")
+        let missing = try restrace(["report", "summary", "--db", pg.url("postgres")])
+        #expect(missing.status == 1 && missing.err.contains("no restrace projection"), "\(missing.err)")
+
+        // Passwords: from the environment or a file, never from the URL; a wrong one is said.
+        let secured = pg.url("shared", user: TestPostgres.passwordUser)
+        let withEnv = try restrace(["report", "summary", "--db", secured], environment: ["RESTRACE_DB_PASSWORD": TestPostgres.password])
+        #expect(withEnv.status == 0, "\(withEnv.err)")
+        let file = dir + "/password"
+        try (TestPostgres.password + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try restrace(["report", "summary", "--db", secured, "--db-password-file", file]).status == 0)
+        let wrong = try restrace(["report", "summary", "--db", secured], environment: ["RESTRACE_DB_PASSWORD": "nope"])
+        #expect(wrong.status == 1 && wrong.err.contains("password authentication failed"), "\(wrong.err)")
+        let inURL = try restrace(["report", "summary", "--db", secured.replacingOccurrences(of: "@", with: ":nope@")])
+        #expect(inURL.status == 1 && inURL.err.contains("RESTRACE_DB_PASSWORD"), "\(inURL.err)")
+        let down = try restrace(["report", "summary", "--db", "postgres://restrace@127.0.0.1:\(LoopbackPort.free())/x"])
+        #expect(down.status == 1 && down.err.contains("Connection refused"), "\(down.err)")
+    }
+
+    /// Quotes, SQL in names, a 1 MiB name, escapes, and a payload that is not UTF-8 go in as
+    /// values (COPY and bound parameters, never SQL text) and come out as SQLite gives them; a NUL
+    /// byte, which PostgreSQL's text cannot hold, is refused with a message and nothing written.
+    @Test func hostileValuesAreStoredExactlyOrRefused() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-hostile")
+        defer { cleanup(dir) }
+        func line(_ second: Int, _ topic: String, _ payload: [String: Any]) throws -> String {
+            let text = String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)
+            let object: [String: Any] = ["time_ns": 1_795_717_300_000_000_000 + second * 1_000_000_000, "topic": topic, "qos": 0,
+                                         "retain": false, "payload": text]
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        let device = "cam'; DROP TABLE tasks; --\\\t☃"
+        let up = "$resource/up/service/TESTPROD01/\(device)", down = "$resource/down/service/TESTPROD01/\(device)"
+        let huge = String(repeating: "n", count: 1 << 20)
+        var lines: [String] = []
+        for (i, name) in ["it's \"quoted\"\n\\N\ttab.jpg", huge, "$1 ? '' ; SELECT pg_sleep(10)"].enumerated() {
+            lines.append(try line(i * 3, up, ["type": "create_upload_task", "name": name, "size": 10, "md5sum": "x"]))
+            lines.append(try line(i * 3 + 1, down, ["type": "create_upload_task_reply", "name": name, "url": "http://h/'x'", "result_code": 0]))
+            lines.append(try line(i * 3 + 2, up, ["type": "upload_result", "name": name, "result_code": -2, "result_msg": "bad \u{7} 'msg'"]))
+        }
+        lines.append(#"{"time_ns":1795717399000000000,"topic":"$resource/up/service/TESTPROD01/x","qos":0,"retain":false,"payload_base64":"AP/+gA=="}"#)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/hostile.jsonl", atomically: true, encoding: .utf8)
+        let imported = try restrace(["import", "--format", "jsonl", dir + "/hostile.jsonl", "--out", dir + "/capture"])
+        try #require(imported.status == 0, "\(imported.err)")
+
+        try pg.createDatabase("hostile")
+        let sqlite = dir + "/p.sqlite", postgres = pg.url("hostile")
+        for db in [sqlite, postgres] {
+            let r = try restrace(["project", dir + "/capture", "--db", db, "--quiet"])
+            #expect(r.status == 0, "\(r.err)")
+        }
+        #expect(try pg.psql("hostile", "SELECT max(length(name)) FROM tasks") == String(1 << 20))
+        #expect(try pg.psql("hostile", "SELECT count(*) FROM tasks") == "3")
+        for args in [["tasks"], ["anomalies"], ["failures"], ["summary"], ["device", "TESTPROD01/\(device)"]] {
+            for format in ["json", "csv"] {
+                let want = try restrace(["report"] + args + ["--db", sqlite, "--format", format])
+                let got = try restrace(["report"] + args + ["--db", postgres, "--format", format])
+                #expect(want.status == 0 && got.status == want.status && got.out == want.out, "report \(args) \(format): \(got.err)")
+            }
+        }
+
+        let nul = try line(0, up, ["type": "create_upload_task", "name": "nul\u{0}name", "size": 1, "md5sum": "x"])
+        try (nul + "\n").write(toFile: dir + "/nul.jsonl", atomically: true, encoding: .utf8)
+        #expect(try restrace(["import", "--format", "jsonl", dir + "/nul.jsonl", "--out", dir + "/nul"]).status == 0)
+        try pg.createDatabase("nul")
+        let refused = try restrace(["project", dir + "/nul", "--db", pg.url("nul")])
+        #expect(refused.status == 1 && refused.err.contains("NUL byte"), "\(refused.err)")
+        #expect(try pg.psql("nul", "SELECT events FROM checkpoint") == "0")
+    }
+}
+
+/// A value shared between threads under a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private var stored: Value
+    private let lock = NSLock()
+    init(_ value: Value) { stored = value }
+    var value: Value { lock.lock(); defer { lock.unlock() }; return stored }
+    func mutate(_ body: (inout Value) -> Void) { lock.lock(); body(&stored); lock.unlock() }
+}
