@@ -154,12 +154,15 @@ import Glibc
         #expect(try restrace(["report", "summary", "--db", shared]).status == 0)
         #expect(interrupt(follower) == 0)
 
-        // Another capture replaces it only when asked to.
+        // Another capture goes in beside it; --rebuild starts over only the capture it names.
         let other = try restrace(["project", stalled, "--db", shared])
-        #expect(other.status == 1)
-        #expect(other.err.contains("another capture") && other.err.contains("--rebuild"), "\(other.err)")
+        #expect(other.status == 0, "\(other.err)")
+        #expect(try pg.psql("shared", "SELECT count(*) FROM checkpoint") == "2")
+        let before = try pg.psql("shared", "SELECT count(*) FROM tasks")
         let rebuilt = try restrace(["project", stalled, "--db", shared, "--rebuild"])
         #expect(rebuilt.status == 0 && rebuilt.err.contains("rebuilding"), "\(rebuilt.err)")
+        #expect(try pg.psql("shared", "SELECT count(*) FROM tasks") == before)
+        #expect(try pg.psql("shared", "SELECT count(*) FROM tasks WHERE id <= \(1 << 40)") != "0")  // the first capture's, kept
 
         // Another projection version is rebuilt by project, and refused by report.
         try pg.psql("shared", "UPDATE checkpoint SET projection_version = 7")
@@ -190,6 +193,43 @@ import Glibc
         #expect(inURL.status == 1 && inURL.err.contains("RESTRACE_DB_PASSWORD"), "\(inURL.err)")
         let down = try restrace(["report", "summary", "--db", "postgres://restrace@127.0.0.1:\(LoopbackPort.free())/x"])
         #expect(down.status == 1 && down.err.contains("Connection refused"), "\(down.err)")
+    }
+
+    /// Two projectors of two captures, at the same time, into one database: every report as
+    /// from one projector of both captures merged (`report tasks` as a set: tasks that started
+    /// in the same nanosecond in both captures are numbered in another order).
+    @Test func twoProjectorsOfTwoCapturesMakeTheMergedProjection() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-two")
+        defer { cleanup(dir) }
+        let first = repositoryRoot.appendingPathComponent("fixtures/clean-day/capture").path
+        // The second capture: another fleet (its products renamed), as a second recorder would see.
+        let lines = try restrace(["cat", repositoryRoot.appendingPathComponent("fixtures/failure-storm/capture").path, "--format", "jsonl"])
+        let renamed = Data(lines.text.replacingOccurrences(of: "TESTPROD0", with: "OTHERPROD0").utf8)
+        let imported = try runProcess(restraceExecutable, ["import", "--format", "jsonl", "-", "--out", dir + "/second"], stdin: renamed)
+        try #require(imported.status == 0, "\(imported.err)")
+        let second = dir + "/second"
+        try pg.createDatabase("fleet")
+        let fleet = pg.url("fleet")
+        let a = try startRestrace(["project", first, "--db", fleet], errors: dir + "/a.err")
+        let b = try startRestrace(["project", second, "--db", fleet], errors: dir + "/b.err")
+        a.waitUntilExit(); b.waitUntilExit()
+        #expect(a.terminationStatus == 0 && b.terminationStatus == 0,
+                "\((try? String(contentsOfFile: dir + "/a.err", encoding: .utf8)) ?? "") \((try? String(contentsOfFile: dir + "/b.err", encoding: .utf8)) ?? "")")
+        let merged = dir + "/merged.sqlite"
+        #expect(try restrace(["project", first, second, "--db", merged, "--quiet"]).status == 0)
+        for kind in Self.kinds where kind != "tasks" {
+            for format in ["json", "table"] {
+                let want = try restrace(["report", kind, "--db", merged, "--format", format]).text
+                let got = try restrace(["report", kind, "--db", fleet, "--format", format]).text
+                #expect(got == want, "report \(kind) \(format):\n\(got)\n---\n\(want)")
+            }
+        }
+        let want = try restrace(["report", "tasks", "--db", merged, "--format", "csv"]).text.split(separator: "\n").sorted()
+        let got = try restrace(["report", "tasks", "--db", fleet, "--format", "csv"]).text.split(separator: "\n").sorted()
+        #expect(got == want && got.count > 200)
+        #expect(try restrace(["report", "summary", "--db", fleet, "--format", "json"]).text.contains("\"products\":4"))
     }
 
     /// Quotes, SQL in names, a 1 MiB name, escapes, and a payload that is not UTF-8 go in as

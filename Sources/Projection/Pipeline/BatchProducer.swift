@@ -59,7 +59,7 @@ final class BatchProducer: @unchecked Sendable {
                 if let until, m.time > until { return false }
                 checkpoint.events += 1
                 checkpoint.see(m.time)
-                messages.append(IncomingMessage(id: checkpoint.events, m, topics: &topics))
+                messages.append(IncomingMessage(id: checkpoint.idBase + checkpoint.events, m, topics: &topics))
                 return messages.isFull
             }) {
                 if full, !send() { return }

@@ -59,9 +59,8 @@ public final class Projector {
     /// captures, which are resumed by counting).
     static func checkpoint(of databasePath: String, for paths: [String]) -> Checkpoint? {
         guard paths.count == 1, ProjectionDatabase.mayExist(databasePath),
-              let checkpoint = try? ProjectionDatabase.open(reading: databasePath).checkpoint(),
-              checkpoint.captureID == captureID(paths) else { return nil }
-        return checkpoint
+              let store = try? ProjectionDatabase.open(reading: databasePath) else { return nil }
+        return try? store.checkpoint(ofCapture: captureID(paths))
     }
 
     /// Why a projection cannot resume where `checkpoint` says in the capture at `capture`: the

@@ -39,9 +39,9 @@ public struct TaskReducer: Sendable {
     /// Restores the state from the latest attempt of every key (as the store keeps them): in full,
     /// or as `archived` id and attempt number for those that had left memory.
     public init(latestTasks: [TransferTask], archived: [(key: TaskKey, attempt: ArchivedAttempt)] = [], devices: [DeviceStats],
-                topics: [TopicRow] = [], nextTaskID: Int64, clock: UInt64 = 0) {
+                topics: [TopicRow] = [], topicIDBase: Int64 = 0, nextTaskID: Int64, clock: UInt64 = 0) {
         self.devices = DeviceTable(devices)
-        self.topics = TopicTable(topics)
+        self.topics = TopicTable(topics, idBase: topicIDBase)
         for (key, a) in archived {
             self.archived[key] = a
             let slot = self.devices.slot(of: key, firstSeen: clock)

@@ -22,7 +22,9 @@ struct TopicTable {
     /// Topics seen since the last drain, for the store.
     private var new: [TopicRow] = []
 
-    init(_ rows: [TopicRow] = []) {
+    /// `rows` are the topics known; new ones are numbered after them, and after `idBase`.
+    init(_ rows: [TopicRow] = [], idBase: Int64 = 0) {
+        nextID = idBase + 1
         for r in rows {
             ids[Key(r.topic)] = r.id
             nextID = max(nextID, r.id + 1)

@@ -11,7 +11,11 @@ extension Reports {
         let anomalies = try c.db.all("""
             SELECT a.* FROM anomalies a WHERE \(aw.sql) ORDER BY a.time, a.id
             """, aw.arguments)
-        let stats = try c.db.one("SELECT * FROM devices WHERE product = ? AND device = ?", [.text(product), .text(device)])
+        // Its counts in every capture the projection holds (one row in SQLite).
+        let stats = try c.db.one("""
+            SELECT min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(messages) AS messages, sum(polls) AS polls
+            FROM devices WHERE product = ? AND device = ? HAVING count(*) > 0
+            """, [.text(product), .text(device)])
         var notes: [String] = []
         if let s = stats {
             notes.append("\(s["messages"] as Int64) messages from \(ReportTime.format(UInt64(bitPattern: s["first_seen"]))) "

@@ -43,7 +43,11 @@ struct ReportContext {
         self.filters = filters
         self.format = format
         statistics = try ReportStatistics.load(db)
-        let row = try db.one("SELECT first_time, last_time, clock_steps_back, largest_step_back FROM checkpoint WHERE id = 1")
+        // Every capture the projection holds (PostgreSQL may hold several; SQLite one).
+        let row = try db.one("""
+            SELECT min(first_time) AS first_time, max(last_time) AS last_time, sum(clock_steps_back) AS clock_steps_back,
+                   max(largest_step_back) AS largest_step_back FROM checkpoint
+            """)
         clockStepsBack = row?["clock_steps_back"] ?? 0
         largestStepBack = UInt64(bitPattern: row?["largest_step_back"] ?? 0)
         firstTime = (row?["first_time"] as Int64?).map { UInt64(bitPattern: $0) }
@@ -101,21 +105,23 @@ struct ReportContext {
         t.state.isOpen && asOf >= t.lastEventAt && asOf - t.lastEventAt > filters.stallAfter
     }
 
-    /// The recorder's blind windows: from each disconnect to the next connect (or `asOf`).
+    /// The recorders' blind windows: from each disconnect to the same recorder's next connect (or
+    /// `asOf`), in time order.
     func blindWindows() throws -> [(from: UInt64, to: UInt64, reason: String)] {
         var windows: [(UInt64, UInt64, String)] = []
-        var open: (UInt64, String)?
-        for row in try db.all("SELECT time, event, detail FROM recorder_events ORDER BY time, id") {
+        var open: [Int64: (UInt64, String)] = [:]
+        for row in try db.all("SELECT time, event, detail, \(db.dialect.captureColumn) AS capture FROM recorder_events ORDER BY time, id") {
             let time = UInt64(bitPattern: row["time"])
+            let capture: Int64 = row["capture"]
             switch row["event"] as String {
             case "disconnected", "connect_failed":
-                if open == nil { open = (time, row["detail"]) }
+                if open[capture] == nil { open[capture] = (time, row["detail"]) }
             case "connected", "stopped":
-                if let o = open { windows.append((o.0, time, o.1)); open = nil }
+                if let o = open.removeValue(forKey: capture) { windows.append((o.0, time, o.1)) }
             default: break
             }
         }
-        if let o = open { windows.append((o.0, max(o.0, asOf), o.1)) }
-        return windows
+        for (_, o) in open.sorted(by: { $0.key < $1.key }) { windows.append((o.0, max(o.0, asOf), o.1)) }
+        return windows.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
     }
 }

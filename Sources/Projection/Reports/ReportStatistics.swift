@@ -40,7 +40,9 @@ enum ReportStatistics {
 
     /// True when the statistics were computed at the checkpoint the projection is at.
     static func areCurrent(_ db: any SQLConnection) throws -> Bool {
-        try db.value("SELECT CASE WHEN statistics_events = events THEN 1 ELSE 0 END FROM checkpoint WHERE id = 1") ?? false
+        try db.value("""
+            SELECT CASE WHEN count(statistics_events) = count(*) AND sum(statistics_events) = sum(events) THEN 1 ELSE 0 END FROM checkpoint
+            """) ?? false
     }
 
     /// Every stored statistic by key, when they are current (`ReportContext` reads them once).

@@ -4,8 +4,8 @@ extension Reports {
     static func summary(_ c: ReportContext) throws -> Report {
         let traffic = try c.db.one("SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
         // Every message projected, less the recorder's own: no scan of the events table.
-        let messages: Int64 = try c.db.value("SELECT (SELECT events FROM checkpoint WHERE id = 1) - (SELECT count(*) FROM recorder_events)") ?? 0
-        let devices: Int64 = try c.db.value("SELECT count(*) FROM devices") ?? 0
+        let messages: Int64 = try c.db.value("SELECT (SELECT sum(events) FROM checkpoint) - (SELECT count(*) FROM recorder_events)") ?? 0
+        let devices: Int64 = try c.db.value("SELECT count(*) FROM (SELECT DISTINCT product, device FROM devices) d") ?? 0
         let products: Int64 = try c.db.value("SELECT count(DISTINCT product) FROM devices") ?? 0
         let perKind = try ReportStatistics.taskCounts(c)
         func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?[s] ?? 0 }

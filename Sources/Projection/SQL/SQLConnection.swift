@@ -5,6 +5,10 @@ public enum SQLDialect: Sendable {
     /// `column` in a condition, kept from being read through an index where the planner cannot
     /// tell it is not selective (SQLite's unary `+`; PostgreSQL's statistics tell it).
     func unindexed(_ column: String) -> String { self == .sqlite ? "+\(column)" : column }
+
+    /// The column that says which capture a recorder event or a device's counts come from
+    /// (PostgreSQL holds several captures; an SQLite file one).
+    var captureColumn: String { self == .sqlite ? "1" : "capture" }
 }
 
 /// A connection the projection's reads and reports run on: SQLite (GRDB) or PostgreSQL (libpq).

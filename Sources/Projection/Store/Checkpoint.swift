@@ -3,6 +3,14 @@ import Capture
 /// Where the projection stopped: events consumed, and the position of the last one.
 public struct Checkpoint: Sendable, Equatable {
     public var captureID: String
+    /// The capture's row in `checkpoint` (1 in an SQLite file, which holds one capture). A
+    /// PostgreSQL database holds several, each numbering its events, tasks and topics from
+    /// `idBase` on, so that the tables hold all of them.
+    public var slot: Int64 = 1
+    /// Ids this capture's rows start after: `slot - 1` times `idSpan`.
+    public var idBase: Int64 { (slot - 1) * Self.idSpan }
+    /// How many ids a capture has for its events (and for its tasks, and topics): 2^40.
+    public static let idSpan: Int64 = 1 << 40
     public var events: Int64 = 0
     public var position: CapturePosition?
     /// What was at `position` when it was committed (`CapturePosition.fingerprint`).

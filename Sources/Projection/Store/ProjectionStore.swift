@@ -9,6 +9,12 @@ public protocol ProjectionStore: AnyObject, Sendable {
     var name: String { get }
     /// Why the projection was started over when it was opened, if it was.
     var rebuiltBecause: String? { get }
+    /// The `checkpoint` row of the capture this store writes; nil for a store opened to read,
+    /// which sees every capture the database holds.
+    var slot: Int64? { get }
+    /// The condition on `devices` that selects this capture's rows (PostgreSQL keeps each
+    /// capture's counts of a device apart; an SQLite file has one capture).
+    var ownDevices: String { get }
     /// Runs `body` on a connection that sees one committed state throughout.
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T
     /// Runs `body` in one transaction.
@@ -29,13 +35,40 @@ extension ProjectionStore {
     /// Runs `body`, naming this store in any database error it throws.
     func naming<T>(_ body: () throws -> T) throws -> T { try ProjectionError.naming(name, body) }
 
+    /// The checkpoint of the capture this store writes, or, read, of all its captures together:
+    /// their events summed, their span from the first to the last, their capture ids one per line.
     public func checkpoint() throws -> Checkpoint {
         try naming {
             try read { db in
-                guard let row = try db.one("SELECT * FROM checkpoint WHERE id = 1") else {
+                let rows = try db.all("SELECT * FROM checkpoint WHERE id = ? OR ? = 1 ORDER BY id",
+                                      [.integer(slot ?? 0), .integer(slot == nil ? 1 : 0)])
+                guard var all = rows.first.map(Self.checkpoint(of:)) else {
                     throw ProjectionError.database(path: name, reason: "no checkpoint row")
                 }
+                for c in rows.dropFirst().map(Self.checkpoint(of:)) {
+                    all.captureID += "\n" + c.captureID
+                    all.events += c.events
+                    all.firstTime = [all.firstTime, c.firstTime].compactMap { $0 }.min()
+                    all.lastTime = [all.lastTime, c.lastTime].compactMap { $0 }.max()
+                    all.clockStepsBack += c.clockStepsBack
+                    all.largestStepBack = max(all.largestStepBack, c.largestStepBack)
+                }
+                return all
+            }
+        }
+    }
+
+    /// The checkpoint of the capture `captureID`, if the projection holds it.
+    func checkpoint(ofCapture captureID: String) throws -> Checkpoint? {
+        try naming {
+            try read { db in try db.one("SELECT * FROM checkpoint WHERE capture_id = ?", [.text(captureID)]).map(Self.checkpoint(of:)) }
+        }
+    }
+
+    /// A checkpoint row.
+    private static func checkpoint(of row: SQLRecord) -> Checkpoint {
                 var c = Checkpoint(captureID: row["capture_id"], events: row["events"])
+                c.slot = row["id"]
                 if let file: String = row["file"] {
                     c.position = CapturePosition(file: file, chunkOffset: UInt64(bitPattern: row["chunk_offset"]), index: row["chunk_index"])
                     c.fingerprint = (row["chunk_fingerprint"] as Int64?).map { UInt32(truncatingIfNeeded: $0) }
@@ -47,20 +80,19 @@ extension ProjectionStore {
                 c.clockStepsBack = row["clock_steps_back"]
                 c.largestStepBack = UInt64(bitPattern: row["largest_step_back"])
                 return c
-            }
-        }
     }
 
     /// The checkpoint's values in `checkpoint`'s columns, for `UPDATE checkpoint SET … WHERE id = 1`.
     static func checkpointUpdate(_ checkpoint: Checkpoint) -> (sql: String, arguments: [SQLValue]) {
         ("""
          UPDATE checkpoint SET events = ?, file = ?, chunk_offset = ?, chunk_index = ?, chunk_fingerprint = ?, first_time = ?,
-           last_time = ?, next_task_id = ?, previous_time = ?, clock_steps_back = ?, largest_step_back = ? WHERE id = 1
+           last_time = ?, next_task_id = ?, previous_time = ?, clock_steps_back = ?, largest_step_back = ? WHERE id = ?
          """,
          [.integer(checkpoint.events), SQLValue(checkpoint.position?.file), SQLValue(checkpoint.position?.chunkOffset),
           SQLValue(checkpoint.position?.index), SQLValue(checkpoint.fingerprint.map { Int64($0) }),
           SQLValue(checkpoint.firstTime), SQLValue(checkpoint.lastTime), .integer(checkpoint.nextTaskID),
-          SQLValue(checkpoint.previousTime), .integer(checkpoint.clockStepsBack), SQLValue(checkpoint.largestStepBack)])
+          SQLValue(checkpoint.previousTime), .integer(checkpoint.clockStepsBack), SQLValue(checkpoint.largestStepBack),
+          .integer(checkpoint.slot)])
     }
 
     /// The reducer as the last committed batch left it. With `archiveAfter`, the latest attempts
@@ -71,7 +103,10 @@ extension ProjectionStore {
             try read { db in
                 let clock = checkpoint.lastTime ?? 0
                 let cutoff = archiveAfter.map { clock > $0 ? Int64(bitPattern: clock - $0) : Int64.min } ?? Int64.min
-                let latestIDs = "SELECT max(id) FROM tasks GROUP BY product, device, kind, name"
+                // This capture's tasks and topics: the ids of its range.
+                let base = checkpoint.idBase
+                let own = "id > \(base) AND id <= \(base + Checkpoint.idSpan)"
+                let latestIDs = "SELECT max(id) FROM tasks WHERE \(own) GROUP BY product, device, kind, name"
                 let kept = "(\(TaskState.isOpenSQL("state")) OR pending_responses > 0 OR last_event_at >= ?)"
                 var latest: [TransferTask] = []
                 try db.each("SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (\(latestIDs)) AND \(kept) ORDER BY id",
@@ -84,18 +119,18 @@ extension ProjectionStore {
                                      attempt: ArchivedAttempt(id: r[4], attempt: r[5])))
                 }
                 var devices: [DeviceStats] = []
-                try db.each("SELECT product, device, first_seen, last_seen, messages, polls, pending_poll FROM devices") { r in
+                try db.each("SELECT product, device, first_seen, last_seen, messages, polls, pending_poll FROM devices WHERE \(ownDevices)") { r in
                     devices.append(DeviceStats(product: r[0], device: r[1], firstSeen: UInt64(bitPattern: r[2]),
                                                lastSeen: UInt64(bitPattern: r[3]), messages: r[4], polls: r[5],
                                                pendingPoll: (r[6] as Int64?).map { UInt64(bitPattern: $0) }))
                 }
                 var topics: [TopicRow] = []
-                try db.each("SELECT id, direction, product, device FROM topics") { r in
+                try db.each("SELECT id, direction, product, device FROM topics WHERE \(own)") { r in
                     guard let direction = Direction(rawValue: r[1]) else { return }
                     topics.append(TopicRow(id: r[0], topic: ResourceTopic(direction: direction, product: r[2], device: r[3])))
                 }
                 var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, topics: topics,
-                                          nextTaskID: checkpoint.nextTaskID, clock: clock)
+                                          topicIDBase: base, nextTaskID: checkpoint.nextTaskID, clock: clock)
                 reducer.archiveAfter = archiveAfter
                 return reducer
             }

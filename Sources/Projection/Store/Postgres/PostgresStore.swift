@@ -11,48 +11,49 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let connection: PostgresConnection
     private let lock = NSLock()
     private var holdsWriterLock = false
-    /// The advisory lock a projector holds: "restrace" in ASCII.
-    static let writerLockKey: Int64 = 0x7265_7374_7261_6365
+    public private(set) var slot: Int64?
+    public var ownDevices: String { slot.map { "capture = \($0)" } ?? "TRUE" }
 
     private var sql: PostgresSQLConnection { PostgresSQLConnection(connection: connection) }
 
     /// Opens (or creates) the projection in the database at `url` for writing the capture
-    /// `captureID`. One of another projection version is started over; one of another capture only
-    /// with `rebuildBecause` (`--rebuild`), since others may be reading it.
+    /// `captureID`, beside any others it holds. A projection of another projection version is
+    /// started over (all its captures); with `rebuildBecause`, this capture's rows are.
     public init(url: String, password: String?, captureID: String, rebuildBecause: String? = nil) throws {
         name = url
         connection = try Self.connect(url, password: password)
         let db = sql
         try ProjectionError.naming(url) {
-            let locked: Int64 = try db.value("SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END", [.integer(Self.writerLockKey)]) ?? 0
+            // The schema and the capture's row, under a lock every projector takes for this.
+            var created = false
+            try transaction { db in
+                try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
+                switch try Self.inspect(db) {
+                case .foreign(let why): throw ProjectionError.database(path: url, reason: "\(why); not overwritten (give another database)")
+                case .stale(let why):
+                    try Self.drop(db)
+                    rebuiltBecause = why
+                    created = true
+                case .missing: created = true
+                case .current: break
+                }
+                if created { try connection.executeScript(PostgresSchema.tables + PostgresSchema.views) }
+                if let row: Int64 = try db.value("SELECT id FROM checkpoint WHERE capture_id = ?", [.text(captureID)]) {
+                    slot = row
+                } else {
+                    slot = try db.value("SELECT coalesce(max(id), 0) + 1 FROM checkpoint") ?? 1
+                    try Self.insertCheckpoint(db, slot: slot!, captureID: captureID)
+                }
+            }
+            // One projector per capture; projectors of other captures write beside it.
+            let locked: Int64 = try db.value("SELECT CASE WHEN pg_try_advisory_lock(\(Self.lockClass), ?) THEN 1 ELSE 0 END",
+                                             [.integer(slot!)]) ?? 0
             guard locked == 1 else { throw ProjectionError.busy(path: url) }
             holdsWriterLock = true
-            var reason = rebuildBecause
-            var exists = true
-            switch try Self.inspect(db, captureID: captureID) {
-            case .foreign(let why): throw ProjectionError.database(path: url, reason: "\(why); not overwritten (give another database)")
-            case .missing: exists = false
-            case .stale(let why): reason = reason ?? why
-            case .otherCapture(let id):
-                guard reason != nil else {
-                    throw ProjectionError.database(path: url, reason: "holds the projection of another capture (\(id)); give --rebuild to replace it, or another database")
-                }
-            case .current: break
-            }
-            if let reason, exists {
-                try transaction { db in
-                    for view in PostgresSchema.objects.views { try db.execute("DROP VIEW IF EXISTS \(view) CASCADE") }
-                    for table in PostgresSchema.objects.tables { try db.execute("DROP TABLE IF EXISTS \(table) CASCADE") }
-                }
-                rebuiltBecause = reason
-                exists = false
-            }
-            if !exists {
-                try transaction { db in
-                    try connection.executeScript(PostgresSchema.tables + PostgresSchema.views)
-                    try db.execute("INSERT INTO checkpoint (id, capture_id, events, next_task_id, projection_version) VALUES (1, ?, 0, 1, ?)",
-                                   [.text(captureID), .integer(Int64(ProjectionSchema.version))])
-                }
+            try db.execute("SELECT set_config('restrace.capture', ?, false)", [.text(String(slot!))])
+            if let rebuildBecause, !created {
+                try transaction { db in try Self.deleteCapture(db, slot: slot!, captureID: captureID) }
+                rebuiltBecause = rebuildBecause
             }
             // Where a batch's changed tasks, devices and seconds wait to be merged (emptied at each commit).
             try connection.executeScript("""
@@ -64,16 +65,45 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         }
     }
 
+    /// The first key of restrace's advisory locks ("rest" in ASCII); the second is 0 for the
+    /// schema, or the capture's row for its projector.
+    static let lockClass: Int32 = 0x7265_7374
+
+    private static func insertCheckpoint(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
+        var c = Checkpoint(captureID: captureID)
+        c.slot = slot
+        try db.execute("INSERT INTO checkpoint (id, capture_id, events, next_task_id, projection_version) VALUES (?, ?, 0, ?, ?)",
+                       [.integer(slot), .text(captureID), .integer(c.idBase + 1), .integer(Int64(ProjectionSchema.version))])
+    }
+
+    /// Drops every table and view of the projection.
+    private static func drop(_ db: any SQLConnection) throws {
+        for view in PostgresSchema.objects.views { try db.execute("DROP VIEW IF EXISTS \(view) CASCADE") }
+        for table in PostgresSchema.objects.tables { try db.execute("DROP TABLE IF EXISTS \(table) CASCADE") }
+    }
+
+    /// Deletes one capture's rows and starts its checkpoint over; the other captures stay.
+    private static func deleteCapture(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
+        var c = Checkpoint(captureID: captureID)
+        c.slot = slot
+        let range: [SQLValue] = [.integer(c.idBase), .integer(c.idBase + Checkpoint.idSpan)]
+        for table in ["tasks", "event_rows", "topics"] { try db.execute("DELETE FROM \(table) WHERE id > ? AND id <= ?", range) }
+        try db.execute("DELETE FROM anomalies WHERE event_id > ? AND event_id <= ?", range)
+        for table in ["devices", "traffic", "recorder_events"] { try db.execute("DELETE FROM \(table) WHERE capture = ?", [.integer(slot)]) }
+        try db.execute("DELETE FROM checkpoint WHERE id = ?", [.integer(slot)])
+        try insertCheckpoint(db, slot: slot, captureID: captureID)
+    }
+
     /// Opens the projection in the database at `url` for reading only (reports).
     public init(readingFrom url: String, password: String?) throws {
         name = url
         connection = try Self.connect(url, password: password)
         try ProjectionError.naming(url) {
-            switch try Self.inspect(sql, captureID: nil) {
+            switch try Self.inspect(sql) {
             case .foreign(let why): throw ProjectionError.database(path: url, reason: why)
             case .missing: throw ProjectionError.database(path: url, reason: "no restrace projection in this database: run `restrace project CAPTURE --db \(url)` first")
             case .stale(let why): throw ProjectionError.database(path: url, reason: "\(why): run `restrace project CAPTURE --db \(url)` to rebuild it")
-            case .otherCapture, .current: break
+            case .current: break
             }
         }
     }
@@ -89,9 +119,9 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     }
 
     /// What the database holds.
-    private enum Existing { case missing, foreign(String), stale(String), otherCapture(String), current }
+    private enum Existing { case missing, foreign(String), stale(String), current }
 
-    private static func inspect(_ db: PostgresSQLConnection, captureID: String?) throws -> Existing {
+    private static func inspect(_ db: any SQLConnection) throws -> Existing {
         let hasCheckpoint: Int64 = try db.value("SELECT CASE WHEN to_regclass('checkpoint') IS NULL THEN 0 ELSE 1 END") ?? 0
         guard hasCheckpoint == 1 else {
             let hasTasks: Int64 = try db.value("SELECT CASE WHEN to_regclass('tasks') IS NULL THEN 0 ELSE 1 END") ?? 0
@@ -102,10 +132,8 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             WHERE table_schema = current_schema() AND table_name = 'checkpoint' AND column_name = 'projection_version'
             """) ?? 0
         guard versioned == 1 else { return .foreign("holds a checkpoint table that is not restrace's") }
-        guard let row = try db.one("SELECT projection_version, capture_id FROM checkpoint WHERE id = 1") else { return .stale("an empty projection") }
-        let version: Int64 = row[0]
+        let version: Int64 = try db.value("SELECT min(projection_version) FROM checkpoint") ?? Int64(ProjectionSchema.version)
         if version != Int64(ProjectionSchema.version) { return .stale("made by projection version \(version), this is \(ProjectionSchema.version)") }
-        if let captureID, row[1] as String != captureID { return .otherCapture(row[1]) }
         return .current
     }
 
@@ -162,7 +190,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                     for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &r, second: second); r.endRow() }
                 }
                 let columns = Traffic.columns.joined(separator: ", ")
-                try db.execute("INSERT INTO traffic (\(columns)) SELECT \(columns) FROM traffic_changes \(Traffic.onConflict)")
+                try db.execute("INSERT INTO traffic (\(columns)) SELECT \(columns) FROM traffic_changes \(Traffic.onConflict(PostgresSchema.trafficKey))")
             }
             try copy("recorder_events", RecorderEvent.columns) { r in for e in out.recorderEvents { e.bind(into: &r); r.endRow() } }
             let update = Self.checkpointUpdate(checkpoint)
@@ -184,6 +212,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
 
     public func ensureIndexes() throws {
         try transaction { db in
+            try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")  // projectors of other captures build them too
             for index in PostgresSchema.indexes { try db.execute(index) }
         }
     }
@@ -195,8 +224,23 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         lock.lock()
         try? connection.execute("ANALYZE tasks, anomalies, devices, traffic, recorder_events")
         lock.unlock()
-        try transaction { db in
+        // One snapshot for the statistics and the event counts they are stamped with: a projector
+        // of another capture that commits meanwhile makes this one give way (they stay not current).
+        lock.lock()
+        defer { lock.unlock() }
+        // One projector at a time writes the statistics (taken before the snapshot is).
+        try connection.execute("SELECT pg_advisory_lock(\(Self.lockClass), 0)")
+        defer { try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), 0)") }
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        do {
+            let db = sql
             try ReportStatistics.refresh(db) { try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters())) }
+            try connection.execute("COMMIT")
+        } catch let e as PostgresError where e.sqlState == "40001" {
+            try? connection.execute("ROLLBACK")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
         }
     }
 
@@ -204,7 +248,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard holdsWriterLock else { return }
-        try? connection.execute("SELECT pg_advisory_unlock($1)", [String(Self.writerLockKey)])
+        if let slot { try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), $1)", [String(slot)]) }
         holdsWriterLock = false
     }
 }

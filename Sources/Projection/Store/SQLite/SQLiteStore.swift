@@ -8,6 +8,9 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     // @unchecked: its only mutable field is set in `init`; the database queue serializes access.
     public let path: String
     public var name: String { path }
+    /// An SQLite file holds one capture.
+    public var slot: Int64? { 1 }
+    public var ownDevices: String { "TRUE" }
     let db: DatabaseQueue
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
     public private(set) var rebuiltBecause: String?
@@ -122,7 +125,7 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
             for t in out.tasks[..<firstNew] { t.bindChanges(into: &updateTask); try updateTask.step(db) }
             var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict("(product, device)"))
             for d in out.devices { d.bind(into: &devices); try devices.step(db) }
-            var traffic = try BulkStatement(db, sql: Self.values("INSERT INTO traffic", Traffic.columns) + " " + Traffic.onConflict)
+            var traffic = try BulkStatement(db, sql: Self.values("INSERT INTO traffic", Traffic.columns) + " " + Traffic.onConflict("(second)"))
             for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &traffic, second: second); try traffic.step(db) }
             var recorder = try BulkStatement(db, insertInto: "recorder_events", columns: RecorderEvent.columns)
             for r in out.recorderEvents { r.bind(into: &recorder); try recorder.step(db) }
