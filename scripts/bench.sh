@@ -127,6 +127,13 @@ row "report device on PostgreSQL (ms)" "$(python3 -c "print(int($WALL*1000))")" 
 for kind in summary failures; do
   cmp -s <("$R" report $kind --db "$D/big.sqlite" --format json) <("$R" report $kind --db "$PGURL" --format json) || echo "report $kind differs between SQLite and PostgreSQL" >&2
 done
+# Four recorders' captures (four fleets of a quarter each), projected by four projectors at once into
+# one database, against one projector of the four merged.
+for i in 1 2 3 4; do "$R" simulate --devices $((DEV / 4)) --duration 170m --progress-every 10s --seed $((10 + i)) --out "$D/part$i" > /dev/null 2>&1; done
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE four" -c "CREATE DATABASE merged"
+timed sh -c "for i in 1 2 3 4; do '$R' project '$D/part'\$i --db 'postgres://restrace@127.0.0.1:$PGPORT/four' --quiet & done; wait"; fourwall=$WALL
+timed "$R" project "$D/part1" "$D/part2" "$D/part3" "$D/part4" --db "postgres://restrace@127.0.0.1:$PGPORT/merged" --quiet; mergedwall=$WALL
+row "4 captures into PostgreSQL: 4 projectors at once vs 1 of the merge (s)" "$fourwall" "$mergedwall (one projector)" "$(ratio "$fourwall" "$mergedwall")" "4 simulated fleets of $((DEV / 4)) devices; 2 cores"
 (cd /tmp && as_server "$PGBIN/pg_ctl" -D "$PGD/data" -m fast stop > /dev/null); rm -rf "$PGD"; trap - EXIT
 # `report tasks` streams: the time to its first line is what a person waits for.
 first_line() {  # FORMAT: median of three, ms from start to the first byte on stdout

@@ -197,7 +197,8 @@ import Glibc
 
     /// Two projectors of two captures, at the same time, into one database: every report as
     /// from one projector of both captures merged (`report tasks` as a set: tasks that started
-    /// in the same nanosecond in both captures are numbered in another order).
+    /// in the same nanosecond in both captures are numbered in another order); `--capture` gives
+    /// one capture's reports as its own projection would.
     @Test func twoProjectorsOfTwoCapturesMakeTheMergedProjection() throws {
         let pg = try TestPostgres()
         defer { pg.stop() }
@@ -230,6 +231,17 @@ import Glibc
         let got = try restrace(["report", "tasks", "--db", fleet, "--format", "csv"]).text.split(separator: "\n").sorted()
         #expect(got == want && got.count > 200)
         #expect(try restrace(["report", "summary", "--db", fleet, "--format", "json"]).text.contains("\"products\":4"))
+
+        // --capture narrows every report to one of them: as that capture's projection alone.
+        let alone = dir + "/alone.sqlite"
+        #expect(try restrace(["project", second, "--db", alone, "--quiet"]).status == 0)
+        for kind in Self.kinds {
+            let want = try restrace(["report", kind, "--db", alone, "--format", "json"]).text
+            let got = try restrace(["report", kind, "--db", fleet, "--capture", second, "--format", "json"]).text
+            #expect(got == want, "report \(kind) --capture")
+        }
+        let unknown = try restrace(["report", "summary", "--db", fleet, "--capture", dir + "/nowhere"])
+        #expect(unknown.status == 2 && unknown.err.contains("not in this projection"), "\(unknown.err)")
     }
 
     /// Quotes, SQL in names, a 1 MiB name, escapes, and a payload that is not UTF-8 go in as

@@ -77,7 +77,7 @@ public final class Projector {
     }
 
     /// What identifies the capture a projection was made from: its absolute paths.
-    static func captureID(_ paths: [String]) -> String {
+    public static func captureID(_ paths: [String]) -> String {
         paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.joined(separator: "\n")
     }
 

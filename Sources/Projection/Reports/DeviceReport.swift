@@ -14,7 +14,7 @@ extension Reports {
         // Its counts in every capture the projection holds (one row in SQLite).
         let stats = try c.db.one("""
             SELECT min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(messages) AS messages, sum(polls) AS polls
-            FROM devices WHERE product = ? AND device = ? HAVING count(*) > 0
+            FROM devices WHERE product = ? AND device = ? AND \(c.ofCapture) HAVING count(*) > 0
             """, [.text(product), .text(device)])
         var notes: [String] = []
         if let s = stats {

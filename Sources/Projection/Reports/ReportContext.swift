@@ -15,6 +15,8 @@ public struct ReportFilters: Sendable {
     public var bucket: UInt64 = 60_000_000_000
     /// How many examples lists (anomalies, failures) show.
     public var limit = 20
+    /// Only this capture's rows (its `checkpoint` row), of a projection that holds several.
+    public var capture: Int64?
 
     public init() {}
 }
@@ -46,7 +48,7 @@ struct ReportContext {
         // Every capture the projection holds (PostgreSQL may hold several; SQLite one).
         let row = try db.one("""
             SELECT min(first_time) AS first_time, max(last_time) AS last_time, sum(clock_steps_back) AS clock_steps_back,
-                   max(largest_step_back) AS largest_step_back FROM checkpoint
+                   max(largest_step_back) AS largest_step_back FROM checkpoint WHERE \(Self.ofCapture("id", filters))
             """)
         clockStepsBack = row?["clock_steps_back"] ?? 0
         largestStepBack = UInt64(bitPattern: row?["largest_step_back"] ?? 0)
@@ -72,6 +74,7 @@ struct ReportContext {
         Self.inList("t.device", filters.devices, &conditions, &args)
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
         Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)
+        if let range = captureIDs { conditions.append("t.id > \(range.lowerBound) AND t.id <= \(range.upperBound)") }
         if filters.states.contains("stalled") {
             conditions.append("\(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?")
             args.append(SQLValue(asOf &- filters.stallAfter))
@@ -87,11 +90,30 @@ struct ReportContext {
         if let u = filters.until { conditions.append("a.time <= ?"); args.append(SQLValue(u)) }
         Self.inList("a.product", filters.products, &conditions, &args)
         Self.inList("a.device", filters.devices, &conditions, &args)
+        if let range = captureIDs { conditions.append("a.event_id > \(range.lowerBound) AND a.event_id <= \(range.upperBound)") }
         return (conditions.isEmpty ? Self.everything : conditions.joined(separator: " AND "), args)
     }
 
     /// The condition when nothing is filtered.
     static let everything = "TRUE"
+
+    /// The ids of the `--capture` filter's tasks, events and topics (after the lower bound).
+    private var captureIDs: ClosedRange<Int64>? {
+        filters.capture.map { slot in
+            var c = Checkpoint(captureID: "")
+            c.slot = slot
+            return c.idBase...(c.idBase + Checkpoint.idSpan)
+        }
+    }
+
+    /// The condition on a table's `column` holding the capture's row (`checkpoint.id`, or
+    /// `devices`, `traffic` and `recorder_events`' capture) that keeps the `--capture` filter's rows.
+    static func ofCapture(_ column: String, _ filters: ReportFilters) -> String {
+        filters.capture.map { "\(column) = \($0)" } ?? everything
+    }
+
+    /// `ofCapture` for the tables with a `capture` column (an SQLite file has one capture, and no column).
+    var ofCapture: String { Self.ofCapture(db.dialect.captureColumn, filters) }
 
     /// Adds `column IN (?, …)` with `values` bound, unless `values` is empty.
     private static func inList(_ column: String, _ values: [String], _ conditions: inout [String],
@@ -110,7 +132,7 @@ struct ReportContext {
     func blindWindows() throws -> [(from: UInt64, to: UInt64, reason: String)] {
         var windows: [(UInt64, UInt64, String)] = []
         var open: [Int64: (UInt64, String)] = [:]
-        for row in try db.all("SELECT time, event, detail, \(db.dialect.captureColumn) AS capture FROM recorder_events ORDER BY time, id") {
+        for row in try db.all("SELECT time, event, detail, \(db.dialect.captureColumn) AS capture FROM recorder_events WHERE \(ofCapture) ORDER BY time, id") {
             let time = UInt64(bitPattern: row["time"])
             let capture: Int64 = row["capture"]
             switch row["event"] as String {

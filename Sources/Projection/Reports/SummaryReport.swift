@@ -2,11 +2,11 @@ extension Reports {
     /// `report summary`: the capture, tasks per kind and state, success rate, stalls, durations,
     /// the top failure causes, anomalies and the recorder's blind windows.
     static func summary(_ c: ReportContext) throws -> Report {
-        let traffic = try c.db.one("SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic")!
+        let traffic = try c.db.one("SELECT coalesce(sum(up_messages), 0) AS up, coalesce(sum(down_messages), 0) AS down FROM traffic WHERE \(c.ofCapture)")!
         // Every message projected, less the recorder's own: no scan of the events table.
-        let messages: Int64 = try c.db.value("SELECT (SELECT sum(events) FROM checkpoint) - (SELECT count(*) FROM recorder_events)") ?? 0
-        let devices: Int64 = try c.db.value("SELECT count(*) FROM (SELECT DISTINCT product, device FROM devices) d") ?? 0
-        let products: Int64 = try c.db.value("SELECT count(DISTINCT product) FROM devices") ?? 0
+        let messages: Int64 = try c.db.value("SELECT (SELECT sum(events) FROM checkpoint WHERE \(ReportContext.ofCapture("id", c.filters))) - (SELECT count(*) FROM recorder_events WHERE \(c.ofCapture))") ?? 0
+        let devices: Int64 = try c.db.value("SELECT count(*) FROM (SELECT DISTINCT product, device FROM devices WHERE \(c.ofCapture)) d") ?? 0
+        let products: Int64 = try c.db.value("SELECT count(DISTINCT product) FROM devices WHERE \(c.ofCapture)") ?? 0
         let perKind = try ReportStatistics.taskCounts(c)
         func count(_ k: TaskKind, _ s: TaskState) -> Int64 { perKind[k]?[s] ?? 0 }
         let done = count(.upload, .done) + count(.download, .done)
@@ -24,7 +24,7 @@ extension Reports {
         let topCauses: [JSONValue] = if case .array(let a) = top.json { Array(a.prefix(3)) } else { [] }
         let windows = try c.blindWindows()
         // Old segments deleted by retention: their tasks stay projected, their messages are gone.
-        let pruned = try c.db.one("SELECT count(*) AS n, max(time) AS last FROM recorder_events WHERE event = 'pruned'")!
+        let pruned = try c.db.one("SELECT count(*) AS n, max(time) AS last FROM recorder_events WHERE event = 'pruned' AND \(c.ofCapture)")!
         let prunedFiles: Int64 = pruned["n"]
 
         func states(_ k: TaskKind) -> JSONValue {

@@ -13,7 +13,7 @@ extension Reports {
                    sum(down_bytes) AS downb, sum(upload_bytes) AS ub, sum(download_bytes) AS db,
                    sum(uploads_started) AS us, sum(uploads_done) AS ud, sum(uploads_failed) AS uf,
                    sum(downloads_started) AS ds, sum(downloads_done) AS dd, sum(downloads_failed) AS df
-            FROM traffic WHERE \(cond) GROUP BY 1
+            FROM traffic WHERE \(cond) AND \(c.ofCapture) GROUP BY 1
             """, args) {
             let b: Int64 = r["b"]
             for (key, column) in [("up", "up"), ("down", "down"), ("up_bytes", "upb"), ("down_bytes", "downb"),

@@ -59,7 +59,7 @@ extension ProjectionStore {
     }
 
     /// The checkpoint of the capture `captureID`, if the projection holds it.
-    func checkpoint(ofCapture captureID: String) throws -> Checkpoint? {
+    public func checkpoint(ofCapture captureID: String) throws -> Checkpoint? {
         try naming {
             try read { db in try db.one("SELECT * FROM checkpoint WHERE capture_id = ?", [.text(captureID)]).map(Self.checkpoint(of:)) }
         }

@@ -32,6 +32,9 @@ struct ReportOptions: ParsableArguments {
                                valueName: "file|url"))
     var db: String?
     @OptionGroup var password: DatabasePasswordOption
+    @Option(help: ArgumentHelp("Only this capture, of a PostgreSQL projection that holds several (its path as projected).",
+                               valueName: "path"))
+    var capture: String?
     @Option(help: "table, json, csv or markdown.") var format: ReportFormat = .table
     @Option(help: ArgumentHelp("Only tasks started (anomalies seen) at or after this time (\(TimeArgument.forms)).", valueName: "time"))
     var since: TimeArgument?
@@ -91,8 +94,16 @@ struct ReportOptions: ParsableArguments {
     }
 
     func filters(_ store: any ProjectionStore, kinds: [TaskKind] = [], states: [String] = []) throws -> ReportFilters {
-        let span = try Reports.span(of: store)
         var f = ReportFilters()
+        var span = try Reports.span(of: store)
+        if let capture {
+            guard let c = try store.checkpoint(ofCapture: Projector.captureID([capture])) else {
+                let held = Projector.capturePaths(of: try store.checkpoint()).joined(separator: ", ")
+                throw ValidationError("--capture \(capture): not in this projection (it holds \(held))")
+            }
+            f.capture = c.slot
+            span = (c.firstTime, c.lastTime)
+        }
         f.since = since?.resolve(start: span.first)
         f.until = until?.resolve(start: span.first)
         f.products = product
