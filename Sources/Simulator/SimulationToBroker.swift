@@ -4,19 +4,22 @@ import Foundation
 /// `simulate --broker`: every device publishes through its own MQTT client, and the platform
 /// through one more, on the fleet's schedule (real time divided by `speed`).
 public enum SimulationToBroker {
-    public static func run(_ options: SimulationOptions, broker: BrokerURL, speed: Double = 1,
+    /// `session` says how to connect (credentials, TLS, protocol version); its client id is the
+    /// prefix of every client's: `ID-platform`, `ID-0`, `ID-1`, …
+    public static func run(_ options: SimulationOptions, broker: BrokerURL, session template: SessionOptions, speed: Double = 1,
                            status: (String) -> Void = { _ in }) throws -> InjectedFaults {
         var fleet = FleetSimulator(options: options)
-        func session(_ id: String) throws -> MosquittoSession {
-            var o = SessionOptions()
-            o.clientID = id
+        let prefix = template.clientID ?? "restrace-sim-\(options.seed)"
+        func session(_ suffix: String) throws -> MosquittoSession {
+            var o = template
+            o.clientID = "\(prefix)-\(suffix)"
             let s = try MosquittoSession(broker: broker, options: o)
             try s.connect(giveUpAfter: 10)
             return s
         }
-        let platform = try session("restrace-sim-platform-\(options.seed)")
+        let platform = try session("platform")
         var devices: [MosquittoSession] = []
-        for i in 0..<options.devices { devices.append(try session("restrace-sim-\(options.seed)-\(i)")) }
+        for i in 0..<options.devices { devices.append(try session(String(i))) }
         let wallStart = WallClock.monotonic()
         var published = 0
         var lastStatus = wallStart

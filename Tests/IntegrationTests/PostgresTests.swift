@@ -154,6 +154,19 @@ import Glibc
         #expect(try restrace(["report", "summary", "--db", shared]).status == 0)
         #expect(interrupt(follower) == 0)
 
+        // The same tables and columns, in the same order, as an SQLite projection; devices, traffic
+        // and recorder events also say which capture they come from.
+        let sqliteFile = dir + "/shared.sqlite"
+        #expect(try restrace(["project", cleanDay, "--db", sqliteFile, "--quiet"]).status == 0)
+        for table in ["tasks", "event_rows", "topics", "anomalies", "devices", "traffic", "recorder_events", "checkpoint", "statistics", "events"] {
+            let sqlite = try runProcess("/usr/bin/sqlite3", [sqliteFile, "SELECT name FROM pragma_table_info('\(table)')"]).text
+                .split(separator: "\n").map(String.init)
+            let postgres = try pg.psql("shared", "SELECT column_name FROM information_schema.columns WHERE table_name = '\(table)' ORDER BY ordinal_position")
+                .split(separator: "\n").map(String.init)
+            let extra = ["devices", "traffic", "recorder_events"].contains(table) ? ["capture"] : []
+            #expect(postgres == sqlite + extra, "\(table)")
+        }
+
         // Another capture goes in beside it; --rebuild starts over only the capture it names.
         let other = try restrace(["project", stalled, "--db", shared])
         #expect(other.status == 0, "\(other.err)")

@@ -41,7 +41,7 @@ import TestSupport
         ro.session.clientID = "sim-live-rec"
         let rec = try RunningRecorder(ro, directory: live)
         Thread.sleep(forTimeInterval: 0.5)
-        let injectedLive = try SimulationToBroker.run(o, broker: broker.url, speed: 10)
+        let injectedLive = try SimulationToBroker.run(o, broker: broker.url, session: SessionOptions(), speed: 10)
         Thread.sleep(forTimeInterval: 0.5)
         let status = try rec.stop()
         #expect(injectedLive == injectedDirect)

@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    /// Each table has exactly the columns its rows bind (`Store/Rows`), from which the inserts, the
+    /// updates and PostgreSQL's COPY are spelled: a column added to one and not the other fails here.
+    @Test func everyTableHasTheColumnsItsRowsBind() throws {
+        let q = try migrated()
+        let expected: [(String, [String])] = [
+            ("tasks", TransferTask.columns + ["stalled"]), ("event_rows", ProjectedEvent.columns), ("topics", TopicRow.columns),
+            ("anomalies", ["id"] + Anomaly.columns), ("devices", DeviceStats.columns), ("traffic", Traffic.columns),
+            ("recorder_events", ["id"] + RecorderEvent.columns),
+        ]
+        for (table, columns) in expected {
+            let actual = try q.read { try $0.columns(in: table).map(\.name) }
+            #expect(Set(actual) == Set(columns) && actual.count == columns.count, "\(table): \(actual) vs \(columns)")
+        }
+        #expect(Set(TransferTask.changingColumns).isSubset(of: TransferTask.columns))
+    }
+
     @Test func tasksAcceptEveryValidValue() throws {
         let q = try migrated()
         var id = 1

@@ -151,12 +151,16 @@ extension ProjectionStore {
     /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = SQLValue(asOf &- stallAfter)
+        // This capture's tasks only (as of its own last message): the rows of others are theirs to write.
+        var own = Checkpoint(captureID: "")
+        own.slot = slot ?? 1
+        let range = "id > \(own.idBase) AND id <= \(own.idBase + Checkpoint.idSpan)"
         try naming {
             try transaction { db in
                 // Only rows whose mark changes are written (a run with nothing new writes none).
                 let stalled = "\(TaskState.isOpenSQL("state")) AND last_event_at < ?"
-                try db.execute("UPDATE tasks SET stalled = 0 WHERE stalled = 1 AND NOT (\(stalled))", [limit])
-                try db.execute("UPDATE tasks SET stalled = 1 WHERE \(stalled) AND stalled = 0", [limit])
+                try db.execute("UPDATE tasks SET stalled = 0 WHERE stalled = 1 AND NOT (\(stalled)) AND \(range)", [limit])
+                try db.execute("UPDATE tasks SET stalled = 1 WHERE \(stalled) AND stalled = 0 AND \(range)", [limit])
             }
         }
     }

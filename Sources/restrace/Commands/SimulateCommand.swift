@@ -47,6 +47,9 @@ struct SimulateCommand: ParsableCommand {
     var serve: ServeSide?
     @Option(help: ArgumentHelp("With --serve: end after this long without a live message.", valueName: "duration"))
     var idleTimeout = DurationArgument(nanoseconds: 30_000_000_000)
+    /// With --broker: how to reach it (each simulated device is a client of its own, its id the
+    /// --client-id followed by its number).
+    @OptionGroup var connection: BrokerOptions
 
     enum ServeSide: String, ExpressibleByArgument, CaseIterable { case platform, devices }
 
@@ -92,7 +95,8 @@ struct SimulateCommand: ParsableCommand {
         if let out {
             injected = try SimulationToCapture.write(options, to: out)
         } else {
-            injected = try SimulationToBroker.run(options, broker: try brokerArgument(broker!), speed: speed) { status in
+            let session = try connection.session(defaultClientID: "restrace-sim-\(options.seed)")
+            injected = try SimulationToBroker.run(options, broker: try brokerArgument(broker!), session: session, speed: speed) { status in
                 if stderrIsTerminal { printError("\u{1B}[2K\r\(status)", newline: false) }
             }
             if stderrIsTerminal { printError("") }
@@ -118,8 +122,7 @@ extension SimulateCommand {
         o.side = side
         o.rate = speed
         o.idleTimeout = Double(idleTimeout.nanoseconds) / 1e9
-        var session = SessionOptions()
-        session.clientID = "restrace-simulate-\(ProcessInfo.processInfo.processIdentifier)"
+        let session = try connection.session(defaultClientID: "restrace-simulate-\(ProcessInfo.processInfo.processIdentifier)")
         let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
         try client.open()
         let player = ClosedLoopPlayer(script: script, options: o, link: client, record: { _ in })

@@ -2,10 +2,10 @@ import ArgumentParser
 import Broker
 import Foundation
 
-/// How `record` and `replay` reach a broker: client id, protocol version, credentials, TLS files
+/// How `record`, `replay`, `top` and `simulate` reach a broker: client id, protocol version, credentials, TLS files
 /// and keep-alive (the broker URL itself is each command's own option).
 struct BrokerOptions: ParsableArguments {
-    @Option(help: "MQTT client id (default: restrace-HOSTNAME for record, restrace-replay-PID for replay, restrace-top-PID for top).") var clientID: String?
+    @Option(help: "MQTT client id (default: restrace-HOSTNAME for record, restrace-replay-PID for replay, restrace-top-PID for top; with simulate, the prefix of each device's).") var clientID: String?
     @Option(help: "MQTT protocol version: 3.1.1 or 5.") var mqttVersion: String = "3.1.1"
     @Option(help: "User name.") var username: String?
     @Option(help: "A file holding the password (or set RESTRACE_PASSWORD). Never give it on the command line.") var passwordFile: String?

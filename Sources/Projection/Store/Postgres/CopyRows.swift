@@ -17,7 +17,16 @@ struct CopyRows: RowBinder {
 
     mutating func bind(_ v: Int64?) {
         separate()
-        if let v { bytes.append(contentsOf: String(v).utf8) } else { null() }
+        guard let v else { null(); return }
+        // In decimal, written in place (a String per number cost more than the COPY itself).
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var rest = v.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        bytes[start...].reverse()
     }
 
     mutating func bind(_ v: Double?) {
@@ -30,17 +39,33 @@ struct CopyRows: RowBinder {
         guard let v else { null(); return }
         for b in v.utf8 {
             switch b {
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x5C, 0x09, 0x0A, 0x0D: escaped(b)
             case 0x00: if refused == nil { refused = String(v.prefix(80)) }
             default: bytes.append(b)
             }
         }
     }
 
-    mutating func bind(_ p: CapturePosition) { bind(p.description) }
+    /// Spelled straight into the rows (positions are plain ASCII: file name, `@`, offset, `#`, index).
+    mutating func bind(_ p: CapturePosition) {
+        separate()
+        p.withText { text in
+            for b in text {
+                if b == 0x5C || b == 0x09 || b == 0x0A || b == 0x0D { escaped(b) } else { bytes.append(b) }
+            }
+        }
+    }
+
+    /// A backslash, tab, line feed or carriage return, as COPY's text format spells it.
+    private mutating func escaped(_ b: UInt8) {
+        bytes.append(0x5C)
+        switch b {
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        default: bytes.append(b)
+        }
+    }
 
     /// Ends the row whose columns were bound since the last.
     mutating func endRow() {

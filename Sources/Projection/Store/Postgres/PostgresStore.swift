@@ -211,9 +211,14 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     }
 
     public func ensureIndexes() throws {
-        try transaction { db in
-            try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")  // projectors of other captures build them too
-            for index in PostgresSchema.indexes { try db.execute(index) }
+        // One index a transaction, under the lock projectors of other captures take to build them
+        // too: an index waits for the others' writes to its table, and holding one table's lock
+        // while waiting for another's deadlocked four projectors at once.
+        for index in PostgresSchema.indexes {
+            try transaction { db in
+                try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
+                try db.execute(index)
+            }
         }
     }
 
