@@ -122,6 +122,14 @@ import Glibc
         #expect(restarted.errors.contains(pg.url("restarted")), "\(restarted.errors)")
         #expect(try pg.psql("restarted", whole) == "t")
 
+        // --rebuild of a database's only capture starts it over (emptied, its indexes built again after
+        // the rows), and gives the same projection.
+        let before = try Self.kinds.map { try restrace(["report", $0, "--db", pg.url("once"), "--format", "json"]).text }
+        let again = try restrace(["project", capture, "--db", pg.url("once"), "--rebuild"])
+        #expect(again.status == 0 && again.err.contains("rebuilding"), "\(again.err)")
+        #expect(try Self.kinds.map { try restrace(["report", $0, "--db", pg.url("once"), "--format", "json"]).text } == before)
+        #expect(try pg.psql("once", "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%\\_by\\_%'") == "9")
+
         for name in ["killed", "restarted"] {
             let r = try restrace(["project", capture, "--db", pg.url(name), "--quiet"])
             #expect(r.status == 0, "\(r.err)")

@@ -178,6 +178,9 @@ enum PostgresSchema {
         "CREATE INDEX IF NOT EXISTS anomalies_by_device ON anomalies USING hash (device)",
     ]
 
+    /// The names of `indexes`.
+    static let indexNames = indexes.map { String($0.split(separator: " ")[5]) }
+
     /// Views a dashboard (Grafana's PostgreSQL data source, Metabase) can chart directly; times
     /// as `timestamptz`, documented in docs/postgresql.md.
     static let views = """

@@ -82,10 +82,21 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         for table in PostgresSchema.objects.tables { try db.execute("DROP TABLE IF EXISTS \(table) CASCADE") }
     }
 
-    /// Deletes one capture's rows and starts its checkpoint over; the other captures stay.
+    /// Deletes one capture's rows and starts its checkpoint over; the other captures stay. The
+    /// only capture's rows go by TRUNCATE (deleting 5 M events row by row took longer than
+    /// projecting them).
     private static func deleteCapture(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
         var c = Checkpoint(captureID: captureID)
         c.slot = slot
+        let others: Int64 = try db.value("SELECT count(*) FROM checkpoint WHERE id <> ?", [.integer(slot)]) ?? 0
+        if others == 0 {
+            try db.execute("TRUNCATE tasks, event_rows, topics, anomalies, devices, traffic, recorder_events, statistics")
+            // Built again after the rows, as for a new projection.
+            for index in PostgresSchema.indexNames { try db.execute("DROP INDEX IF EXISTS \(index)") }
+            try db.execute("DELETE FROM checkpoint")
+            try insertCheckpoint(db, slot: slot, captureID: captureID)
+            return
+        }
         let range: [SQLValue] = [.integer(c.idBase), .integer(c.idBase + Checkpoint.idSpan)]
         for table in ["tasks", "event_rows", "topics"] { try db.execute("DELETE FROM \(table) WHERE id > ? AND id <= ?", range) }
         try db.execute("DELETE FROM anomalies WHERE event_id > ? AND event_id <= ?", range)
