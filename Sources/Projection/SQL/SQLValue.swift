@@ -22,7 +22,6 @@ public protocol SQLReadable {
 
 extension Int64: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> Int64 { row.int64(i) } }
 extension Int: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> Int { Int(row.int64(i)) } }
-extension Int32: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> Int32 { Int32(truncatingIfNeeded: row.int64(i)) } }
 extension Double: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> Double { row.double(i) } }
 extension String: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> String { row.text(i) } }
 extension Bool: SQLReadable { public static func read(_ row: some SQLRow, _ i: Int) -> Bool { row.int64(i) != 0 } }
