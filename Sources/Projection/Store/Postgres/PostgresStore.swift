@@ -149,30 +149,33 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        do {
-            let result = try body(sql)
-            try connection.execute("COMMIT")
-            return result
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+        try inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
     public func transaction(_ body: (any SQLConnection) throws -> Void) throws {
+        try inTransaction("BEGIN", body)
+    }
+
+    /// Runs `body` between `begin` and COMMIT (ROLLBACK if it throws), the connection to itself.
+    private func inTransaction<T>(_ begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {
+        try locked {
+            try connection.execute(begin)
+            do {
+                let result = try body(sql)
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` with the connection to itself (libpq's connections are not shared between threads).
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
-        try connection.execute("BEGIN")
-        do {
-            try body(sql)
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+        return try body()
     }
 
     public func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void) throws {
@@ -237,34 +240,24 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     /// second however large they are), then computes the statistics, unless they are current.
     public func refreshStatistics() throws {
         guard try !read(ReportStatistics.areCurrent) else { return }
-        lock.lock()
-        try? connection.execute("ANALYZE tasks, anomalies, devices, traffic, recorder_events")
-        lock.unlock()
-        // One snapshot for the statistics and the event counts they are stamped with: a projector
-        // of another capture that commits meanwhile makes this one give way (they stay not current).
-        lock.lock()
-        defer { lock.unlock() }
-        // One projector at a time writes the statistics (taken before the snapshot is).
-        try connection.execute("SELECT pg_advisory_lock(\(Self.lockClass), 0)")
-        defer { try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), 0)") }
-        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        _ = try? locked { try connection.execute("ANALYZE tasks, anomalies, devices, traffic, recorder_events") }
+        // One projector at a time writes the statistics (the lock taken before the snapshot is), and
+        // from one snapshot with the event counts they are stamped with: when a projector of another
+        // capture commits meanwhile, this one gives way (they stay not current).
+        try locked { try connection.execute("SELECT pg_advisory_lock(\(Self.lockClass), 0)") }
+        defer { _ = try? locked { try connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), 0)") } }
         do {
-            let db = sql
-            try ReportStatistics.refresh(db) { try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters())) }
-            try connection.execute("COMMIT")
-        } catch let e as PostgresError where e.sqlState == "40001" {
-            try? connection.execute("ROLLBACK")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
-        }
+            try inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ") { db in
+                try ReportStatistics.refresh(db) { try Reports.taskTableWidths(ReportContext(db: db, filters: ReportFilters())) }
+            }
+        } catch let e as PostgresError where e.sqlState == "40001" {}
     }
 
     public func releaseWriterLock() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard holdsWriterLock else { return }
-        if let slot { try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), $1)", [String(slot)]) }
-        holdsWriterLock = false
+        locked {
+            guard holdsWriterLock else { return }
+            if let slot { try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), $1)", [String(slot)]) }
+            holdsWriterLock = false
+        }
     }
 }
