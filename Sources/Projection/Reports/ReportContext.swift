@@ -74,7 +74,7 @@ struct ReportContext {
         Self.inList("t.device", filters.devices, &conditions, &args)
         Self.inList("t.kind", filters.kinds.map(\.rawValue), &conditions, &args)
         Self.inList("t.state", filters.states.filter { $0 != "stalled" }, &conditions, &args)
-        if let range = captureIDs { conditions.append("t.id > \(range.lowerBound) AND t.id <= \(range.upperBound)") }
+        if let slot = filters.capture { conditions.append(Checkpoint.ownsID("t.id", slot: slot)) }
         if filters.states.contains("stalled") {
             conditions.append("\(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?")
             args.append(SQLValue(asOf &- filters.stallAfter))
@@ -90,21 +90,12 @@ struct ReportContext {
         if let u = filters.until { conditions.append("a.time <= ?"); args.append(SQLValue(u)) }
         Self.inList("a.product", filters.products, &conditions, &args)
         Self.inList("a.device", filters.devices, &conditions, &args)
-        if let range = captureIDs { conditions.append("a.event_id > \(range.lowerBound) AND a.event_id <= \(range.upperBound)") }
+        if let slot = filters.capture { conditions.append(Checkpoint.ownsID("a.event_id", slot: slot)) }
         return (conditions.isEmpty ? Self.everything : conditions.joined(separator: " AND "), args)
     }
 
     /// The condition when nothing is filtered.
     static let everything = "TRUE"
-
-    /// The ids of the `--capture` filter's tasks, events and topics (after the lower bound).
-    private var captureIDs: ClosedRange<Int64>? {
-        filters.capture.map { slot in
-            var c = Checkpoint(captureID: "")
-            c.slot = slot
-            return c.idBase...(c.idBase + Checkpoint.idSpan)
-        }
-    }
 
     /// The condition on a table's `column` holding the capture's row (`checkpoint.id`, or
     /// `devices`, `traffic` and `recorder_events`' capture) that keeps the `--capture` filter's rows.

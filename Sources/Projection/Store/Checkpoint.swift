@@ -8,9 +8,17 @@ public struct Checkpoint: Sendable, Equatable {
     /// `idBase` on, so that the tables hold all of them.
     public var slot: Int64 = 1
     /// Ids this capture's rows start after: `slot - 1` times `idSpan`.
-    public var idBase: Int64 { (slot - 1) * Self.idSpan }
+    public var idBase: Int64 { Self.idBase(ofSlot: slot) }
     /// How many ids a capture has for its events (and for its tasks, and topics): 2^40.
     public static let idSpan: Int64 = 1 << 40
+
+    static func idBase(ofSlot slot: Int64) -> Int64 { (slot - 1) * idSpan }
+
+    /// `column` holds an id of the capture in row `slot`, in SQL.
+    static func ownsID(_ column: String, slot: Int64) -> String {
+        let base = idBase(ofSlot: slot)
+        return "\(column) > \(base) AND \(column) <= \(base + idSpan)"
+    }
     public var events: Int64 = 0
     public var position: CapturePosition?
     /// What was at `position` when it was committed (`CapturePosition.fingerprint`).

@@ -12,9 +12,6 @@ public protocol ProjectionStore: AnyObject, Sendable {
     /// The `checkpoint` row of the capture this store writes; nil for a store opened to read,
     /// which sees every capture the database holds.
     var slot: Int64? { get }
-    /// The condition on `devices` that selects this capture's rows (PostgreSQL keeps each
-    /// capture's counts of a device apart; an SQLite file has one capture).
-    var ownDevices: String { get }
     /// Runs `body` on a connection that sees one committed state throughout.
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T
     /// Runs `body` in one transaction.
@@ -104,8 +101,7 @@ extension ProjectionStore {
                 let clock = checkpoint.lastTime ?? 0
                 let cutoff = archiveAfter.map { clock > $0 ? Int64(bitPattern: clock - $0) : Int64.min } ?? Int64.min
                 // This capture's tasks and topics: the ids of its range.
-                let base = checkpoint.idBase
-                let own = "id > \(base) AND id <= \(base + Checkpoint.idSpan)"
+                let own = Checkpoint.ownsID("id", slot: checkpoint.slot)
                 let latestIDs = "SELECT max(id) FROM tasks WHERE \(own) GROUP BY product, device, kind, name"
                 let kept = "(\(TaskState.isOpenSQL("state")) OR pending_responses > 0 OR last_event_at >= ?)"
                 var latest: [TransferTask] = []
@@ -119,7 +115,7 @@ extension ProjectionStore {
                                      attempt: ArchivedAttempt(id: r[4], attempt: r[5])))
                 }
                 var devices: [DeviceStats] = []
-                try db.each("SELECT product, device, first_seen, last_seen, messages, polls, pending_poll FROM devices WHERE \(ownDevices)") { r in
+                try db.each("SELECT product, device, first_seen, last_seen, messages, polls, pending_poll FROM devices WHERE \(db.dialect.captureColumn) = \(checkpoint.slot)") { r in
                     devices.append(DeviceStats(product: r[0], device: r[1], firstSeen: UInt64(bitPattern: r[2]),
                                                lastSeen: UInt64(bitPattern: r[3]), messages: r[4], polls: r[5],
                                                pendingPoll: (r[6] as Int64?).map { UInt64(bitPattern: $0) }))
@@ -130,7 +126,7 @@ extension ProjectionStore {
                     topics.append(TopicRow(id: r[0], topic: ResourceTopic(direction: direction, product: r[2], device: r[3])))
                 }
                 var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, topics: topics,
-                                          topicIDBase: base, nextTaskID: checkpoint.nextTaskID, clock: clock)
+                                          topicIDBase: checkpoint.idBase, nextTaskID: checkpoint.nextTaskID, clock: clock)
                 reducer.archiveAfter = archiveAfter
                 return reducer
             }
@@ -152,9 +148,7 @@ extension ProjectionStore {
     public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
         let limit = SQLValue(asOf &- stallAfter)
         // This capture's tasks only (as of its own last message): the rows of others are theirs to write.
-        var own = Checkpoint(captureID: "")
-        own.slot = slot ?? 1
-        let range = "id > \(own.idBase) AND id <= \(own.idBase + Checkpoint.idSpan)"
+        let range = Checkpoint.ownsID("id", slot: slot ?? 1)
         try naming {
             try transaction { db in
                 // Only rows whose mark changes are written (a run with nothing new writes none).

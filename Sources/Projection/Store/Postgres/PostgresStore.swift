@@ -12,7 +12,6 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let lock = NSLock()
     private var holdsWriterLock = false
     public private(set) var slot: Int64?
-    public var ownDevices: String { slot.map { "capture = \($0)" } ?? "TRUE" }
 
     private var sql: PostgresSQLConnection { PostgresSQLConnection(connection: connection) }
 
@@ -70,10 +69,8 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     static let lockClass: Int32 = 0x7265_7374
 
     private static func insertCheckpoint(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
-        var c = Checkpoint(captureID: captureID)
-        c.slot = slot
         try db.execute("INSERT INTO checkpoint (id, capture_id, events, next_task_id, projection_version) VALUES (?, ?, 0, ?, ?)",
-                       [.integer(slot), .text(captureID), .integer(c.idBase + 1), .integer(Int64(ProjectionSchema.version))])
+                       [.integer(slot), .text(captureID), .integer(Checkpoint.idBase(ofSlot: slot) + 1), .integer(Int64(ProjectionSchema.version))])
     }
 
     /// Drops every table and view of the projection.
@@ -86,8 +83,6 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     /// only capture's rows go by TRUNCATE (deleting 5 M events row by row took longer than
     /// projecting them).
     private static func deleteCapture(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
-        var c = Checkpoint(captureID: captureID)
-        c.slot = slot
         let others: Int64 = try db.value("SELECT count(*) FROM checkpoint WHERE id <> ?", [.integer(slot)]) ?? 0
         if others == 0 {
             try db.execute("TRUNCATE tasks, event_rows, topics, anomalies, devices, traffic, recorder_events, statistics")
@@ -97,9 +92,8 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             try insertCheckpoint(db, slot: slot, captureID: captureID)
             return
         }
-        let range: [SQLValue] = [.integer(c.idBase), .integer(c.idBase + Checkpoint.idSpan)]
-        for table in ["tasks", "event_rows", "topics"] { try db.execute("DELETE FROM \(table) WHERE id > ? AND id <= ?", range) }
-        try db.execute("DELETE FROM anomalies WHERE event_id > ? AND event_id <= ?", range)
+        for table in ["tasks", "event_rows", "topics"] { try db.execute("DELETE FROM \(table) WHERE \(Checkpoint.ownsID("id", slot: slot))") }
+        try db.execute("DELETE FROM anomalies WHERE \(Checkpoint.ownsID("event_id", slot: slot))")
         for table in ["devices", "traffic", "recorder_events"] { try db.execute("DELETE FROM \(table) WHERE capture = ?", [.integer(slot)]) }
         try db.execute("DELETE FROM checkpoint WHERE id = ?", [.integer(slot)])
         try insertCheckpoint(db, slot: slot, captureID: captureID)

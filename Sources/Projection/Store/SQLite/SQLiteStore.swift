@@ -10,7 +10,6 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     public var name: String { path }
     /// An SQLite file holds one capture.
     public var slot: Int64? { 1 }
-    public var ownDevices: String { "TRUE" }
     let db: DatabaseQueue
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
     public private(set) var rebuiltBecause: String?
