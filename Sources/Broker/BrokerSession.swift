@@ -4,7 +4,7 @@
 public protocol BrokerSession: AnyObject {
     /// Called with each message as it arrives, before it is queued (see `MosquittoSession`).
     var keeper: (@Sendable (ReceivedMessage) -> UInt64?)? { get set }
-    func connect(giveUpAfter: Double?, shouldStop: () -> Bool) throws(BrokerError)
+    func connect(giveUpAfter: Duration?, shouldStop: () -> Bool) throws(BrokerError)
     func subscribe(_ filters: [String], qos: Int) throws(BrokerError)
     func events(timeout: Double) -> [BrokerEvent]
     func disconnect()
@@ -29,7 +29,7 @@ public final class ScriptedSession: BrokerSession, @unchecked Sendable {
 
     public init(_ events: [BrokerEvent]) { script = events }
 
-    public func connect(giveUpAfter: Double?, shouldStop: () -> Bool) throws(BrokerError) {}
+    public func connect(giveUpAfter: Duration?, shouldStop: () -> Bool) throws(BrokerError) {}
 
     public func subscribe(_ filters: [String], qos: Int) throws(BrokerError) { subscribed = filters }
 

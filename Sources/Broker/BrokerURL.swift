@@ -57,7 +57,7 @@ public enum BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
     case library(operation: String, reason: String)
     case connectionRefused(broker: String, reason: String)
     case notConnected
-    case gaveUp(broker: String, after: Double, lastReason: String)
+    case gaveUp(broker: String, after: Duration, lastReason: String)
     /// Published messages went unacknowledged for `seconds`: the broker is gone or not accepting.
     case stalled(broker: String, seconds: Int, unacknowledged: Int)
     /// A wait was cut short by a stop request (Ctrl-C).
@@ -69,7 +69,7 @@ public enum BrokerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .library(let op, let r): "libmosquitto \(op): \(r)"
         case .connectionRefused(let b, let r): "\(b): connection refused: \(r)"
         case .notConnected: "not connected to the broker"
-        case .gaveUp(let b, let s, let r): "\(b): gave up after \(Int(s)) s without a connection (last: \(r))"
+        case .gaveUp(let b, let s, let r): "\(b): gave up after \(s.components.seconds) s without a connection (last: \(r))"
         case .stalled(let b, let s, let n): "\(b): no acknowledgement for \(s) s with \(n) messages in flight (the broker is gone or not accepting)"
         case .interrupted: "interrupted"
         }

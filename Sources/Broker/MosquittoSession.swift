@@ -93,7 +93,7 @@ public final class MosquittoSession: @unchecked Sendable {
     /// Connects, retrying with capped exponential backoff and jitter until it succeeds or
     /// `giveUpAfter` seconds passed; then the library's thread keeps the connection (and
     /// reconnects by itself). Each failed try is reported as `.connectFailed`.
-    public func connect(giveUpAfter: Double? = nil, shouldStop: () -> Bool = { false }) throws(BrokerError) {
+    public func connect(giveUpAfter: Duration? = nil, shouldStop: () -> Bool = { false }) throws(BrokerError) {
         let started = Date()
         var delay = Double(options.reconnectMin)
         var generator = SystemRandomNumberGenerator()
@@ -103,12 +103,12 @@ public final class MosquittoSession: @unchecked Sendable {
             let reason = Self.describe(rc)
             queue.put(.connectFailed(reason: reason, fatal: false))
             logger.warning("cannot connect to \(broker): \(reason); retrying in \(String(format: "%.1f", delay)) s")
-            if let limit = giveUpAfter, Date().timeIntervalSince(started) + delay > limit {
+            if let limit = giveUpAfter, .seconds(Date().timeIntervalSince(started) + delay) > limit {
                 throw .gaveUp(broker: broker.description, after: limit, lastReason: reason)
             }
             let until = Date(timeIntervalSinceNow: delay * Double.random(in: 0.8...1.2, using: &generator))
             while Date() < until {
-                if shouldStop() { throw .gaveUp(broker: broker.description, after: Date().timeIntervalSince(started), lastReason: "interrupted") }
+                if shouldStop() { throw .gaveUp(broker: broker.description, after: .seconds(Date().timeIntervalSince(started)), lastReason: "interrupted") }
                 Thread.sleep(forTimeInterval: 0.05)
             }
             delay = min(delay * 2, Double(options.reconnectMax))
@@ -119,17 +119,17 @@ public final class MosquittoSession: @unchecked Sendable {
 
     /// Waits for the broker's answer to `connect`: returns once it accepted the session; throws
     /// `.connectionRefused` as soon as it refuses for good (a wrong password, not authorised), and
-    /// `.gaveUp` after `timeout` seconds or on a stop request.
-    public func waitUntilConnected(timeout: Double, shouldStop: () -> Bool = { false }) throws(BrokerError) {
-        let until = Date(timeIntervalSinceNow: timeout)
+    /// `.gaveUp` after `timeout` or on a stop request.
+    public func waitUntilConnected(timeout: Duration, shouldStop: () -> Bool = { false }) throws(BrokerError) {
+        let deadline = ContinuousClock.now + timeout
         lock.lock()
         defer { lock.unlock() }
         while !isConnected {
             if let refusal { throw .connectionRefused(broker: broker.description, reason: refusal) }
-            if shouldStop() || Date() >= until {
+            if shouldStop() || ContinuousClock.now >= deadline {
                 throw .gaveUp(broker: broker.description, after: timeout, lastReason: shouldStop() ? "interrupted" : "no answer to the connection")
             }
-            _ = lock.wait(until: min(until, Date(timeIntervalSinceNow: 0.1)))
+            _ = lock.wait(until: Date(timeIntervalSinceNow: 0.1))
         }
     }
 

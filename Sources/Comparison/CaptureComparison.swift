@@ -4,8 +4,8 @@ public struct CaptureComparison: Sendable {
         /// Fields left out: a whole group (`answers`, `device`, `outcome`, `latency`,
         /// `anomalies`) or a field by its name (`result_msg`, `version`, `device.states`).
         public var ignore: Set<String> = []
-        /// A candidate's answer is late when it took longer than this, ns …
-        public var latencyBudget: UInt64 = 2_000_000_000
+        /// A candidate's answer is late when it took longer than this …
+        public var latencyBudget: Duration = .seconds(2)
         /// … and longer than this many times the baseline's.
         public var latencyFactor = 3.0
         /// Only tasks started at or after / before these times, of these products and devices
@@ -99,7 +99,7 @@ public struct CaptureComparison: Sendable {
             for name in Conversation.answerFields {
                 note("\(field).\(name)", x.fields[name], y.fields[name], x.position, y.position)
             }
-            if let dx = x.delay, let dy = y.delay, dy > o.latencyBudget, Double(dy) > o.latencyFactor * Double(dx) {
+            if let dx = x.delay, let dy = y.delay, dy > o.latencyBudget.nanoseconds, Double(dy) > o.latencyFactor * Double(dx) {
                 note("\(field).latency", seconds(dx), seconds(dy), x.position, y.position)
             }
         }

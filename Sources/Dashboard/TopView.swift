@@ -14,12 +14,12 @@ public struct TopView {
         public var filter = ""
         /// A prompt being typed (`f`), shown on the last line.
         public var prompt: String?
-        public var stallAfter: UInt64
+        public var stallAfter: Duration
         public var abortFailureRate: Double
         public var abortMinTasks: Int
         /// The end of a closed capture was reached (nothing more will come).
         public var ended = false
-        public init(source: String, windowName: String, stallAfter: UInt64, abortFailureRate: Double, abortMinTasks: Int) {
+        public init(source: String, windowName: String, stallAfter: Duration, abortFailureRate: Double, abortMinTasks: Int) {
             self.source = source
             self.windowName = windowName
             self.stallAfter = stallAfter
@@ -31,7 +31,7 @@ public struct TopView {
     public static func lines(_ f: LiveFrame, _ s: Status, width: Int = 120) -> [(String, Style)] {
         var out: [(String, Style)] = []
         func add(_ text: String, _ style: Style = .plain) { out.append((String(text.terminalSafe.prefix(max(20, width))), style)) }
-        var head = "restrace top · \(s.source) · as of \(time(f.asOf)) · window \(s.windowName) · stalled after \(seconds(s.stallAfter))"
+        var head = "restrace top · \(s.source) · as of \(time(f.asOf)) · window \(s.windowName) · stalled after \(seconds(s.stallAfter.nanoseconds))"
         if s.paused { head += " · PAUSED" }
         if s.ended { head += " · end of capture" }
         if !s.filter.isEmpty { head += " · filter \(s.filter)" }

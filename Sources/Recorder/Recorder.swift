@@ -98,7 +98,7 @@ public final class Recorder {
     private func record(started: Date, shouldStop: @escaping () -> Bool, onStatus: (RecorderStatus) -> Void) throws {
         let session: BrokerSession = try makeSession?()
             ?? MosquittoSession(broker: options.broker, options: options.session, logger: logger, now: clock)
-        let deadline = options.duration.map { started.addingTimeInterval(Double($0) / 1e9) }
+        let deadline = options.duration.map { started.addingTimeInterval($0.seconds) }
         let stop = { shouldStop() || (deadline.map { Date() >= $0 } ?? false) }
         do {
             try session.connect(giveUpAfter: options.giveUpAfter, shouldStop: stop)
@@ -136,10 +136,10 @@ public final class Recorder {
             commitJournal()
             // Under load, let messages gather for a moment: fewer wake-ups, bigger batches.
             if batch.count > 0, batch.count < 256 { Thread.sleep(forTimeInterval: 0.002) }
-            if let since = disconnectedSince, let limit = options.giveUpAfter, Date().timeIntervalSince(since) > limit {
+            if let since = disconnectedSince, let limit = options.giveUpAfter, Date().timeIntervalSince(since) > limit.seconds {
                 throw BrokerError.gaveUp(broker: options.broker.description, after: limit, lastReason: "connection lost")
             }
-            if Date().timeIntervalSince(lastFlush) * 1e9 >= Double(options.flushInterval) {
+            if Date().timeIntervalSince(lastFlush) >= options.flushInterval.seconds {
                 try write { try writer.flush() }
                 lastFlush = Date()
             }

@@ -10,15 +10,15 @@ public struct RecorderOptions: Sendable {
     public var qos = 1
     /// Subscribe as `$share/GROUP/filter`, so several recorders split the traffic.
     public var shareGroup: String?
-    /// The open chunk is written at least this often, ns.
-    public var flushInterval: UInt64 = 1_000_000_000
+    /// The open chunk is written at least this often.
+    public var flushInterval: Duration = .seconds(1)
     public var writer = CaptureWriter.Options()
-    /// Stop after this long, ns.
-    public var duration: UInt64?
+    /// Stop after this long.
+    public var duration: Duration?
     /// Stop after this many messages.
     public var maxMessages: UInt64?
-    /// Give up (exit 1) after this long without a connection, s.
-    public var giveUpAfter: Double?
+    /// Give up (exit 1) after this long without a connection.
+    public var giveUpAfter: Duration?
     /// Replace the query string of every `url` with REDACTED.
     public var redactURLs = false
     /// The oldest closed segments are deleted once the capture is over these (checked each minute).

@@ -11,12 +11,12 @@ public final class ClosedLoopPlayer {
         public var side = PlayedSide.device
         /// Captured gaps are divided by this.
         public var rate = 1.0
-        /// How long a device waits for a live answer before going on without it, s.
-        public var answerTimeout = 10.0
-        /// The run ends after this long without a live message, s.
-        public var idleTimeout = 30.0
-        /// After the last played message, how long to wait for what the live side still sends, s.
-        public var settle = 1.0
+        /// How long a device waits for a live answer before going on without it.
+        public var answerTimeout: Duration = .seconds(10)
+        /// The run ends after this long without a live message.
+        public var idleTimeout: Duration = .seconds(30)
+        /// After the last played message, how long to wait for what the live side still sends.
+        public var settle: Duration = .seconds(1)
         public var mapProduct: [String: String] = [:]
         public var mapDevice: [String: String] = [:]
         public var topicPrefix = ""
@@ -117,9 +117,9 @@ public final class ClosedLoopPlayer {
             let next = anchored ? due.peek() : nil
             if finished == devices.count {
                 finishedAt = finishedAt ?? now
-                if elapsed(since: max(finishedAt!, lastActivity)) >= options.settle { break }
+                if elapsed(since: max(finishedAt!, lastActivity)) >= options.settle.seconds { break }
             }
-            if elapsed(since: lastActivity) >= options.idleTimeout { summary.idle = true; break }
+            if elapsed(since: lastActivity) >= options.idleTimeout.seconds { summary.idle = true; break }
             let wait = next.map { $0 > now ? Double($0 - now) / 1e9 : 0 } ?? 0.1
             // What a live message lets go is sent before the next one is looked at.
             for m in link.receive(timeout: min(max(wait, 0.0005), 0.1)) {

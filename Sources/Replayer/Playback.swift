@@ -7,7 +7,7 @@ protocol Playback {
     var isFinished: Bool { get }
     /// The next message due by `now`, if any (called until it returns nil), and when it became
     /// sendable because a live answer came (its captured gap was then waited).
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Duration,
                           noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)?
     /// A live message of the other side; false when the capture has nothing that answers it.
     mutating func receive(type: String?, name: String?, now: UInt64, rate: Double) -> Bool
@@ -49,7 +49,7 @@ struct DevicePlayback: Playback {
 
     var isFinished: Bool { cursor >= messages.count }
 
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Duration,
                           noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)? {
         guard !isFinished else { nextDue = nil; return nil }
         let m = messages[cursor]
@@ -71,9 +71,9 @@ struct DevicePlayback: Playback {
                 // a download long after the device's poll).
                 let before = messages[..<(cursor - 1)].last { $0.direction == .up }
                 let expected = (lastSent ?? start) + scaled(answer.time &- (before?.time ?? scriptStart), rate)
-                let deadline = expected + UInt64(answerTimeout * 1e9)
+                let deadline = expected + answerTimeout.nanoseconds
                 guard now >= deadline else { nextDue = deadline; return nil }
-                noAnswer("no live \(answer.type ?? "answer")\(answer.name.map { " for \($0)" } ?? "") within \(answerTimeout) s")
+                noAnswer("no live \(answer.type ?? "answer")\(answer.name.map { " for \($0)" } ?? "") within \(answerTimeout.seconds) s")
                 // Taken as come now, so that the next wait counts the live ones that do come.
                 live[AnswerKind(type: answer.type, name: answer.name), default: []].insert(now, at: min(n, arrivals.count))
                 due = now
@@ -139,7 +139,7 @@ struct PlatformPlayback: Playback {
 
     var isFinished: Bool { remaining == 0 && scheduled.isEmpty }
 
-    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Double,
+    mutating func takeDue(now: UInt64, start: UInt64, rate: Double, answerTimeout: Duration,
                           noAnswer: (String) -> Void) -> (message: ScriptMessage, answeredAt: UInt64?)? {
         if let i = pushes.firstIndex(where: { start + scaled($0.offset, rate) <= now }) {
             remaining -= 1

@@ -181,8 +181,8 @@ struct DeviceSimulator {
                 session[session.count - 2].fault = .pause
                 t += seconds(rng.uniform(20, 90))
             }
-            t += seconds(options.progressInterval)
-            elapsed += options.progressInterval
+            t += seconds(options.progressInterval.seconds)
+            elapsed += options.progressInterval.seconds
         }
         t += seconds(kind == "upload" ? 2 : 1)
         emit(t, fromPlatform: false, qos: 1, dialect.progress(kind: kind, name: name, state: "done", percent: nil, code: 0, message: ""), .done(kind))

@@ -8,7 +8,7 @@ public struct FleetSimulator: Sequence, IteratorProtocol {
     private var queues: [[SimulatedMessage]]
     private var cursors: [Int]
     private var heap: [(time: UInt64, device: Int)] = []
-    private var end: UInt64 { options.start + options.duration }
+    private var end: UInt64 { options.start + options.duration.nanoseconds }
     /// A device silent for good is reported stalled when its silence is at least this long at the end.
     public static let stallThreshold: UInt64 = 120_000_000_000
 

@@ -2,11 +2,11 @@
 public struct SimulationOptions: Sendable {
     public var devices = 20
     public var products = 2
-    /// Simulated time span, ns.
-    public var duration: UInt64 = 600_000_000_000
+    /// Simulated time span.
+    public var duration: Duration = .seconds(600)
     public var seed: UInt64 = 1
-    /// Seconds between two progress reports of a transferring device.
-    public var progressInterval = 1.0
+    /// Time between two progress reports of a transferring device.
+    public var progressInterval: Duration = .seconds(1)
     /// Simulated clock at the start, ns since the epoch.
     public var start: UInt64 = 1_795_680_000_000_000_000
     /// Share of transfers that fail on the device (-1 … -4, then the generic -1).

@@ -14,7 +14,7 @@ public enum SimulationToBroker {
             var o = template
             o.clientID = "\(prefix)-\(suffix)"
             let s = try MosquittoSession(broker: broker, options: o)
-            try s.connect(giveUpAfter: 10)
+            try s.connect(giveUpAfter: .seconds(10))
             return s
         }
         let platform = try session("platform")

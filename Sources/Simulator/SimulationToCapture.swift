@@ -10,11 +10,11 @@ public enum SimulationToCapture {
         var writerOptions = writerOptions
         writerOptions.metadata.merge(["simulated": "true", "seed": String(options.seed), "version": "restrace simulate"]) { a, _ in a }
         let writer = try CaptureWriter(directory: directory, options: writerOptions)
-        let end = options.start + options.duration
+        let end = options.start + options.duration.nanoseconds
         var windows: [(from: UInt64, to: UInt64)] = []
         if options.blindWindows > 0 {
             var rng = SeededRandom(seed: options.seed ^ 0xB11D)
-            let slot = options.duration / UInt64(options.blindWindows)
+            let slot = options.duration.nanoseconds / UInt64(options.blindWindows)
             for k in 0..<UInt64(options.blindWindows) {
                 let from = options.start + k * slot + UInt64(rng.uniform(0.2, 0.5) * Double(slot))
                 windows.append((from, min(end - 1, from + UInt64(rng.uniform(20, 60) * 1e9))))

@@ -113,7 +113,7 @@ func readCapture(_ dir: String) throws -> [CapturedMessage] {
     @Test func unreachableBrokerGivesUp() throws {
         let dir = temporaryDirectory("unreachable")
         var o = RecorderOptions(broker: BrokerURL(host: "127.0.0.1", port: TestBroker.freePort()))
-        o.giveUpAfter = 1.5
+        o.giveUpAfter = .milliseconds(1500)
         o.session.reconnectMin = 1
         let rec = try RunningRecorder(o, directory: dir)
         guard case .failure(let error) = rec.wait() else { Issue.record("expected a failure"); return }
@@ -270,7 +270,7 @@ func readCaptureEvents(_ dir: String) throws -> [String] {
         po.password = "right-password"
         Thread.sleep(forTimeInterval: 1)
         let pub = try MosquittoSession(broker: url, options: po)
-        try pub.connect(giveUpAfter: 5)
+        try pub.connect(giveUpAfter: .seconds(5))
         for i in 0..<20 { try pub.publish(topic: "$resource/up/service/P/tls", payload: Array("secure \(i)".utf8), qos: 1, retain: false, window: 100) }
         #expect(pub.drain(timeout: 5))
         #expect(waitUntil(5) { rec.recorder.status.messages == 20 })

@@ -25,7 +25,7 @@ import TestSupport
     @Test func liveThroughABrokerMatchesDirect() throws {
         var o = SimulationOptions()
         o.devices = 6
-        o.duration = 120_000_000_000
+        o.duration = .seconds(120)
         o.seed = 77
         o.failureRate = 0.2
         o.rejectionRate = 0.1

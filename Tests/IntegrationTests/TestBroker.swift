@@ -99,7 +99,7 @@ func publisher(_ broker: TestBroker, id: String, version: SessionOptions.Protoco
     o.clientID = id
     o.protocolVersion = version
     let s = try MosquittoSession(broker: broker.url, options: o)
-    try s.connect(giveUpAfter: 5)
+    try s.connect(giveUpAfter: .seconds(5))
     return s
 }
 

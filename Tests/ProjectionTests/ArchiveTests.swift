@@ -25,7 +25,7 @@ import TestSupport
         final class Rows: @unchecked Sendable { var byID: [Int64: TransferTask] = [:]; var readBack = 0 }
         let rows = Rows()
         var archiving = TaskReducer()
-        archiving.archiveAfter = 100_000_000  // shorter than the gap to a second `fail`: some are read back
+        archiving.archiveAfter = .milliseconds(100)  // shorter than the gap to a second `fail`: some are read back
         archiving.archive = { id in rows.readBack += 1; return rows.byID[id] }
         var plain = TaskReducer()
         var plainRows: [Int64: TransferTask] = [:]
@@ -55,7 +55,7 @@ import TestSupport
         let db = dir + "/archiving.sqlite"
         var runs = 0
         repeat {
-            try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = 1_000_000_000 }
+            try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = .seconds(1) }
             runs += 1
         } while try SQLiteStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
         #expect(runs > 2)

@@ -140,12 +140,12 @@ import TestSupport
         }
         var f = ReportFilters()
         #expect(try stalled(f) == 1)  // as of the last message (400 s), cam-05 idle 394 s
-        f.stallAfter = 500_000_000_000
+        f.stallAfter = .seconds(500)
         #expect(try stalled(f) == 0)
         f = ReportFilters()
         f.asOf = 1_795_717_359_000_000_000 + 60_000_000_000
         #expect(try stalled(f) == 0)  // at 60 s it was idle only 54 s
-        f.stallAfter = 30_000_000_000
+        f.stallAfter = .seconds(30)
         #expect(try stalled(f) == 1)
     }
 

@@ -13,7 +13,7 @@ import TestSupport
     @Test func manyMessagesPastTheEndAreSkippedWithoutDeepening() throws {
         // A short run of a large fleet ends with thousands of messages past the end in a row;
         // skipping them used to recurse once each and overflowed the stack (at 200 000 devices).
-        let o = { var o = SimulationOptions(); o.devices = 2000; o.duration = 2_000_000_000; return o }()
+        let o = { var o = SimulationOptions(); o.devices = 2000; o.duration = .seconds(2); return o }()
         nonisolated(unsafe) var count = 0, last: UInt64 = 0
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -24,7 +24,7 @@ import TestSupport
         thread.stackSize = 256 << 10
         thread.start()
         #expect(done.wait(timeout: .now() + 60) == .success)
-        #expect(count > 0 && last < o.start + o.duration)
+        #expect(count > 0 && last < o.start + o.duration.nanoseconds)
     }
 
     @Test func sameSeedSameCaptureByteForByte() throws {

@@ -24,7 +24,7 @@ func simulatedCapture(devices: Int = 12, minutes: UInt64 = 15, seed: UInt64 = 3,
     let dir = temporaryDirectory("sim")
     var o = SimulationOptions()
     o.devices = devices
-    o.duration = minutes * 60_000_000_000
+    o.duration = .seconds(minutes * 60)
     o.seed = seed
     configure(&o)
     var w = CaptureWriter.Options()

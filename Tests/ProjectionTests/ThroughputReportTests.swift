@@ -35,7 +35,7 @@ import TestSupport
         let s = try SQLiteStore(readingFrom: db)
         let products = try s.db.read { try String.fetchAll($0, sql: "SELECT DISTINCT product FROM tasks") }
         let (first, last) = try Reports.span(of: s)
-        for bucket: UInt64 in [10_000_000_000, 60_000_000_000] {
+        for bucket: Duration in [.seconds(10), .seconds(60)] {
             var all = ReportFilters()
             all.bucket = bucket
             var everyProduct = all

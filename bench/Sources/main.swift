@@ -16,7 +16,7 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 func fleetMessages(_ count: Int) -> [SimulatedMessage] {
     var o = SimulationOptions()
     o.devices = 2500  // enough that stalled devices (silent for good) do not end the fleet before `count`
-    o.duration = 100 * 3_600_000_000_000
+    o.duration = .seconds(100 * 3600)
     var fleet = FleetSimulator(options: o)
     var out: [SimulatedMessage] = []
     out.reserveCapacity(count)

@@ -63,7 +63,7 @@ public struct LiveFrame: Sendable {
 /// What a frame is computed for: the window, the stall time, the abort criteria and the filter.
 public struct LiveOptions: Sendable {
     public var window: UInt64 = 60_000_000_000
-    public var stallAfter: UInt64 = 120_000_000_000
+    public var stallAfter: Duration = .seconds(120)
     /// A kind's window failure rate above this, once `abortMinTasks` ended in the window, is shown as crossed.
     public var abortFailureRate = 0.05
     public var abortMinTasks = 50
@@ -111,7 +111,7 @@ extension LiveTally {
                     causes[key] = c
                 }
             default:
-                if t.state.isOpen, now >= t.lastEventAt, now - t.lastEventAt > o.stallAfter {
+                if t.state.isOpen, now >= t.lastEventAt, now - t.lastEventAt > o.stallAfter.nanoseconds {
                     total.stalled += 1
                     if t.lastEventAt > from { window.stalled += 1 }
                     stalled.append(.init(kind: kind, product: t.key.product, device: t.key.device, name: t.key.name, state: t.state,

@@ -33,7 +33,7 @@ public final class Projector {
     public var until: UInt64?
     /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
     /// follows the tasks of the last minutes, not every task of the capture.
-    public var archiveAfter: UInt64? = 600_000_000_000
+    public var archiveAfter: Duration? = .seconds(600)
     /// Called inside each batch's transaction before it commits (tests inject failures here).
     var beforeCommit: (Int) throws -> Void = { _ in }
 
@@ -91,13 +91,13 @@ public final class Projector {
     ///
     /// Three threads share the work: one reads the capture and decodes payloads into batches, one
     /// reduces them, and one commits each batch's rows with its checkpoint.
-    public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: UInt64 = 120_000_000_000,
+    public func run(follow: Bool = false, pollInterval: TimeInterval = 0.5, stallAfter: Duration = .seconds(120),
                     shouldStop: @escaping @Sendable () -> Bool = { false }, progress: (Progress) -> Void = { _ in }) throws -> Summary {
         try store.naming { try project(follow: follow, pollInterval: pollInterval, stallAfter: stallAfter,
                                                              shouldStop: shouldStop, progress: progress) }
     }
 
-    private func project(follow: Bool, pollInterval: TimeInterval, stallAfter: UInt64, shouldStop: @escaping @Sendable () -> Bool,
+    private func project(follow: Bool, pollInterval: TimeInterval, stallAfter: Duration, shouldStop: @escaping @Sendable () -> Bool,
                          progress: (Progress) -> Void) throws -> Summary {
         let started = Date()
         defer { store.releaseWriterLock() }  // a projector writes in one run; another may follow it

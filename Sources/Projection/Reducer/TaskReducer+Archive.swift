@@ -5,7 +5,7 @@
 extension TaskReducer {
     /// Moves idle ended tasks out of memory; called by `drain()`, after their rows were taken.
     mutating func archiveIdle() {
-        guard let after = archiveAfter, archive != nil, clock > after else { return }
+        guard let after = archiveAfter?.nanoseconds, archive != nil, clock > after else { return }
         let cutoff = clock - after
         while let (time, id) = endedQueue.popFirst(before: cutoff) {
             // A task changed since it was queued was queued again with its new last event.

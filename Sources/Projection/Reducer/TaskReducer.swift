@@ -20,8 +20,8 @@ public struct TaskReducer: Sendable {
     var traffic = TrafficCounter()
     /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
     var archived: [TaskKey: ArchivedAttempt] = [:]
-    /// Ended tasks idle this long (capture time, ns) leave memory at the next drain; nil: never.
-    public var archiveAfter: UInt64?
+    /// Ended tasks idle this long (capture time) leave memory at the next drain; nil: never.
+    public var archiveAfter: Duration?
     /// Reads an archived task's committed row back (set by the projector). The results are the
     /// same whether a task was in memory or read back: archiving only bounds memory.
     public var archive: (@Sendable (Int64) -> TransferTask?)?

@@ -9,10 +9,10 @@ public struct ReportFilters: Sendable {
     public var states: [String] = []
     /// The time "stalled" is computed at; nil: the capture's last message.
     public var asOf: UInt64?
-    /// Idle time after which an open task is stalled, ns.
-    public var stallAfter: UInt64 = 120_000_000_000
-    /// Width of throughput buckets, ns.
-    public var bucket: UInt64 = 60_000_000_000
+    /// Idle time after which an open task is stalled.
+    public var stallAfter: Duration = .seconds(120)
+    /// Width of throughput buckets.
+    public var bucket: Duration = .seconds(60)
     /// How many examples lists (anomalies, failures) show.
     public var limit = 20
     /// Only this capture's rows (its `checkpoint` row), of a projection that holds several.
@@ -77,7 +77,7 @@ struct ReportContext {
         if let slot = filters.capture { conditions.append(Checkpoint.ownsID("t.id", slot: slot)) }
         if filters.states.contains("stalled") {
             conditions.append("\(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?")
-            args.append(SQLValue(asOf &- filters.stallAfter))
+            args.append(SQLValue(asOf &- filters.stallAfter.nanoseconds))
         }
         return (conditions.isEmpty ? Self.everything : conditions.joined(separator: " AND "), args)
     }
@@ -115,7 +115,7 @@ struct ReportContext {
     }
 
     func isStalled(_ t: TransferTask) -> Bool {
-        t.state.isOpen && asOf >= t.lastEventAt && asOf - t.lastEventAt > filters.stallAfter
+        t.state.isOpen && asOf >= t.lastEventAt && asOf - t.lastEventAt > filters.stallAfter.nanoseconds
     }
 
     /// The recorders' blind windows: from each disconnect to the same recorder's next connect (or

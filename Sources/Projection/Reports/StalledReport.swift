@@ -3,7 +3,7 @@ extension Reports {
     /// `idle_s`, and `blind_window` when the recorder was blind after the task's last event.
     static func stalled(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
-        let limit = Int64(bitPattern: c.asOf &- c.filters.stallAfter)
+        let limit = Int64(bitPattern: c.asOf &- c.filters.stallAfter.nanoseconds)
         var args = w.arguments
         args += [.integer(limit)]
         let tasks = try TransferTask.fetchAll(c.db, where: "\(w.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?",
@@ -22,7 +22,7 @@ extension Reports {
                          t.lastPercent.map(String.init) ?? "", ReportTime.format(t.lastEventAt),
                          String(Int64(idle.rounded())), inWindow ? "recorder was blind" : ""])
         }
-        var notes = ["\(tasks.count) stalled tasks as of \(ReportTime.format(c.asOf)) (idle over \(Int(c.filters.stallAfter / 1_000_000_000)) s)"]
+        var notes = ["\(tasks.count) stalled tasks as of \(ReportTime.format(c.asOf)) (idle over \(Int(c.filters.stallAfter.nanoseconds / 1_000_000_000)) s)"]
         if blind > 0 { notes.append("\(blind) of them went silent while the recorder was disconnected: they may not be stalled") }
         return Report(json: .array(json), tables: [Report.Table(
             title: "", columns: ["device", "kind", "name", "state", "%", "last event", "idle_s", "note"],

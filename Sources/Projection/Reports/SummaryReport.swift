@@ -13,7 +13,7 @@ extension Reports {
         let failed = count(.upload, .failed) + count(.download, .failed)
         let successRate: Double? = done + failed > 0 ? Double(done) / Double(done + failed) : nil
         var sw = c.taskConditions()
-        sw.arguments += [SQLValue(c.asOf &- c.filters.stallAfter)]
+        sw.arguments += [SQLValue(c.asOf &- c.filters.stallAfter.nanoseconds)]
         let stalled: Int64 = try c.db.value("""
             SELECT count(*) FROM tasks t WHERE \(sw.sql) AND \(TaskState.isOpenSQL("t.state")) AND t.last_event_at < ?
             """, sw.arguments) ?? 0
@@ -61,7 +61,7 @@ extension Reports {
             rows.append(["\(k.rawValue)s", parts.isEmpty ? "none" : parts.joined(separator: ", ")])
         }
         rows.append(["success rate", successRate.map { String(format: "%.1f %%", $0 * 100) } ?? "-"])
-        rows.append(["stalled", "\(stalled) (idle over \(c.filters.stallAfter / 1_000_000_000) s as of \(ReportTime.format(c.asOf)))"])
+        rows.append(["stalled", "\(stalled) (idle over \(c.filters.stallAfter.nanoseconds / 1_000_000_000) s as of \(ReportTime.format(c.asOf)))"])
         rows.append(["duration", "p50 \(JSONValue.of(durations[0], digits: 1).cell) s, p95 \(JSONValue.of(durations[1], digits: 1).cell) s"])
         for (i, t) in top.tables[0].rows.prefix(3).enumerated() {
             rows.append([i == 0 ? "top failures" : "", "\(t[4]) × \(t[0]) \(t[1]) \(t[2]) \(t[3])"])

@@ -2,7 +2,7 @@ extension Reports {
     /// `report throughput`: per bucket, messages and payload bytes each way, tasks started, done
     /// and failed, and bytes transferred (size × progress reported in the bucket) per kind.
     static func throughput(_ c: ReportContext) throws -> Report {
-        let bucketSeconds = Int64(max(1, c.filters.bucket / 1_000_000_000))
+        let bucketSeconds = Int64(max(1, c.filters.bucket.nanoseconds / 1_000_000_000))
         var args: [SQLValue] = [.integer(bucketSeconds), .integer(bucketSeconds)]
         var cond = ReportContext.everything
         if let s = c.filters.since { cond += " AND second >= ?"; args.append(.integer(Int64(s / 1_000_000_000))) }

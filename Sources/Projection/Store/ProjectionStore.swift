@@ -95,11 +95,11 @@ extension ProjectionStore {
     /// The reducer as the last committed batch left it. With `archiveAfter`, the latest attempts
     /// that ended, were answered and stayed idle that long before the checkpoint's last message
     /// are loaded as archived (id and attempt only), as the reducer itself would have left them.
-    public func loadReducer(checkpoint: Checkpoint, archiveAfter: UInt64? = nil) throws -> TaskReducer {
+    public func loadReducer(checkpoint: Checkpoint, archiveAfter: Duration? = nil) throws -> TaskReducer {
         try naming {
             try read { db in
                 let clock = checkpoint.lastTime ?? 0
-                let cutoff = archiveAfter.map { clock > $0 ? Int64(bitPattern: clock - $0) : Int64.min } ?? Int64.min
+                let cutoff = archiveAfter.map { clock > $0.nanoseconds ? Int64(bitPattern: clock - $0.nanoseconds) : Int64.min } ?? Int64.min
                 // This capture's tasks and topics: the ids of its range.
                 let own = Checkpoint.ownsID("id", slot: checkpoint.slot)
                 let latestIDs = "SELECT max(id) FROM tasks WHERE \(own) GROUP BY product, device, kind, name"
@@ -144,9 +144,9 @@ extension ProjectionStore {
         }
     }
 
-    /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter` ns.
-    public func markStalled(asOf: UInt64, stallAfter: UInt64) throws {
-        let limit = SQLValue(asOf &- stallAfter)
+    /// Recomputes the `stalled` column as of `asOf` for tasks idle longer than `stallAfter`.
+    public func markStalled(asOf: UInt64, stallAfter: Duration) throws {
+        let limit = SQLValue(asOf &- stallAfter.nanoseconds)
         // This capture's tasks only (as of its own last message): the rows of others are theirs to write.
         let range = Checkpoint.ownsID("id", slot: slot ?? 1)
         try naming {

@@ -56,7 +56,7 @@ struct DiffCommand: ParsableCommand {
         let c = try CaptureConversations.read(paths: candidates)
         var options = CaptureComparison.Options()
         options.ignore = Set(ignore)
-        options.latencyBudget = latencyBudget.nanoseconds
+        options.latencyBudget = latencyBudget.duration
         options.latencyFactor = latencyFactor
         options.products = Set(product)
         options.devices = Set(device)

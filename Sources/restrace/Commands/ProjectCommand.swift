@@ -41,7 +41,7 @@ struct ProjectCommand: ParsableCommand {
         try password.apply()
         let path = db ?? Self.defaultDatabase(for: captures)
         let summary = try Self.project(captures: captures, db: path, rebuild: rebuild, follow: follow,
-                                       stallAfter: stallAfter.nanoseconds, quiet: quiet)
+                                       stallAfter: stallAfter.duration, quiet: quiet)
         if !quiet {
             print(String(format: "projected %lld events in %.2f s (%.0f events/s): %d tasks changed, %d anomalies; %lld events in %@",
                          summary.events, summary.seconds, summary.eventsPerSecond, summary.tasksChanged, summary.anomalies,
@@ -50,7 +50,7 @@ struct ProjectCommand: ParsableCommand {
     }
 
     /// Projects with a progress line on a terminal and SIGINT handling for `--follow`; shared by `report`.
-    static func project(captures: [String], db: String, rebuild: Bool, follow: Bool, stallAfter: UInt64,
+    static func project(captures: [String], db: String, rebuild: Bool, follow: Bool, stallAfter: Duration,
                         quiet: Bool) throws -> Projector.Summary {
         let projector = try Projector(paths: captures, databasePath: db, rebuild: rebuild)
         if let reason = projector.store.rebuiltBecause, !quiet { printError("restrace: rebuilding \(db): \(reason)") }

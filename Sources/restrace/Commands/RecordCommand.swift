@@ -88,15 +88,15 @@ struct RecordCommand: ParsableCommand {
         o.shareGroup = shareGroup
         o.session = try connection.session(defaultClientID: "restrace-\(ProcessInfo.processInfo.hostName)")
         o.session.cleanSession = cleanSession
-        o.flushInterval = flushInterval.nanoseconds
+        o.flushInterval = flushInterval.duration
         o.writer.segmentSize = segmentSize.bytes
         o.writer.segmentDuration = segmentDuration?.nanoseconds
         o.redactURLs = redactUrls
         o.journalBytes = noJournal ? 0 : Int(journalSize.bytes)
         o.retention = retention.limits
-        o.duration = duration?.nanoseconds
+        o.duration = duration?.duration
         o.maxMessages = maxMessages
-        o.giveUpAfter = giveUpAfter?.seconds
+        o.giveUpAfter = giveUpAfter?.duration
         o.compactClosed = compactClosed
         Interrupts.install()
         // Before the recorder: its counters are made with the metrics system this bootstraps.

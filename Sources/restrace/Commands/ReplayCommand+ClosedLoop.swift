@@ -21,8 +21,8 @@ extension ReplayCommand {
         var o = ClosedLoopPlayer.Options()
         o.side = side
         o.rate = maxRate ? .infinity : rate
-        o.answerTimeout = Double(closedLoop.answerTimeout.nanoseconds) / 1e9
-        o.idleTimeout = Double(closedLoop.idleTimeout.nanoseconds) / 1e9
+        o.answerTimeout = closedLoop.answerTimeout.duration
+        o.idleTimeout = closedLoop.idleTimeout.duration
         o.mapProduct = try mapping.products()
         o.mapDevice = try mapping.devices()
         o.topicPrefix = topicPrefix

@@ -63,7 +63,7 @@ struct ReportOptions: ParsableArguments {
         if !captures.isEmpty, !Projector.isUpToDate(paths: captures, databasePath: path) {
             do {
                 _ = try ProjectCommand.project(captures: captures, db: path, rebuild: false, follow: false,
-                                               stallAfter: stallAfter.nanoseconds, quiet: true)
+                                               stallAfter: stallAfter.duration, quiet: true)
             } catch ProjectionError.busy {
                 // `project --follow` is keeping it up to date: report what it holds.
                 printError("restrace: \(path) is being updated by another restrace process; reporting what it holds now")
@@ -89,7 +89,7 @@ struct ReportOptions: ParsableArguments {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let projector = try Projector(paths: paths, databasePath: dir + "/as-of.sqlite")
         projector.until = at
-        _ = try projector.run(stallAfter: stallAfter.nanoseconds)
+        _ = try projector.run(stallAfter: stallAfter.duration)
         return try SQLiteStore(readingFrom: dir + "/as-of.sqlite", removingDirectory: dir)
     }
 
@@ -115,8 +115,8 @@ struct ReportOptions: ParsableArguments {
         case .time(let t)?: f.asOf = t.resolve(start: span.first)
         case nil: f.asOf = span.last
         }
-        f.stallAfter = stallAfter.nanoseconds
-        f.bucket = bucket.nanoseconds
+        f.stallAfter = stallAfter.duration
+        f.bucket = bucket.duration
         f.limit = limit
         return f
     }

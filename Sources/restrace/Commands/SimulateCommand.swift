@@ -72,7 +72,7 @@ struct SimulateCommand: ParsableCommand {
         var o = SimulationOptions()
         o.devices = devices
         o.products = products
-        o.duration = duration.nanoseconds
+        o.duration = duration.duration
         o.seed = seed
         if let start { o.start = Timestamp.parse(start)! }
         o.failureRate = failureRate
@@ -82,7 +82,7 @@ struct SimulateCommand: ParsableCommand {
         o.unansweredRate = unansweredRate
         o.malformedRate = malformedRate
         o.largeFileRate = largeFileRate
-        o.progressInterval = progressEvery.seconds
+        o.progressInterval = progressEvery.duration
         o.blindWindows = blindWindows
         if noFaults { o.disableFaults() }
         return o
@@ -121,7 +121,7 @@ extension SimulateCommand {
         var o = ClosedLoopPlayer.Options()
         o.side = side
         o.rate = speed
-        o.idleTimeout = Double(idleTimeout.nanoseconds) / 1e9
+        o.idleTimeout = idleTimeout.duration
         let session = try connection.session(defaultClientID: "restrace-simulate-\(ProcessInfo.processInfo.processIdentifier)")
         let client = try MosquittoSession(broker: try brokerArgument(broker!), options: session)
         try client.open()

@@ -75,12 +75,12 @@ struct TopCommand: ParsableCommand {
         Interrupts.install()
         var options = LiveOptions()
         options.window = TopSession.windows.first { $0.name == window }!.ns
-        options.stallAfter = stallAfter.nanoseconds
+        options.stallAfter = stallAfter.duration
         options.abortFailureRate = abortFailureRate.value
         options.abortMinTasks = abortMinTasks
         let (source, name, recording) = try makeSource()
         defer { recording?.stop() }
-        let status = TopView.Status(source: name, windowName: window, stallAfter: stallAfter.nanoseconds,
+        let status = TopView.Status(source: name, windowName: window, stallAfter: stallAfter.duration,
                                     abortFailureRate: abortFailureRate.value, abortMinTasks: abortMinTasks)
         let session = TopSession(source: source, options: options, status: status, interval: Double(interval.nanoseconds) / 1e9)
         if let filter { session.applyFilter(filter) }
@@ -123,7 +123,7 @@ struct TopCommand: ParsableCommand {
         var o = RecorderOptions(broker: url)
         o.filters = filters
         o.session = session
-        o.flushInterval = 250_000_000  // the view follows the file: keep it close behind
+        o.flushInterval = .milliseconds(250)  // the view follows the file: keep it close behind
         let recording = try BackgroundRecording(options: o, directory: out)
         return (try CaptureLiveSource(paths: [out], follow: true, speed: nil), "\(url) → \(out)", recording)
     }

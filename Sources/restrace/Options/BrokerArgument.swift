@@ -10,8 +10,8 @@ extension MosquittoSession {
     /// Connects (retrying for up to 30 s) and waits for the broker to accept the session: a
     /// refused login fails at once. Ctrl-C ends either wait.
     func open() throws {
-        try connect(giveUpAfter: 30, shouldStop: { Interrupts.requested })
-        try waitUntilConnected(timeout: 30, shouldStop: { Interrupts.requested })
+        try connect(giveUpAfter: .seconds(30), shouldStop: { Interrupts.requested })
+        try waitUntilConnected(timeout: .seconds(30), shouldStop: { Interrupts.requested })
     }
 }
 

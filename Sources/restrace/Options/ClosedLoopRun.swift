@@ -46,6 +46,6 @@ enum ClosedLoopRun {
         while granted < filters.count, Date() < until {
             for e in sessions[0].events(timeout: 0.2) { if case .subscribed = e { granted += 1 } }
         }
-        guard granted >= filters.count else { throw BrokerError.gaveUp(broker: broker, after: 10, lastReason: "the subscription was not granted") }
+        guard granted >= filters.count else { throw BrokerError.gaveUp(broker: broker, after: .seconds(10), lastReason: "the subscription was not granted") }
     }
 }

@@ -50,6 +50,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     }
 
     var seconds: Double { Double(nanoseconds) / 1e9 }
+    var duration: Duration { .nanoseconds(nanoseconds) }
     static let forms = "250ms, 90s, 5m or 2h"
 
     /// How `--help` shows a default: `10m`, `120s`, `250ms`.

@@ -10,9 +10,9 @@ extension Reports {
             try store.read { db in
                 var c = try ReportContext(db: db, filters: filters, format: nil)
                 let bucket = HTMLReportPage.bucket(for: c)
-                if bucket != filters.bucket {
+                if bucket != filters.bucket.nanoseconds {
                     var wider = filters
-                    wider.bucket = bucket
+                    wider.bucket = .nanoseconds(bucket)
                     c = try ReportContext(db: db, filters: wider, format: nil)
                 }
                 var page = try HTMLReportPage(title: title, context: c)
@@ -30,7 +30,7 @@ extension Reports {
     /// Failed tasks per bucket of their end and root cause.
     static func failureCourse(_ c: ReportContext) throws -> [(bucket: UInt64, cause: String, tasks: Double)] {
         let w = c.taskConditions()
-        let bucket = Int64(c.filters.bucket)
+        let bucket = Int64(c.filters.bucket.nanoseconds)
         return try c.db.all("""
             SELECT t.finished_at / ? * ? AS b, t.kind, t.failed_by, t.result_code, t.result_msg, count(*) AS n
             FROM tasks t WHERE t.state = 'failed' AND t.finished_at IS NOT NULL AND \(w.sql) GROUP BY 1, 2, 3, 4, 5

@@ -21,9 +21,9 @@ struct HTMLReportPage {
     /// The bucket width of the time charts: the report's, widened to a round width when the span
     /// would need more than 720 buckets (a week in 1-minute buckets is 10 080 bars).
     static func bucket(for c: ReportContext) -> UInt64 {
-        guard let first = c.filters.since ?? c.firstTime, let last = c.filters.until ?? c.lastTime, last > first else { return c.filters.bucket }
+        guard let first = c.filters.since ?? c.firstTime, let last = c.filters.until ?? c.lastTime, last > first else { return c.filters.bucket.nanoseconds }
         let span = last - first
-        var b = c.filters.bucket
+        var b = c.filters.bucket.nanoseconds
         for width: UInt64 in [60, 300, 900, 3600, 6 * 3600, 86_400, 7 * 86_400] where span / b > 720 { b = max(b, width * 1_000_000_000) }
         return b
     }
@@ -131,7 +131,7 @@ struct HTMLReportPage {
         s += "<h3>Failures over time by cause</h3>"
         s += SVGChart.time(title: "failed tasks per bucket by cause", unit: "tasks", series: names.enumerated().map { i, name in
             .init(name: name, colour: i < top.count ? Self.palette[i] : Self.palette.last!, values: byCause[name] ?? [:])
-        }, from: from, to: to, bucket: c.filters.bucket, shaded: blind, style: .stackedBars)
+        }, from: from, to: to, bucket: c.filters.bucket.nanoseconds, shaded: blind, style: .stackedBars)
         section("failures", "Failure causes", s)
     }
 
@@ -198,7 +198,7 @@ struct HTMLReportPage {
             <title>restrace report: \(title.htmlEscaped)</title>
             <style>\(Self.style)</style></head>
             <body><header><h1>Transfer report: \(title.htmlEscaped)</h1>
-            <p>As of \(ReportTime.format(c.asOf)); stalled means idle over \(c.filters.stallAfter / 1_000_000_000) s\(filters.isEmpty ? "" : "; " + filters.joined(separator: "; ").htmlEscaped). Made by restrace.</p>
+            <p>As of \(ReportTime.format(c.asOf)); stalled means idle over \(c.filters.stallAfter.nanoseconds / 1_000_000_000) s\(filters.isEmpty ? "" : "; " + filters.joined(separator: "; ").htmlEscaped). Made by restrace.</p>
             <nav>\(contents.map { "<a href=\"#\($0.id)\">\($0.title.htmlEscaped)</a>" }.joined(separator: " · "))</nav></header>
             <main>
             """
