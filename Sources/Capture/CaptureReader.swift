@@ -121,6 +121,7 @@ final class FileStream {
                 }
                 reader.finish()
             }
+            reader.releaseBuffers()
             current = nil
             fileIndex += 1
         }

@@ -131,6 +131,22 @@ public final class SegmentReader {
         problems.append(.truncated(file: name, offset: lexer.offset, missing: needed > pendingBytes ? needed - pendingBytes : 0))
     }
 
+    /// Once the file is finished, lets go of what reading it needed (its last chunk, the read
+    /// buffer, its channels) and closes it; its counts, metadata and problems stay. A capture of
+    /// thousands of files is read with one file's buffers, not all of theirs.
+    func releaseBuffers() {
+        guard isFinished else { return }
+        chunk = []
+        pending = []
+        pendingIndex = 0
+        block = []
+        definitions = []
+        channels = [:]
+        lexer = MCAPLexer(offset: lexer.offset, expectMagic: false)
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
     private func nextRecord() throws(CaptureError) -> MCAPLexer.RawRecord? {
         while true {
             if let r = try lexer.next() { return r }

@@ -27,6 +27,32 @@ import TestSupport
         for r in try CaptureVerifier.verify(path: dir) { #expect(r.isIntact && r.closedCleanly) }
     }
 
+    @Test func aCaptureOfManyFilesIsReadWithOneFileOpen() throws {
+        let dir = temporaryDirectory()
+        defer { cleanup(dir) }
+        let messages = sampleMessages(count: 6000)
+        var options = CaptureWriter.Options()
+        options.chunkSize = 4 << 10
+        options.segmentSize = 4 << 10
+        let files = try writeCapture(messages, to: dir, options: options).filesWritten.count
+        #expect(files > 40)
+        func openFiles() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let before = try openFiles()
+        let reader = try CaptureReader(paths: [dir])
+        var read = 0, mostOpen = 0
+        while reader.next() != nil {
+            read += 1
+            if read % 100 == 0 { mostOpen = max(mostOpen, try openFiles() - before) }
+        }
+        #expect(read == messages.count)
+        // Each file is closed, and its last chunk and read buffer let go, once it is read: a
+        // capture of thousands of segments once held all of them (gigabytes).
+        #expect(mostOpen <= 2, "\(mostOpen) files open at once of \(files)")
+        #expect(reader.filesRead.count == files)
+        #expect(reader.filesRead.allSatisfy { $0.reachedDataEnd && $0.problems.isEmpty })
+        #expect(reader.filesRead.reduce(0) { $0 + $1.messagesRead } == UInt64(messages.count))
+    }
+
     @Test func canonicallyEquivalentTopicsStayDistinctChannels() throws {
         let dir = temporaryDirectory()
         defer { cleanup(dir) }
