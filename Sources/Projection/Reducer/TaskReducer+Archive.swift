@@ -13,14 +13,16 @@ extension TaskReducer {
                   latest[t.key] == id else { continue }
             tasks[id] = nil
             latest[t.key] = nil
-            archived[t.key] = ArchivedAttempt(id: id, attempt: t.attempt)
+            archived.set(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt), ArchivedAttempt(id: id, attempt: t.attempt))
         }
     }
 
     /// Brings task `id` back from the archive, if it is there.
     mutating func restore(_ id: Int64) -> TransferTask? {
-        guard let t = archive?(id), archived[t.key]?.id == id else { return nil }
-        archived[t.key] = nil
+        guard let t = archive?(id) else { return nil }
+        let slot = devices.slot(of: t.key, firstSeen: t.startedAt)
+        guard archived[t.key, slot: slot]?.id == id else { return nil }
+        archived.remove(t.key, slot: slot)
         tasks[id] = t
         latest[t.key] = id
         return t

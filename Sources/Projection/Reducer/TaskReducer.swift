@@ -19,7 +19,7 @@ public struct TaskReducer: Sendable {
     /// Per second, to add to the `traffic` table (moved into `output` by `drain`).
     var traffic = TrafficCounter()
     /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
-    var archived: [TaskKey: ArchivedAttempt] = [:]
+    var archived = ArchivedAttempts()
     /// Ended tasks idle this long (capture time) leave memory at the next drain; nil: never.
     public var archiveAfter: Duration?
     /// Reads an archived task's committed row back (set by the projector). The results are the
@@ -43,8 +43,8 @@ public struct TaskReducer: Sendable {
         self.devices = DeviceTable(devices)
         self.topics = TopicTable(topics, idBase: topicIDBase)
         for (key, a) in archived {
-            self.archived[key] = a
             let slot = self.devices.slot(of: key, firstSeen: clock)
+            self.archived.set(key, slot: slot, a)
             lastStarted[slot, key.kind] = max(lastStarted[slot, key.kind] ?? 0, a.id)
         }
         self.clock = clock
@@ -202,7 +202,7 @@ public struct TaskReducer: Sendable {
     /// The id of the latest attempt of `key`, if any, read back from the archive if it had left memory.
     mutating func latestTaskID(_ key: TaskKey) -> Int64? {
         if let id = latest[key] { return id }
-        guard let a = archived[key] else { return nil }
+        guard let a = archived[key, slot: devices.slot(of: key, firstSeen: clock)] else { return nil }
         return restore(a.id)?.id
     }
 
@@ -219,7 +219,7 @@ public struct TaskReducer: Sendable {
                 let time = m.time
                 update(previous.id, at: time) { $0.state = .superseded; $0.finishedAt = time }
             }
-        } else if let a = archived.removeValue(forKey: key) {
+        } else if let a = archived.remove(key, slot: device) {
             attempt = a.attempt + 1
         }
         let id = nextTaskID
