@@ -268,6 +268,56 @@ import Glibc
         #expect(unknown.status == 2 && unknown.err.contains("not in this projection"), "\(unknown.err)")
     }
 
+    /// `event_rows` is partitioned by UTC day, and `project --retain` drops the days that ended
+    /// before the capture's last message less the span (in SQLite, each older event): the reports,
+    /// made of tasks and counts, stay as they were.
+    @Test func retentionDropsWholeOldDaysAndKeepsTheReports() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-retain")
+        defer { cleanup(dir) }
+        // Four days of a small fleet, ten minutes at noon each, in one capture.
+        var lines = ""
+        for day in 23...26 {
+            let out = dir + "/day\(day)"
+            let sim = try restrace(["simulate", "--devices", "4", "--duration", "10m", "--seed", "\(day)",
+                                    "--start", "2026-11-\(day)T12:00:00Z", "--out", out])
+            try #require(sim.status == 0, "\(sim.err)")
+            lines += try restrace(["cat", out, "--format", "jsonl"]).text
+        }
+        let imported = try runProcess(restraceExecutable, ["import", "--format", "jsonl", "-", "--out", dir + "/capture"], stdin: Data(lines.utf8))
+        try #require(imported.status == 0, "\(imported.err)")
+        let capture = dir + "/capture"
+
+        try pg.createDatabase("everything")
+        try pg.createDatabase("kept")
+        #expect(try restrace(["project", capture, "--db", pg.url("everything"), "--quiet"]).status == 0)
+        #expect(try pg.psql("everything", "SELECT string_agg(relname::text, ' ' ORDER BY relname) FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'event_rows'::regclass")
+                == "event_rows_20261123 event_rows_20261124 event_rows_20261125 event_rows_20261126")
+        let kept = try restrace(["project", capture, "--db", pg.url("kept"), "--retain", "1d"])
+        #expect(kept.status == 0, "\(kept.err)")
+        #expect(kept.text.contains("retention: dropped 2 days of events before 2026-11-25T12:"), "\(kept.text)")
+        #expect(try pg.psql("kept", "SELECT string_agg(relname::text, ' ' ORDER BY relname) FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'event_rows'::regclass")
+                == "event_rows_20261125 event_rows_20261126")
+        let fromDay25 = try pg.psql("everything", "SELECT count(*) FROM events WHERE time >= 1795564800000000000")
+        #expect(try pg.psql("kept", "SELECT count(*) FROM events") == fromDay25 && fromDay25 != "0")
+        #expect(try pg.psql("kept", "SELECT count(*) FROM tasks") == pg.psql("everything", "SELECT count(*) FROM tasks"))
+        #expect(try differingReports(pg.url("everything"), pg.url("kept"), formats: ["json", "table"]) == [])
+        // Run again: nothing new, nothing more to drop, no error.
+        let again = try restrace(["project", capture, "--db", pg.url("kept"), "--retain", "1d"])
+        #expect(again.status == 0 && again.text.contains("dropped 0 days"), "\(again.text) \(again.err)")
+
+        // SQLite: each event older than the cutoff goes, the rest stays.
+        let sqlite = dir + "/kept.sqlite"
+        let lite = try restrace(["project", capture, "--db", sqlite, "--retain", "36h"])
+        #expect(lite.status == 0, "\(lite.err)")
+        let last = try pg.psql("everything", "SELECT max(time) FROM events")
+        let cutoff = try #require(Int64(last)) - 36 * 3_600_000_000_000
+        let older = try pg.psql("everything", "SELECT count(*) FROM events WHERE time < \(cutoff)")
+        #expect(lite.text.contains("retention: dropped \(older) events before 2026-11-25T00:"), "\(lite.text)")
+        #expect(try differingReports(pg.url("everything"), sqlite, formats: ["json"]) == [])
+    }
+
     /// Quotes, SQL in names, a 1 MiB name, escapes, and a payload that is not UTF-8 go in as
     /// values (COPY and bound parameters, never SQL text) and come out as SQLite gives them; a NUL
     /// byte, which PostgreSQL's text cannot hold, is refused with a message and nothing written.

@@ -22,6 +22,9 @@ public final class Projector {
         public var rebuiltBecause: String?
         /// Damage met in the capture (torn tails, corrupt chunks), as text.
         public var captureProblems: [String] = []
+        /// With `retain`: the events dropped, and the time before which they were.
+        public var eventsDropped: EventsDropped?
+        public var retainedFrom: UInt64?
         public var eventsPerSecond: Double { seconds > 0 ? Double(events) / seconds : 0 }
     }
 
@@ -34,6 +37,9 @@ public final class Projector {
     /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
     /// follows the tasks of the last minutes, not every task of the capture.
     public var archiveAfter: Duration? = .seconds(600)
+    /// Events older than this before the capture's last message are dropped after the run (the
+    /// tasks, anomalies and counts stay); nil: all are kept.
+    public var retain: Duration?
     /// Called inside each batch's transaction before it commits (tests inject failures here).
     var beforeCommit: (Int) throws -> Void = { _ in }
 
@@ -97,6 +103,17 @@ public final class Projector {
                                                              shouldStop: shouldStop, progress: progress) }
     }
 
+    /// With `retain`, drops the events older than that before `last`, adding to `summary`'s count.
+    private func dropOldEvents(asOf last: UInt64, into summary: inout Summary) throws {
+        guard let retain, last > retain.nanoseconds else { return }
+        let dropped = try store.dropEvents(before: last - retain.nanoseconds)
+        var total = summary.eventsDropped ?? EventsDropped()
+        total.days += dropped.days
+        if let n = dropped.events { total.events = (total.events ?? 0) + n }
+        summary.eventsDropped = total
+        summary.retainedFrom = last - retain.nanoseconds
+    }
+
     private func project(follow: Bool, pollInterval: TimeInterval, stallAfter: Duration, shouldStop: @escaping @Sendable () -> Bool,
                          progress: (Progress) -> Void) throws -> Summary {
         let started = Date()
@@ -123,6 +140,7 @@ public final class Projector {
         // every task's key.
         var reducer: TaskReducer?
         var batchNumber = 0
+        var lastRetention: UInt64 = 0
         while let batch = batches.pop() {
             if reducer == nil, !batch.messages.isEmpty {
                 writer.waitUntilIdle()
@@ -144,6 +162,13 @@ public final class Projector {
             guard writer.submit(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
                                              number: batchNumber, caughtUp: batch.caughtUp)) else { break }
             batchNumber += 1
+            // Following for months: old days go as the capture goes on, once an hour of it.
+            if follow, retain != nil, batch.caughtUp, let last = checkpoint.lastTime, last >= lastRetention &+ 3_600_000_000_000 {
+                writer.waitUntilIdle()
+                if let error = writer.error { throw error }
+                try dropOldEvents(asOf: last, into: &summary)
+                lastRetention = last
+            }
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
         }
         writer.close()
@@ -154,6 +179,7 @@ public final class Projector {
         if !writer.indexed { try store.ensureIndexes() }
         if let last = checkpoint.lastTime { try store.markStalled(asOf: last, stallAfter: stallAfter) }
         try store.refreshStatistics()
+        if let last = checkpoint.lastTime { try dropOldEvents(asOf: last, into: &summary) }
         summary.totalEvents = checkpoint.events
         summary.seconds = Date().timeIntervalSince(started)
         summary.captureProblems = reader.problems.map(\.description)

@@ -26,6 +26,15 @@ public protocol ProjectionStore: AnyObject, Sendable {
     func refreshStatistics() throws
     /// Lets another projector write (after this store's last write).
     func releaseWriterLock()
+    /// Removes the events (not the tasks, anomalies or counts made of them) older than `cutoff`
+    /// (ns): in PostgreSQL whole days, those that end at or before it; in SQLite every such row.
+    func dropEvents(before cutoff: UInt64) throws -> EventsDropped
+}
+
+/// What `dropEvents` removed: days of events (PostgreSQL's partitions) or rows (SQLite).
+public struct EventsDropped: Sendable, Equatable {
+    public var days = 0
+    public var events: Int64?
 }
 
 extension ProjectionStore {

@@ -13,6 +13,7 @@ struct ProjectCommand: ParsableCommand {
           restrace project capture/ --db health.sqlite --rebuild
           restrace project capture/ --follow              (keeps following a capture being recorded)
           RESTRACE_DB_PASSWORD=… restrace project capture/ --db postgres://restrace@db.example:5432/fleet
+          restrace project capture/ --db postgres://restrace@db.example/fleet --follow --retain 90d
           sqlite3 capture/restrace.sqlite 'SELECT state, count(*) FROM tasks GROUP BY 1'
 
         Incremental: only messages not yet projected are read. A database made by another projection \
@@ -29,6 +30,9 @@ struct ProjectCommand: ParsableCommand {
     @Flag(help: "Keep following the capture as it grows, until interrupted (Ctrl-C).") var follow = false
     @Option(help: ArgumentHelp("Idle time after which an open task counts as stalled (\(DurationArgument.forms)).", valueName: "duration"))
     var stallAfter = DurationArgument(nanoseconds: 120_000_000_000)
+    @Option(help: ArgumentHelp("Drop the events older than this before the capture's last message (90d, 12h): in PostgreSQL whole days, in SQLite each event. Tasks, anomalies and counts stay.",
+                               valueName: "duration"))
+    var retain: DurationArgument?
     @Flag(help: "Print nothing but errors.") var quiet = false
 
     static func defaultDatabase(for captures: [String]) -> String {
@@ -41,18 +45,23 @@ struct ProjectCommand: ParsableCommand {
         try password.apply()
         let path = db ?? Self.defaultDatabase(for: captures)
         let summary = try Self.project(captures: captures, db: path, rebuild: rebuild, follow: follow,
-                                       stallAfter: stallAfter.duration, quiet: quiet)
+                                       stallAfter: stallAfter.duration, retain: retain?.duration, quiet: quiet)
         if !quiet {
             print(String(format: "projected %lld events in %.2f s (%.0f events/s): %d tasks changed, %d anomalies; %lld events in %@",
                          summary.events, summary.seconds, summary.eventsPerSecond, summary.tasksChanged, summary.anomalies,
                          summary.totalEvents, path))
+            if let dropped = summary.eventsDropped, let from = summary.retainedFrom {
+                let what = dropped.events.map { "\($0) events" } ?? "\(dropped.days) days of events"
+                print("retention: dropped \(what) before \(Timestamp.format(from, fractionDigits: 0))")
+            }
         }
     }
 
     /// Projects with a progress line on a terminal and SIGINT handling for `--follow`; shared by `report`.
     static func project(captures: [String], db: String, rebuild: Bool, follow: Bool, stallAfter: Duration,
-                        quiet: Bool) throws -> Projector.Summary {
+                        retain: Duration? = nil, quiet: Bool) throws -> Projector.Summary {
         let projector = try Projector(paths: captures, databasePath: db, rebuild: rebuild)
+        projector.retain = retain
         if let reason = projector.store.rebuiltBecause, !quiet { printError("restrace: rebuilding \(db): \(reason)") }
         if follow { Interrupts.install() }
         let showProgress = stderrIsTerminal && !quiet

@@ -173,6 +173,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     }
 
     public func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void) throws {
+        try makePartitions(for: out.events)
         try transaction { db in
             try copy("topics", TopicRow.columns) { r in for t in out.topics { t.bind(into: &r); r.endRow() } }
             try copy("event_rows", ProjectedEvent.columns) { r in for e in out.events { r.bind(e.id); e.bind(into: &r); r.endRow() } }
@@ -205,6 +206,45 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             try db.execute(update.sql, update.arguments)
             try beforeCommit()
         }
+    }
+
+    /// Makes the day partitions `events` go into that `event_rows` lacks, each in a short
+    /// transaction of its own under the schema lock (making one locks `event_rows` whole: never
+    /// inside a batch, where it would wait for other projectors' batches while they wait for it).
+    /// The list is read each time: another projector's retention may have dropped a day.
+    private func makePartitions(for events: [ProjectedEvent]) throws {
+        var days = Set<EventPartition>()
+        var last: EventPartition?
+        for e in events {
+            let p = EventPartition(time: Int64(bitPattern: e.time))
+            if p != last { days.insert(p) }  // most events: the day of the one before
+            last = p
+        }
+        guard !days.isEmpty else { return }
+        let existing = Set(try read { db in try db.all(EventPartition.listQuery).map { $0["name"] as String } })
+        for p in days.sorted(by: { $0.day < $1.day }) where !existing.contains(p.name) {
+            try transaction { db in
+                try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
+                try db.execute(p.createStatement)
+            }
+        }
+    }
+
+    public func dropEvents(before cutoff: UInt64) throws -> EventsDropped {
+        let limit = Int64(bitPattern: min(cutoff, UInt64(Int64.max)))
+        let old = try read { db in
+            try db.all(EventPartition.listQuery).compactMap { r -> String? in
+                guard let end = EventPartition.upperBound(r["bound"]), end <= limit else { return nil }
+                return r["name"] as String
+            }
+        }
+        for name in old {
+            try transaction { db in
+                try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
+                try db.execute("DROP TABLE IF EXISTS \(name)")
+            }
+        }
+        return EventsDropped(days: old.count)
     }
 
     /// COPYs the rows `fill` writes into `table`'s `columns`; nothing when it writes none.

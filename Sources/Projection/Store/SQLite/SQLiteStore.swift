@@ -142,6 +142,15 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     /// Lets another projector open the file (after this store's last write).
     public func releaseWriterLock() { writerLock = nil }
 
+    public func dropEvents(before cutoff: UInt64) throws -> EventsDropped {
+        try naming {
+            try db.write { db in
+                try db.execute(sql: "DELETE FROM event_rows WHERE time < ?", arguments: [Int64(bitPattern: min(cutoff, UInt64(Int64.max)))])
+                return EventsDropped(events: Int64(db.changesCount))
+            }
+        }
+    }
+
     /// Computes the statistics, unless they are current. The tasks table's column widths are read on a connection and a thread of their own, in
     /// parallel with the rest: their pass over every task took 0.27 s of a 5.3 M-event projection,
     /// after the 0.37 s of the distributions' and ANALYZE's 0.15 s.
