@@ -35,8 +35,9 @@ public final class Projector {
     /// Only messages received up to this time (ns) are projected: the tasks as they were then.
     public var until: UInt64?
     /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
-    /// follows the tasks of the last minutes, not every task of the capture.
-    public var archiveAfter: Duration? = .seconds(600)
+    /// follows the tasks of the last minutes, not every task of the capture. Reading one back waits
+    /// for the writer; with two minutes the bench capture reads none back (docs/performance.md).
+    public var archiveAfter: Duration? = .seconds(120)
     /// Events older than this before the capture's last message are dropped after the run (the
     /// tasks, anomalies and counts stay); nil: all are kept.
     public var retain: Duration?
