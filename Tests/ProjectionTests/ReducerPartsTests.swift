@@ -66,8 +66,9 @@ import TestSupport
     }
 }
 
-/// Topics parsed once per channel and file: each message gets its own topic, and the cache keeps
-/// one file per capture being read, however many files a capture has.
+/// Topics parsed once per channel and file: each message gets its own topic, the cache keeps one
+/// file per capture being read, however many files a capture has, and a topic keeps its number
+/// from file to file (the reducer's tables are indexed by it).
 @Suite struct TopicCacheTests {
     @Test func eachMessageGetsItsTopicAndFewFilesAreKept() throws {
         let dir = temporaryDirectory("topics")
@@ -88,16 +89,20 @@ import TestSupport
             let reader = try CaptureReader(paths: paths)
             var cache = TopicCache(captures: paths.count)
             var seen = 0, mostKept = 0
+            var numbers: [String: Set<Int>] = [:]
             while let ok = reader.nextView({ m -> Bool in
-                let parsed = try? cache.parse(m).parsed.get()
+                let topic = cache.parse(m)
+                numbers[m.topic, default: []].insert(topic.number)
                 mostKept = max(mostKept, cache.filesKept)
-                return parsed?.description == m.topic
+                return (try? topic.parsed.get())?.description == m.topic
             }) {
                 #expect(ok)
                 seen += 1
             }
             #expect(seen == 3000 * paths.count)
             #expect(mostKept <= paths.count)
+            #expect(numbers.count == 7 * paths.count && numbers.values.allSatisfy { $0.count == 1 })
+            #expect(Set(numbers.values.flatMap { $0 }) == Set(0..<numbers.count))
         }
     }
 }
