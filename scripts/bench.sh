@@ -68,6 +68,15 @@ psec=$(median "${ps[@]}"); isec=$(median "${is[@]}")
 row "project $msgs events (s)" "$psec" "$isec (sqlite3 .import)" "$(ratio "$psec" "$isec")" "medians of ${ps[*]} and ${is[*]} s; $(python3 -c "print(int($msgs/$psec))") events/s, peak RSS $((prss/1024)) MiB"
 timed "$R" project "$D/cap" --db "$D/small.sqlite" --quiet
 row "project peak RSS, 1 M vs $msgs events (MiB)" "$((RSS/1024)) vs $((prss/1024))" "-" "-" "grows with the task keys held"
+# A fleet five times larger (a progress report a minute): memory should not grow with it, nor the
+# time per event. BENCH_LARGE_DEVICES=110000 makes some 5 M tasks (about 15 minutes more).
+LARGE=${BENCH_LARGE_DEVICES:-40000}
+"$R" simulate --devices "$LARGE" --duration 170m --progress-every 60s --seed 8 --out "$D/large" > /dev/null 2>&1
+timed "$R" project "$D/large" --db "$D/large.sqlite" --quiet
+btasks=$(sqlite3 "$D/big.sqlite" "SELECT count(*) FROM tasks"); ltasks=$(sqlite3 "$D/large.sqlite" "SELECT count(*) FROM tasks")
+lmsgs=$(sqlite3 "$D/large.sqlite" "SELECT events FROM checkpoint")
+row "project peak RSS, $ltasks vs $btasks tasks (MiB)" "$((RSS/1024))" "$((prss/1024)) ($btasks tasks)" "$(ratio "$RSS" "$prss")" "$LARGE devices, $lmsgs events in $WALL s: $(python3 -c "print(int($lmsgs/$WALL))") events/s vs $(python3 -c "print(int($msgs/$psec))"); goal under 300 MiB at 5 M tasks"
+rm -rf "$D/large" "$D/large.sqlite"
 
 echo "== reports on $msgs events"
 tasks=$(sqlite3 "$D/big.sqlite" "SELECT count(*) FROM tasks")
