@@ -45,6 +45,30 @@ import TestSupport
         #expect(rows.readBack > 0, "no archived task was ever read back: the test proves nothing")
     }
 
+    /// A device that sends the same file again and again: each earlier attempt leaves memory once
+    /// idle, though its key's latest attempt is another one (they once stayed for good).
+    @Test func earlierAttemptsOfAKeyLeaveMemoryToo() {
+        var reducer = TaskReducer()
+        reducer.archiveAfter = .seconds(60)
+        reducer.archive = { _ in nil }
+        var id: Int64 = 0
+        func send(_ time: UInt64, _ direction: String, _ payload: String) {
+            id += 1
+            reducer.apply(IncomingMessage(id: id, time: time, topic: "$resource/\(direction)/service/P/cam", payload: Array(payload.utf8),
+                                          position: CapturePosition(file: "000001.mcap", chunkOffset: 0, index: Int(id))))
+            _ = reducer.drain()  // a batch a message: an ended attempt is no longer being written when the next starts
+        }
+        var most = 0
+        for attempt in 0..<400 {
+            let t = 1_795_717_300_000_000_000 + UInt64(attempt) * 30_000_000_000  // a new attempt every 30 s
+            send(t, "up", #"{"type":"create_upload_task","name":"same.bin","size":10,"md5sum":"x"}"#)
+            send(t + 1_000_000_000, "down", #"{"type":"upload_result","result_code":-1}"#)
+            most = max(most, reducer.tasksInMemory)
+        }
+        #expect(reducer.nextTaskID == 401)
+        #expect(most <= 4, "\(most) of 400 attempts in memory at once")
+    }
+
     @Test func projectionsWithAndWithoutArchivingAreIdentical() throws {
         let (dir, _) = try simulatedCapture(devices: 12, minutes: 30)
         defer { cleanup(dir) }

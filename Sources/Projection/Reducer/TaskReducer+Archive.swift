@@ -9,9 +9,12 @@ extension TaskReducer {
         let cutoff = clock - after
         while let (time, id) = endedQueue.popFirst(before: cutoff) {
             // A task changed since it was queued was queued again with its new last event.
-            guard let t = tasks[id], t.lastEventAt == time, !t.state.isOpen, t.pendingResponses == 0,
-                  latest[t.key] == id else { continue }
+            guard let t = tasks[id], t.lastEventAt == time, !t.state.isOpen, t.pendingResponses == 0 else { continue }
             tasks[id] = nil
+            // An earlier attempt (its key was tried again while it was in memory): nothing to keep.
+            // Nothing reaches it any more: `_rsp`s go to tasks that await one, `upload_result` to
+            // its device's latest upload, every other message to its key's latest attempt.
+            guard latest[t.key] == id else { continue }
             latest[t.key] = nil
             archived.set(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt), ArchivedAttempt(id: id, attempt: t.attempt))
         }
