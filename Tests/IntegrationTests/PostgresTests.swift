@@ -306,6 +306,21 @@ import Glibc
         // Run again: nothing new, nothing more to drop, no error.
         let again = try restrace(["project", capture, "--db", pg.url("kept"), "--retain", "1d"])
         #expect(again.status == 0 && again.text.contains("dropped 0 days"), "\(again.text) \(again.err)")
+        // Following, the old days go once it has caught up, without waiting for the end.
+        try pg.createDatabase("followed")
+        let follower = try startRestrace(["project", capture, "--db", pg.url("followed"), "--follow", "--retain", "1d", "--quiet"],
+                                         errors: dir + "/follow.err")
+        let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'event_rows'::regclass"
+        var left = ""
+        for _ in 0..<300 where follower.isRunning {
+            left = (try? pg.psql("followed", partitions)) ?? ""
+            if left == "2" { break }
+            usleep(100_000)
+        }
+        #expect(follower.isRunning && left == "2", "\((try? String(contentsOfFile: dir + "/follow.err", encoding: .utf8)) ?? "")")
+        follower.interrupt()
+        follower.waitUntilExit()
+        #expect(follower.terminationStatus == 0)
 
         // SQLite: each event older than the cutoff goes, the rest stays.
         let sqlite = dir + "/kept.sqlite"
