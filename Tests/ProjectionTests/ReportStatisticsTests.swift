@@ -10,7 +10,7 @@ import TestSupport
     /// The reports that read statistics, in every format.
     private func rendered(_ store: SQLiteStore) throws -> [String] {
         var out: [String] = []
-        for kind in [Reports.Kind.summary, .latency, .tasks] {
+        for kind in [Reports.Kind.summary, .latency, .tasks, .failures] {
             for format in Report.Format.allCases {
                 var text = ""
                 try Reports.write(kind, store: store, filters: ReportFilters(), format: format) { text += $0 }
@@ -62,6 +62,29 @@ import TestSupport
         #expect(try uploadResponses() == 987654)  // read from the statistics
         try setStamp(db, "events - 1")
         #expect(try uploadResponses() == real)  // stale: computed
+    }
+
+    @Test func failureCausesAreReadStoredWhileCurrentAndUnfiltered() throws {
+        let (dir, _) = try simulatedCapture(devices: 6, minutes: 10) { $0.failureRate = 0.3 }
+        defer { cleanup(dir) }
+        let db = dir + "/p.sqlite"
+        _ = try Projector(paths: [dir], databasePath: db).run()
+        func failures(_ filters: ReportFilters = ReportFilters()) throws -> String {
+            try Reports.run(.failures, store: SQLiteStore(readingFrom: db), filters: filters).json.rendered()
+        }
+        let real = try failures()
+        #expect(real.contains("\"tasks\":"))
+        let q = try DatabaseQueue(path: db)
+        let causes = try q.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM failure_statistics") ?? 0 }
+        #expect(causes > 1)
+        try q.write { try $0.execute(sql: "UPDATE failure_statistics SET tasks = 987654 WHERE rowid = (SELECT min(rowid) FROM failure_statistics)") }
+        try q.close()
+        #expect(try failures().contains("\"tasks\":987654"))  // read from the stored causes
+        var filtered = ReportFilters()
+        filtered.products = ["TESTPROD01", "TESTPROD02"]
+        #expect(try !failures(filtered).contains("987654"))  // filtered: computed
+        try setStamp(db, "events - 1")
+        #expect(try failures() == real)  // stale: computed
     }
 
     @Test func anInterruptedRunLeavesNoCurrentStatisticsAndTheNextComputesThem() throws {

@@ -2,14 +2,13 @@ extension Reports {
     /// `report failures`: failed tasks grouped by root cause, most tasks first.
     static func failures(_ c: ReportContext) throws -> Report {
         let w = c.taskConditions()
+        // Unfiltered, the causes as the projection run stored them (`ReportStatistics`): grouping
+        // every failed task took most of this report's time, and of `summary`'s.
+        let stored = w.sql == ReportContext.everything && c.statistics != nil
         let rows = try c.db.all("""
-            SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) AS tasks,
-                   count(DISTINCT t.product || '/' || t.device) AS devices,
-                   min(t.finished_at) AS first_at, max(t.finished_at) AS last_at, min(t.id) AS example
-            FROM tasks t WHERE t.state = 'failed' AND \(w.sql)
-            GROUP BY t.kind, t.failed_by, t.result_code, t.result_msg
+            SELECT * FROM (\(stored ? "SELECT * FROM failure_statistics" : failureCauses(where: w.sql))) t
             ORDER BY tasks DESC, t.kind, t.failed_by NULLS FIRST, t.result_code NULLS FIRST, t.result_msg NULLS FIRST
-            """, w.arguments)
+            """, stored ? [] : w.arguments)
         var json: [JSONValue] = []
         var table: [[String]] = []
         for r in rows {
@@ -31,5 +30,17 @@ extension Reports {
         return Report(json: .array(json), tables: [Report.Table(
             title: "", columns: ["kind", "failed_by", "code", "message", "tasks", "devices", "first", "last", "example"],
             rows: table, numeric: [2, 4, 5])], notes: ["\(total) failed tasks in \(rows.count) causes"])
+    }
+
+    /// The failed tasks that match `condition` (over `tasks t`) grouped by root cause, with the
+    /// columns of `failure_statistics`.
+    static func failureCauses(where condition: String) -> String {
+        """
+        SELECT t.kind, t.failed_by, t.result_code, t.result_msg, count(*) AS tasks,
+               count(DISTINCT t.product || '/' || t.device) AS devices,
+               min(t.finished_at) AS first_at, max(t.finished_at) AS last_at, min(t.id) AS example
+        FROM tasks t WHERE t.state = 'failed' AND \(condition)
+        GROUP BY t.kind, t.failed_by, t.result_code, t.result_msg
+        """
     }
 }

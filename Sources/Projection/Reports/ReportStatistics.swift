@@ -1,6 +1,7 @@
 /// What the unfiltered reports ask on every run, computed once at the end of a projection run: the
-/// tasks per kind and state, the distributions of `report latency` and `report summary`, and the
-/// column widths of `report tasks`' table. On 500 k tasks these read the whole table and take most
+/// tasks per kind and state, the distributions of `report latency` and `report summary`, the
+/// column widths of `report tasks`' table, and the failure causes (`failure_statistics`) of
+/// `report failures` and `summary`. On 500 k tasks these read the whole table and take most
 /// of those reports' time (or, for the tasks table, the time to its first line); stored, they are
 /// read in a millisecond.
 ///
@@ -35,6 +36,8 @@ enum ReportStatistics {
         for (i, width) in try widths().enumerated() {
             try db.execute("INSERT INTO statistics (key, count) VALUES (?, ?)", [.text(key(tasksColumn: i)), SQLValue(width)])
         }
+        try db.execute("DELETE FROM failure_statistics")
+        try db.execute("INSERT INTO failure_statistics \(Reports.failureCauses(where: ReportContext.everything))")
         try db.execute("UPDATE checkpoint SET statistics_events = events")
     }
 

@@ -26,7 +26,7 @@ enum PostgresSchema {
     /// What a rebuild drops: the views first, then the tables.
     static let objects = (views: ["events", "tasks_per_minute", "failure_causes", "open_tasks"],
                           tables: ["tasks", "topics", "event_rows", "anomalies", "devices", "traffic", "recorder_events",
-                                   "checkpoint", "statistics"])
+                                   "checkpoint", "statistics", "failure_statistics"])
 
     static let tables = """
         CREATE TABLE tasks (
@@ -164,6 +164,18 @@ enum PostgresSchema {
             p95 double precision,
             p99 double precision,
             max double precision
+        );
+
+        CREATE TABLE failure_statistics (
+            kind text COLLATE "C" NOT NULL,
+            failed_by text COLLATE "C",
+            result_code bigint,
+            result_msg text COLLATE "C",
+            tasks bigint NOT NULL,
+            devices bigint NOT NULL,
+            first_at bigint,
+            last_at bigint,
+            example bigint NOT NULL
         );
         """
 

@@ -85,7 +85,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private static func deleteCapture(_ db: any SQLConnection, slot: Int64, captureID: String) throws {
         let others: Int64 = try db.value("SELECT count(*) FROM checkpoint WHERE id <> ?", [.integer(slot)]) ?? 0
         if others == 0 {
-            try db.execute("TRUNCATE tasks, event_rows, topics, anomalies, devices, traffic, recorder_events, statistics")
+            try db.execute("TRUNCATE tasks, event_rows, topics, anomalies, devices, traffic, recorder_events, statistics, failure_statistics")
             // Built again after the rows, as for a new projection.
             for index in PostgresSchema.indexNames { try db.execute("DROP INDEX IF EXISTS \(index)") }
             try db.execute("DELETE FROM checkpoint")

@@ -16,7 +16,7 @@ enum SQLiteSchema {
     /// nothing measurable). Both allow NULL where the column does.
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v8: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
+        m.registerMigration("v9: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -150,6 +150,18 @@ enum SQLiteSchema {
                 p99 REAL,
                 max REAL
             ) WITHOUT ROWID;
+
+            CREATE TABLE failure_statistics (  -- `report failures` unfiltered, stored with `statistics`
+                kind TEXT NOT NULL,
+                failed_by TEXT,
+                result_code INTEGER,
+                result_msg TEXT,
+                tasks INTEGER NOT NULL,
+                devices INTEGER NOT NULL,
+                first_at INTEGER,
+                last_at INTEGER,
+                example INTEGER NOT NULL
+            );
             """)
         }
         return m
