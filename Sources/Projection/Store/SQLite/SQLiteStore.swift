@@ -142,10 +142,17 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     /// Lets another projector open the file (after this store's last write).
     public func releaseWriterLock() { writerLock = nil }
 
+    /// The events before the first one at or after `cutoff`, in capture order: the rows are in that
+    /// order (`id`) and `time` has no index, so this reads from the start to that event (after the
+    /// first run, little more than what it deletes) instead of every event at each hourly run.
+    /// (After a step back of the recorder's clock, an older event past that one stays.)
     public func dropEvents(before cutoff: UInt64) throws -> EventsDropped {
         try naming {
             try db.write { db in
-                try db.execute(sql: "DELETE FROM event_rows WHERE time < ?", arguments: [Int64(bitPattern: min(cutoff, UInt64(Int64.max)))])
+                try db.execute(sql: """
+                    DELETE FROM event_rows WHERE id < coalesce((SELECT id FROM event_rows WHERE time >= ? ORDER BY id LIMIT 1),
+                                                               (SELECT max(id) + 1 FROM event_rows))
+                    """, arguments: [Int64(bitPattern: min(cutoff, UInt64(Int64.max)))])
                 return EventsDropped(events: Int64(db.changesCount))
             }
         }
