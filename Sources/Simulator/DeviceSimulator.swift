@@ -130,6 +130,7 @@ struct DeviceSimulator {
         let state = kind == "upload" ? "uploading" : "downloading"
         let overflow = size > 42_949_672
         var elapsed = 0.0
+        let step = options.progressInterval.seconds  // once: a Duration's seconds are worked out from its parts
         var paused = false
         var overflowTagged = false
         while true {
@@ -181,8 +182,8 @@ struct DeviceSimulator {
                 session[session.count - 2].fault = .pause
                 t += seconds(rng.uniform(20, 90))
             }
-            t += seconds(options.progressInterval.seconds)
-            elapsed += options.progressInterval.seconds
+            t += seconds(step)
+            elapsed += step
         }
         t += seconds(kind == "upload" ? 2 : 1)
         emit(t, fromPlatform: false, qos: 1, dialect.progress(kind: kind, name: name, state: "done", percent: nil, code: 0, message: ""), .done(kind))

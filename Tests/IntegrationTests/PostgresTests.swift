@@ -54,6 +54,21 @@ import Glibc
         return differing
     }
 
+    /// A capture at `dir` made by `restrace import` of JSON Lines (`restrace cat --format jsonl`).
+    private func importCapture(_ jsonl: String, to dir: String) throws -> String {
+        let imported = try runProcess(restraceExecutable, ["import", "--format", "jsonl", "-", "--out", dir], stdin: Data(jsonl.utf8))
+        try #require(imported.status == 0, "\(imported.err)")
+        return dir
+    }
+
+    /// The day partitions of `event_rows` in `database`, by name, space-separated.
+    private func partitions(_ pg: TestPostgres, _ database: String) throws -> String {
+        try pg.psql(database, """
+            SELECT coalesce(string_agg(relname::text, ' ' ORDER BY relname), '') FROM pg_inherits JOIN pg_class ON oid = inhrelid
+            WHERE inhparent = 'event_rows'::regclass
+            """)
+    }
+
     /// The first task's PRODUCT/DEVICE in a projection.
     private func firstDevice(_ db: String) throws -> String {
         let tasks = try JSONSerialization.jsonObject(with: restrace(["report", "tasks", "--db", db, "--format", "json"]).out) as? [[String: Any]]
@@ -241,10 +256,7 @@ import Glibc
         let first = repositoryRoot.appendingPathComponent("fixtures/clean-day/capture").path
         // The second capture: another fleet (its products renamed), as a second recorder would see.
         let lines = try restrace(["cat", repositoryRoot.appendingPathComponent("fixtures/failure-storm/capture").path, "--format", "jsonl"])
-        let renamed = Data(lines.text.replacingOccurrences(of: "TESTPROD0", with: "OTHERPROD0").utf8)
-        let imported = try runProcess(restraceExecutable, ["import", "--format", "jsonl", "-", "--out", dir + "/second"], stdin: renamed)
-        try #require(imported.status == 0, "\(imported.err)")
-        let second = dir + "/second"
+        let second = try importCapture(lines.text.replacingOccurrences(of: "TESTPROD0", with: "OTHERPROD0"), to: dir + "/second")
         try pg.createDatabase("fleet")
         let fleet = pg.url("fleet")
         let a = try startRestrace(["project", first, "--db", fleet], errors: dir + "/a.err")
@@ -285,20 +297,16 @@ import Glibc
             try #require(sim.status == 0, "\(sim.err)")
             lines += try restrace(["cat", out, "--format", "jsonl"]).text
         }
-        let imported = try runProcess(restraceExecutable, ["import", "--format", "jsonl", "-", "--out", dir + "/capture"], stdin: Data(lines.utf8))
-        try #require(imported.status == 0, "\(imported.err)")
-        let capture = dir + "/capture"
+        let capture = try importCapture(lines, to: dir + "/capture")
 
         try pg.createDatabase("everything")
         try pg.createDatabase("kept")
         #expect(try restrace(["project", capture, "--db", pg.url("everything"), "--quiet"]).status == 0)
-        #expect(try pg.psql("everything", "SELECT string_agg(relname::text, ' ' ORDER BY relname) FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'event_rows'::regclass")
-                == "event_rows_20261123 event_rows_20261124 event_rows_20261125 event_rows_20261126")
+        #expect(try partitions(pg, "everything") == "event_rows_20261123 event_rows_20261124 event_rows_20261125 event_rows_20261126")
         let kept = try restrace(["project", capture, "--db", pg.url("kept"), "--retain", "1d"])
         #expect(kept.status == 0, "\(kept.err)")
         #expect(kept.text.contains("retention: dropped 2 days of events before 2026-11-25T12:"), "\(kept.text)")
-        #expect(try pg.psql("kept", "SELECT string_agg(relname::text, ' ' ORDER BY relname) FROM pg_inherits JOIN pg_class ON oid = inhrelid WHERE inhparent = 'event_rows'::regclass")
-                == "event_rows_20261125 event_rows_20261126")
+        #expect(try partitions(pg, "kept") == "event_rows_20261125 event_rows_20261126")
         let fromDay25 = try pg.psql("everything", "SELECT count(*) FROM events WHERE time >= 1795564800000000000")
         #expect(try pg.psql("kept", "SELECT count(*) FROM events") == fromDay25 && fromDay25 != "0")
         #expect(try pg.psql("kept", "SELECT count(*) FROM tasks") == pg.psql("everything", "SELECT count(*) FROM tasks"))
@@ -310,14 +318,14 @@ import Glibc
         try pg.createDatabase("followed")
         let follower = try startRestrace(["project", capture, "--db", pg.url("followed"), "--follow", "--retain", "1d", "--quiet"],
                                          errors: dir + "/follow.err")
-        let partitions = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'event_rows'::regclass"
+        let wanted = "event_rows_20261125 event_rows_20261126"
         var left = ""
         for _ in 0..<300 where follower.isRunning {
-            left = (try? pg.psql("followed", partitions)) ?? ""
-            if left == "2" { break }
+            left = (try? partitions(pg, "followed")) ?? ""
+            if left == wanted { break }
             usleep(100_000)
         }
-        #expect(follower.isRunning && left == "2", "\((try? String(contentsOfFile: dir + "/follow.err", encoding: .utf8)) ?? "")")
+        #expect(follower.isRunning && left == wanted, "\(left): \((try? String(contentsOfFile: dir + "/follow.err", encoding: .utf8)) ?? "")")
         follower.interrupt()
         follower.waitUntilExit()
         #expect(follower.terminationStatus == 0)

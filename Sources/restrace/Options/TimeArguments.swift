@@ -49,7 +49,6 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
         nanoseconds = UInt64(v * scale)
     }
 
-    var seconds: Double { Double(nanoseconds) / 1e9 }
     var duration: Duration { .nanoseconds(nanoseconds) }
     static let forms = "250ms, 90s, 5m or 2h"
 

@@ -231,7 +231,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     }
 
     public func dropEvents(before cutoff: UInt64) throws -> EventsDropped {
-        let limit = Int64(bitPattern: min(cutoff, UInt64(Int64.max)))
+        let limit = Int64(clamping: cutoff)
         let old = try read { db in
             try db.all(EventPartition.listQuery).compactMap { r -> String? in
                 guard let end = EventPartition.upperBound(r["bound"]), end <= limit else { return nil }

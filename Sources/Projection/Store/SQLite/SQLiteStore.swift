@@ -152,7 +152,7 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
                 try db.execute(sql: """
                     DELETE FROM event_rows WHERE id < coalesce((SELECT id FROM event_rows WHERE time >= ? ORDER BY id LIMIT 1),
                                                                (SELECT max(id) + 1 FROM event_rows))
-                    """, arguments: [Int64(bitPattern: min(cutoff, UInt64(Int64.max)))])
+                    """, arguments: [Int64(clamping: cutoff)])
                 return EventsDropped(events: Int64(db.changesCount))
             }
         }
