@@ -1,37 +1,15 @@
 import Dispatch
 /// Writes one MCAP file: header, metadata, zstd chunks, and on `close()` the summary and footer.
 final class SegmentWriter {
-    /// A channel's key, compared and hashed on the topic's bytes: canonically equivalent
-    /// spellings of a topic are different MQTT topics, so they get different channels.
-    struct Channel: Hashable {
-        var topic: String
-        var qos: UInt8
-        var retain: Bool
-
-        static func == (a: Self, b: Self) -> Bool {
-            a.qos == b.qos && a.retain == b.retain && a.topic.hasSameUTF8(as: b.topic)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            var topic = topic
-            topic.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-            hasher.combine(qos)
-            hasher.combine(retain)
-        }
-    }
-
     private let sink: FileSink
     private let codec: ChunkCodec
     private let chunkSize: Int
-    private var channels: [Channel: UInt16] = [:]
+    private var channels = ChannelTable()
     private var channelRecords: [MCAPChannel] = []
-    private var chunk = ByteWriter(capacity: 1 << 16)
+    private var chunk = OpenChunk()
     /// Channel records first used by the open chunk: written just before it, outside any chunk.
     private var newChannels = ByteWriter()
-    /// Messages per channel, indexed by channel id − 1 (the statistics' map is built on close).
-    private var channelCounts: [UInt64] = []
-    private var chunkStart: UInt64 = .max
-    private var chunkEnd: UInt64 = 0
+    private var tally = MessageTally()
     private var chunkIndexes: [MCAPChunkIndex] = []
     private var metadataIndexes: [(offset: UInt64, length: UInt64, name: String)] = []
     private var stats = MCAPStatistics()
@@ -40,15 +18,17 @@ final class SegmentWriter {
     /// Chunks sealed and not yet written, oldest first, and the thread that compresses them.
     private var pending: [SealedChunk] = []
     private let compression = DispatchQueue(label: "restrace.chunk-compression")
+    /// The buffer of a chunk written, emptied, for the next chunk to fill.
+    private var spare: [[UInt8]] = []
 
     /// When the first message of the file was received (ns), or nil while it is empty.
-    private(set) var firstTime: UInt64?
+    var firstTime: UInt64? { tally.first }
 
     var path: String { sink.path }
     /// Bytes on disk plus the open chunk's uncompressed bytes: what the file will roughly hold.
-    var approximateSize: UInt64 { sink.size + UInt64(chunk.bytes.count) + pending.reduce(0) { $0 + UInt64($1.raw.count) } }
+    var approximateSize: UInt64 { sink.size + UInt64(chunk.byteCount) + pending.reduce(0) { $0 + UInt64($1.raw.count) } }
     var bytesOnDisk: UInt64 { sink.size }
-    var messageCount: UInt64 { stats.messageCount }
+    var messageCount: UInt64 { tally.count }
     /// Channel ids are 16-bit: a file holds at most this many channels, then the capture rotates.
     static let maximumChannels = Int(UInt16.max)
     var isFullOfChannels: Bool { channels.count >= Self.maximumChannels }
@@ -75,60 +55,57 @@ final class SegmentWriter {
     }
 
     /// True when every message given is in the file (no open chunk, nothing pending).
-    var isAllOnDisk: Bool { chunk.bytes.isEmpty && pending.isEmpty && sink.isWritten }
+    var isAllOnDisk: Bool { chunk.isEmpty && pending.isEmpty && sink.isWritten }
 
     func write(_ m: CapturedMessage, sequence: UInt32) throws(CaptureError) {
-        let key = Channel(topic: m.topic, qos: m.qos, retain: m.retain)
-        let id: UInt16
-        if let known = channels[key] {
-            id = known
-        } else {
-            id = UInt16(truncatingIfNeeded: channels.count + 1)
-            channels[key] = id
-            let record = MCAPChannel(id: id, schemaID: 0, topic: m.topic, messageEncoding: "json",
-                                     metadata: ["qos": String(m.qos), "retain": String(m.retain)])
-            channelRecords.append(record)
-            channelCounts.append(0)
-            // Each channel is written once per file, in the data section outside the chunks, so a
-            // corrupt chunk never hides the channels of later ones (and a fleet's thousands of
-            // topics are not repeated in every chunk).
-            MCAPRecord.channel(record).encode(into: &newChannels)
+        let id = m.topic.withUTF8Bytes { topic in
+            channels.id(of: topic, qos: m.qos, retain: m.retain) ?? addChannel(topic, m)
         }
-        MCAPRecord.encodeMessage(channelID: id, sequence: sequence, time: m.time, payload: m.payload, into: &chunk)
-        chunkStart = min(chunkStart, m.time)
-        chunkEnd = max(chunkEnd, m.time)
-        if firstTime == nil { firstTime = m.time; stats.messageStartTime = m.time }
-        stats.messageStartTime = min(stats.messageStartTime, m.time)
-        stats.messageEndTime = max(stats.messageEndTime, m.time)
-        stats.messageCount += 1
-        channelCounts[Int(id) - 1] += 1
-        if chunk.bytes.count >= chunkSize {
+        m.payload.withUnsafeBufferPointer { chunk.append(channel: id, sequence: sequence, time: m.time, payload: $0) }
+        tally.count(channel: id, time: m.time)
+        if chunk.byteCount >= chunkSize {
             // Compressed on the compression thread while the next chunk fills: at most one waits.
             seal()
             try emit(keeping: 1)
         }
     }
 
+    private func addChannel(_ topic: UnsafeBufferPointer<UInt8>, _ m: CapturedMessage) -> UInt16 {
+        let id = channels.add(topic, qos: m.qos, retain: m.retain)
+        let record = MCAPChannel(id: id, schemaID: 0, topic: m.topic, messageEncoding: "json",
+                                 metadata: ["qos": String(m.qos), "retain": String(m.retain)])
+        channelRecords.append(record)
+        tally.addChannel()
+        // Each channel is written once per file, in the data section outside the chunks, so a
+        // corrupt chunk never hides the channels of later ones (and a fleet's thousands of
+        // topics are not repeated in every chunk).
+        MCAPRecord.channel(record).encode(into: &newChannels)
+        return id
+    }
+
     /// Compresses the open chunk and writes it, with every chunk sealed before it, so that a
     /// crash after this loses none of them.
     func flush() throws(CaptureError) {
-        if chunk.bytes.isEmpty, pending.isEmpty { try sink.retry(); return }
-        seal()
+        if chunk.isEmpty, pending.isEmpty { try sink.retry(); return }
+        // The open chunk is compressed on this thread, which would otherwise wait for the
+        // compression thread to finish the chunk before it.
+        seal(compressingHere: true)
         try emit(keeping: 0)
     }
 
-    /// Hands the open chunk to the compression thread; the writer goes on filling the next one.
-    private func seal() {
-        guard !chunk.bytes.isEmpty else { return }
-        let job = SealedChunk(raw: chunk.bytes, channels: newChannels.bytes,
-                              start: chunkStart == .max ? 0 : chunkStart, end: chunkEnd)
-        chunk.bytes = []
-        chunk.bytes.reserveCapacity(min(chunkSize + (1 << 16), job.raw.count + (1 << 16)))
+    /// Hands the open chunk to the compression thread (the writer goes on filling the next one),
+    /// or compresses it at once.
+    private func seal(compressingHere: Bool = false) {
+        guard !chunk.isEmpty else { return }
+        let start = chunk.start, end = chunk.end
+        // A written chunk's buffer when there is one: a new one of several MiB costs a page
+        // fault for every 4 KiB the writer fills.
+        let raw = chunk.take(reusing: spare.popLast() ?? [])
+        chunk.records.bytes.reserveCapacity(min(chunkSize + (1 << 16), raw.count + (1 << 16)))
+        let job = SealedChunk(raw: raw, channels: newChannels.bytes, start: start, end: end)
         newChannels.bytes.removeAll(keepingCapacity: true)
-        chunkStart = .max
-        chunkEnd = 0
         let codec = self.codec
-        compression.async { job.compress(with: codec) }
+        if compressingHere { job.compress(with: codec) } else { compression.async { job.compress(with: codec) } }
         pending.append(job)
     }
 
@@ -153,6 +130,7 @@ final class SegmentWriter {
                 messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(job.compressed.count),
                 uncompressedSize: UInt64(job.raw.count)))
             rawBytes += UInt64(job.raw.count)
+            if spare.isEmpty { spare.append(job.takeRaw()) }
             stats.chunkCount += 1
             do {
                 try sink.write(w.bytes)
@@ -190,8 +168,11 @@ final class SegmentWriter {
             for r in records { r.encode(into: &w) }
             groups.append((opcode, start, sink.size + UInt64(w.bytes.count) - start))
         }
+        stats.messageCount = tally.count
+        stats.messageStartTime = tally.start
+        stats.messageEndTime = tally.end
         stats.channelCount = UInt32(channelRecords.count)
-        stats.channelMessageCounts = Dictionary(uniqueKeysWithValues: channelCounts.enumerated().map { (UInt16($0.offset + 1), $0.element) })
+        stats.channelMessageCounts = Dictionary(uniqueKeysWithValues: tally.perChannel.enumerated().map { (UInt16($0.offset + 1), $0.element) })
         group(.channel, channelRecords.map { .channel($0) })
         group(.statistics, [.statistics(stats)])
         group(.metadataIndex, metadataIndexes.map { .metadataIndex(offset: $0.offset, length: $0.length, name: $0.name) })
@@ -220,7 +201,7 @@ final class SegmentWriter {
 final class SealedChunk: @unchecked Sendable {
     // @unchecked: `compressed`, `crc` and `failure` are set by `compress` before `done` is
     // signalled, and read only after waiting on it.
-    let raw: [UInt8]
+    private(set) var raw: [UInt8]
     let channels: [UInt8]
     let start: UInt64
     let end: UInt64
@@ -234,6 +215,13 @@ final class SealedChunk: @unchecked Sendable {
         self.channels = channels
         self.start = start
         self.end = end
+    }
+
+    /// The uncompressed bytes' buffer, for reuse once written (`raw` is empty afterwards).
+    func takeRaw() -> [UInt8] {
+        var bytes: [UInt8] = []
+        swap(&bytes, &raw)
+        return bytes
     }
 
     func compress(with codec: ChunkCodec) {

@@ -23,20 +23,7 @@ extension String {
     /// `seed` and the UTF-8 bytes (with their count, so that consecutive strings fold apart however
     /// their bytes are split) mixed into a word, 8 bytes at a time: for keys that hash one word.
     public func foldUTF8(into seed: UInt64) -> UInt64 {
-        withUTF8Bytes { bytes in
-            let raw = UnsafeRawBufferPointer(bytes)
-            var h = (seed ^ UInt64(raw.count)) &* 0x9E37_79B9_7F4A_7C15
-            var i = 0
-            while i + 8 <= raw.count {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                h ^= h >> 31
-                i += 8
-            }
-            var tail: UInt64 = 0
-            for k in i..<raw.count { tail |= UInt64(raw[k]) << (8 * UInt64(k - i)) }
-            h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-            return h ^ (h >> 29)
-        }
+        withUTF8Bytes { UnsafeRawBufferPointer($0).fold(into: seed) }
     }
 
     /// Calls `body` with the UTF-8 bytes, in place for a native string (no copy of the string, so
@@ -45,5 +32,22 @@ extension String {
         if let r = try utf8.withContiguousStorageIfAvailable(body) { return r }
         var copy = self
         return try copy.withUTF8(body)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// `seed`, the count and the bytes mixed into a word, 8 bytes at a time.
+    public func fold(into seed: UInt64) -> UInt64 {
+        var h = (seed ^ UInt64(count)) &* 0x9E37_79B9_7F4A_7C15
+        var i = 0
+        while i + 8 <= count {
+            h = (h ^ loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            i += 8
+        }
+        var tail: UInt64 = 0
+        for k in i..<count { tail |= UInt64(self[k]) << (8 * UInt64(k - i)) }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        return h ^ (h >> 29)
     }
 }
