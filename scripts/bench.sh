@@ -48,6 +48,19 @@ done
 rsec=$(median "${rs[@]}"); zd=$(median "${zds[@]}")
 row "capture read, 1 M messages (s)" "$rsec" "$zd (zstd -d)" "$(ratio "$rsec" "$zd")" "$(python3 -c "print(round($tbytes/max($rsec,1e-9)/1e6,1))") MB/s of text"
 
+echo "== compact: the same 1 M messages for the archive"
+# compact rewrites a copy (level 19, 8 MiB chunks); then the same messages written with one receive
+# time for all, and compacted: what the nanosecond times cost, which the text does not carry.
+rm -rf "$D/cap-compact" "$D/cap-same" && cp -r "$D/cap" "$D/cap-compact"
+timed "$R" compact "$D/cap-compact" > /dev/null; csec=$WALL; crss=$RSS
+cbytes=$(du -sb "$D/cap-compact" | cut -f1)
+timed zstd -q -19 -f "$D/cap.txt" -o "$D/cap19.zst"; z19=$WALL; z19b=$(stat -c %s "$D/cap19.zst")
+"$RB" write "$D/cap-same" 1000000 3 4096 same > /dev/null && "$R" compact "$D/cap-same" > /dev/null
+sbytes=$(du -sb "$D/cap-same" | cut -f1)
+perm() { python3 -c "print(round($1/1e6,1))"; }
+row "compact, 1 M messages (bytes)" "$cbytes in $csec s" "$z19b in $z19 s (zstd -19 of text)" "$(ratio "$cbytes" "$z19b")" "$(perm "$cbytes") vs $(perm "$z19b") B/msg; peak RSS $crss KiB; goal 1.0"
+row "compact: one receive time for all (bytes)" "$sbytes" "$cbytes (nanosecond times)" "$(ratio "$sbytes" "$cbytes")" "the times cost $(perm $((cbytes - sbytes))) B/msg; the text has none"
+
 echo "== simulate --out"
 # Progress every 10 s gives about 10 events a task: some 5 M events and 500 k tasks from 8 000 devices.
 DEV=$(( EVENTS / 625 ))

@@ -59,14 +59,17 @@ case "write":
     var options = CaptureWriter.Options()
     if args.count > 4, let level = Int32(args[4]) { options.codec = level == 0 ? UncompressedCodec() : ZstdCodec(level: level) }
     if args.count > 5, let kib = Int(args[5]) { options.chunkSize = kib << 10 }
-    // Receive times as a recorder takes them: nanosecond clock readings, not the simulator's round milliseconds.
+    // Receive times as a recorder takes them: nanosecond clock readings, not the simulator's round
+    // milliseconds; or, with `same` after the chunk size, one time for every message (to see what
+    // the times cost a capture).
+    let sameTime = args.count > 6 && args[6] == "same"
     var noise: UInt64 = 0x9E3779B97F4A7C15
     // Each message's topic and payload made as a recorder makes them when a message arrives, so
     // that they lie in memory in arrival order: the simulator's own share topics and lie among its
     // state, and reading them so took the writer 0.6-1.0 s instead of about 0.4 (docs/performance.md).
     let messages = fleetMessages(count).map { m -> CapturedMessage in
         noise = noise &* 6364136223846793005 &+ 1442695040888963407
-        return CapturedMessage(time: m.time + (noise >> 33) % 1_000_000, topic: String(decoding: Array(m.topic.utf8), as: UTF8.self),
+        return CapturedMessage(time: sameTime ? 1_800_000_000_000_000_000 : m.time + (noise >> 33) % 1_000_000, topic: String(decoding: Array(m.topic.utf8), as: UTF8.self),
                                qos: m.qos, payload: m.payload.withUnsafeBufferPointer { Array($0) })
     }
     var raw = 0
@@ -147,5 +150,5 @@ case "steady":
     }
     try! w.close()
 default:
-    print("usage: restrace-bench decode COUNT | write DIR COUNT | read DIR | csv CAPTURE | steady DIR RATE SECONDS")
+    print("usage: restrace-bench decode COUNT | write DIR COUNT [LEVEL [CHUNK_KIB [same]]] | read DIR | csv CAPTURE | steady DIR RATE SECONDS")
 }
