@@ -13,8 +13,11 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     let db: DatabaseQueue
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
     public private(set) var rebuiltBecause: String?
-    /// The writer's page cache, in SQLite's terms (negative: KiB): 64 MiB.
-    static let cacheSize = -65536
+    /// The writer's page cache, in SQLite's terms (negative: KiB): 8 MiB. The bench capture
+    /// projected in 11.0–11.6 s with 64, 16 or 8 MiB, and in eight steps of a growing capture
+    /// (indexes present) in 26.6–27.6 s with each; the peak was 310–317 MiB with 64, 221–226
+    /// with 8 (docs/performance.md).
+    static let cacheSize = -8192
     /// Held by a store that writes: one projector per file at a time.
     private var writerLock: WriterLock?
 
