@@ -14,9 +14,8 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     /// Why the file was started over, if it was (another version, another capture, `--rebuild`).
     public private(set) var rebuiltBecause: String?
     /// The writer's page cache, in SQLite's terms (negative: KiB): 8 MiB. The bench capture
-    /// projected in 11.0–11.6 s with 64, 16 or 8 MiB, and in eight steps of a growing capture
-    /// (indexes present) in 26.6–27.6 s with each; the peak was 310–317 MiB with 64, 221–226
-    /// with 8 (docs/performance.md).
+    /// projected as fast with 64, 16 or 8 MiB, fresh and in eight steps of a growing capture
+    /// (indexes present); its peak was 303–309 MiB with 64, 239–259 with 8 (docs/performance.md).
     static let cacheSize = -8192
     /// Held by a store that writes: one projector per file at a time.
     private var writerLock: WriterLock?
