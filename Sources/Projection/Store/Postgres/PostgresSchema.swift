@@ -19,8 +19,7 @@
 /// B-tree key as they are. The unique keys of `topics` and `devices` are on their `md5`, and
 /// lookups by device go through hash indexes, which store a 4-byte hash whatever the length.
 enum PostgresSchema {
-    /// The conflict targets of the upserts of `devices` and `traffic`: their unique keys.
-    static let deviceKey = "(capture, md5(product), md5(device))"
+    /// The conflict target of the upsert of `traffic`: its unique key.
     static let trafficKey = "(capture, second)"
 
     /// What a rebuild drops: the views first, then the tables.
@@ -110,7 +109,7 @@ enum PostgresSchema {
             polls bigint NOT NULL,
             pending_poll bigint,
             capture bigint NOT NULL DEFAULT current_setting('restrace.capture')::bigint
-        );
+        ) WITH (fillfactor = 50);
         CREATE UNIQUE INDEX devices_key ON devices (capture, md5(product), md5(device));
 
         CREATE TABLE traffic (
