@@ -160,7 +160,11 @@ public final class Projector {
             summary.events += Int64(messageCount)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
-            guard writer.submit(PendingWrite(output: out, checkpoint: checkpoint, newTasksFrom: newTasksFrom,
+            // What the store prepares stands for the rows (which are let go: memory holds each
+            // waiting batch once).
+            let prepared = store.prepare(out, newTasksFrom: newTasksFrom)
+            guard writer.submit(PendingWrite(output: prepared == nil ? out : ReducerOutput(), prepared: prepared,
+                                             checkpoint: checkpoint, newTasksFrom: newTasksFrom,
                                              number: batchNumber, caughtUp: batch.caughtUp)) else { break }
             batchNumber += 1
             // Following for months: old days go as the capture goes on, once an hour of it.

@@ -172,36 +172,37 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         return try body()
     }
 
-    public func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void) throws {
-        try makePartitions(for: out.events)
+    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> (any PreparedBatch)? {
+        CopyBatch(out, newTasksFrom: newTasksFrom)
+    }
+
+    public func write(_ out: ReducerOutput, prepared: (any PreparedBatch)?, checkpoint: Checkpoint, newTasksFrom: Int64,
+                      beforeCommit: () throws -> Void) throws {
+        let batch = prepared as? CopyBatch ?? CopyBatch(out, newTasksFrom: newTasksFrom)
+        try makePartitions(batch.days)
         try transaction { db in
-            try copy("topics", TopicRow.columns) { r in for t in out.topics { t.bind(into: &r); r.endRow() } }
-            try copy("event_rows", ProjectedEvent.columns) { r in for e in out.events { r.bind(e.id); e.bind(into: &r); r.endRow() } }
-            try copy("anomalies", Anomaly.columns) { r in for a in out.anomalies { a.bind(into: &r); r.endRow() } }
-            let firstNew = out.firstNewTask(from: newTasksFrom)
-            try copy("tasks", TransferTask.columns) { r in for t in out.tasks[firstNew...] { r.bind(t.id); t.bind(into: &r); r.endRow() } }
-            if firstNew > 0 {
-                try copy("task_changes", TransferTask.changingColumns + ["id"]) { r in
-                    for t in out.tasks[..<firstNew] { t.bindChanges(into: &r); r.endRow() }
-                }
+            try copy("topics", TopicRow.columns, batch.topics)
+            try copy("event_rows", ProjectedEvent.columns, batch.events)
+            try copy("anomalies", Anomaly.columns, batch.anomalies)
+            try copy("tasks", TransferTask.columns, batch.newTasks)
+            if batch.changedTasks.rows > 0 {
+                try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
                 try db.execute("""
                     UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = c.\($0)" }.joined(separator: ", "))
                     FROM task_changes c WHERE tasks.id = c.id
                     """)
             }
-            if !out.devices.isEmpty {
-                try copy("device_changes", DeviceStats.columns) { r in for d in out.devices { d.bind(into: &r); r.endRow() } }
+            if batch.devices.rows > 0 {
+                try copy("device_changes", DeviceStats.columns, batch.devices)
                 try db.execute(Self.updateDevices)
                 try db.execute(Self.insertNewDevices)
             }
-            if !out.traffic.isEmpty {
-                try copy("traffic_changes", Traffic.columns) { r in
-                    for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &r, second: second); r.endRow() }
-                }
+            if batch.traffic.rows > 0 {
+                try copy("traffic_changes", Traffic.columns, batch.traffic)
                 let columns = Traffic.columns.joined(separator: ", ")
                 try db.execute("INSERT INTO traffic (\(columns)) SELECT \(columns) FROM traffic_changes \(Traffic.onConflict(PostgresSchema.trafficKey))")
             }
-            try copy("recorder_events", RecorderEvent.columns) { r in for e in out.recorderEvents { e.bind(into: &r); r.endRow() } }
+            try copy("recorder_events", RecorderEvent.columns, batch.recorderEvents)
             let update = Self.checkpointUpdate(checkpoint)
             try db.execute(update.sql, update.arguments)
             try beforeCommit()
@@ -225,18 +226,11 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                           AND d.product = c.product AND d.device = c.device)
         """
 
-    /// Makes the day partitions `events` go into that `event_rows` lacks, each in a short
+    /// Makes the day partitions a batch's events go into (`days`) that `event_rows` lacks, each in a short
     /// transaction of its own under the schema lock (making one locks `event_rows` whole: never
     /// inside a batch, where it would wait for other projectors' batches while they wait for it).
     /// The list is read each time: another projector's retention may have dropped a day.
-    private func makePartitions(for events: [ProjectedEvent]) throws {
-        var days = Set<EventPartition>()
-        var last: EventPartition?
-        for e in events {
-            let p = EventPartition(time: Int64(bitPattern: e.time))
-            if p != last { days.insert(p) }  // most events: the day of the one before
-            last = p
-        }
+    private func makePartitions(_ days: Set<EventPartition>) throws {
         guard !days.isEmpty else { return }
         let existing = Set(try read { db in try db.all(EventPartition.listQuery).map { $0["name"] as String } })
         for p in days.sorted(by: { $0.day < $1.day }) where !existing.contains(p.name) {
@@ -264,10 +258,8 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         return EventsDropped(days: old.count)
     }
 
-    /// COPYs the rows `fill` writes into `table`'s `columns`; nothing when it writes none.
-    private func copy(_ table: String, _ columns: [String], _ fill: (inout CopyRows) -> Void) throws {
-        var rows = CopyRows()
-        fill(&rows)
+    /// COPYs `rows` into `table`'s `columns`; nothing when there are none.
+    private func copy(_ table: String, _ columns: [String], _ rows: CopyRows) throws {
         guard rows.rows > 0 else { return }
         if let refused = rows.refused {
             throw ProjectionError.database(path: name, reason: "a text value for \(table) holds a NUL byte, which PostgreSQL cannot store (\(refused.debugDescription)); project this capture into SQLite instead")

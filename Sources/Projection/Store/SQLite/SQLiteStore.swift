@@ -106,7 +106,10 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
         try db.write { db in try body(SQLiteConnection(db: db)) }
     }
 
-    public func write(_ out: ReducerOutput, checkpoint: Checkpoint, newTasksFrom: Int64, beforeCommit: () throws -> Void) throws {
+    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> (any PreparedBatch)? { nil }
+
+    public func write(_ out: ReducerOutput, prepared: (any PreparedBatch)?, checkpoint: Checkpoint, newTasksFrom: Int64,
+                      beforeCommit: () throws -> Void) throws {
         try db.write { db in
             var topics = try BulkStatement(db, insertInto: "topics", columns: TopicRow.columns)
             for t in out.topics { t.bind(into: &topics); try topics.step(db) }

@@ -1,0 +1,33 @@
+/// A batch's rows in COPY's text format, table by table, and the days its events fall on: made
+/// by `PostgresStore.prepare` on the reducer's thread, so that the writer's thread spends its
+/// time in the server rather than formatting (docs/performance.md).
+struct CopyBatch: PreparedBatch {
+    var topics = CopyRows()
+    var events = CopyRows()
+    var anomalies = CopyRows()
+    /// Tasks first written by this batch, and the changed columns of those written before.
+    var newTasks = CopyRows()
+    var changedTasks = CopyRows()
+    var devices = CopyRows()
+    var traffic = CopyRows()
+    var recorderEvents = CopyRows()
+    var days = Set<EventPartition>()
+
+    init(_ out: ReducerOutput, newTasksFrom: Int64) {
+        for t in out.topics { t.bind(into: &topics); topics.endRow() }
+        var last: EventPartition?
+        for e in out.events {
+            events.bind(e.id); e.bind(into: &events); events.endRow()
+            let p = EventPartition(time: Int64(bitPattern: e.time))
+            if p != last { days.insert(p) }  // most events: the day of the one before
+            last = p
+        }
+        for a in out.anomalies { a.bind(into: &anomalies); anomalies.endRow() }
+        let firstNew = out.firstNewTask(from: newTasksFrom)
+        for t in out.tasks[firstNew...] { newTasks.bind(t.id); t.bind(into: &newTasks); newTasks.endRow() }
+        for t in out.tasks[..<firstNew] { t.bindChanges(into: &changedTasks); changedTasks.endRow() }
+        for d in out.devices { d.bind(into: &devices); devices.endRow() }
+        for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &traffic, second: second); traffic.endRow() }
+        for e in out.recorderEvents { e.bind(into: &recorderEvents); recorderEvents.endRow() }
+    }
+}
