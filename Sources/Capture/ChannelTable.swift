@@ -27,7 +27,7 @@ struct ChannelTable {
     /// The channel id (1, 2, …, in the order added) of the topic, or nil.
     func id(of topic: UnsafeBufferPointer<UInt8>, qos: UInt8, retain: Bool) -> UInt16? {
         let flags = Self.flags(qos, retain)
-        let fold = UnsafeRawBufferPointer(topic).fold(into: seed ^ UInt64(flags))
+        let fold = fold(topic, flags)
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: fold) & mask
         while true {
@@ -45,14 +45,17 @@ struct ChannelTable {
     /// Adds a topic not in the table; returns its id.
     mutating func add(_ topic: UnsafeBufferPointer<UInt8>, qos: UInt8, retain: Bool) -> UInt16 {
         let flags = Self.flags(qos, retain)
-        entries.append(Entry(start: topics.count, count: topic.count,
-                             fold: UnsafeRawBufferPointer(topic).fold(into: seed ^ UInt64(flags)), flags: flags))
+        entries.append(Entry(start: topics.count, count: topic.count, fold: fold(topic, flags), flags: flags))
         topics.append(contentsOf: topic)
         if entries.count * 2 > slots.count { grow() } else { place(entries.count - 1) }
         return UInt16(truncatingIfNeeded: entries.count)
     }
 
     private static func flags(_ qos: UInt8, _ retain: Bool) -> UInt8 { qos << 1 | (retain ? 1 : 0) }
+
+    private func fold(_ topic: UnsafeBufferPointer<UInt8>, _ flags: UInt8) -> UInt64 {
+        UnsafeRawBufferPointer(topic).fold(into: seed ^ UInt64(flags))
+    }
 
     private mutating func place(_ e: Int) {
         let mask = slots.count - 1

@@ -16,10 +16,12 @@ struct OpenChunk {
         end = max(end, time)
     }
 
-    /// Hands over the records and starts an empty chunk in `buffer` (emptied, its room kept).
-    mutating func take(reusing buffer: [UInt8]) -> [UInt8] {
+    /// Hands over the records and starts an empty chunk in `buffer` (emptied, its room kept),
+    /// with room for `capacity` bytes.
+    mutating func take(reusing buffer: [UInt8], capacity: Int) -> [UInt8] {
         var next = buffer
         next.removeAll(keepingCapacity: true)
+        next.reserveCapacity(capacity)
         let taken = records.bytes
         records.bytes = next
         start = .max

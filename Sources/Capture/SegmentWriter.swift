@@ -18,8 +18,8 @@ final class SegmentWriter {
     /// Chunks sealed and not yet written, oldest first, and the thread that compresses them.
     private var pending: [SealedChunk] = []
     private let compression = DispatchQueue(label: "restrace.chunk-compression")
-    /// The buffer of a chunk written, emptied, for the next chunk to fill.
-    private var spare: [[UInt8]] = []
+    /// The buffer of a chunk written, for the next chunk to fill.
+    private var spare: [UInt8]?
 
     /// When the first message of the file was received (ns), or nil while it is empty.
     var firstTime: UInt64? { tally.first }
@@ -100,8 +100,8 @@ final class SegmentWriter {
         let start = chunk.start, end = chunk.end
         // A written chunk's buffer when there is one: a new one of several MiB costs a page
         // fault for every 4 KiB the writer fills.
-        let raw = chunk.take(reusing: spare.popLast() ?? [])
-        chunk.records.bytes.reserveCapacity(min(chunkSize + (1 << 16), raw.count + (1 << 16)))
+        let size = chunk.byteCount
+        let raw = chunk.take(reusing: spare.take() ?? [], capacity: min(chunkSize, size) + (1 << 16))
         let job = SealedChunk(raw: raw, channels: newChannels.bytes, start: start, end: end)
         newChannels.bytes.removeAll(keepingCapacity: true)
         let codec = self.codec
@@ -130,7 +130,7 @@ final class SegmentWriter {
                 messageIndexLength: 0, compression: codec.name, compressedSize: UInt64(job.compressed.count),
                 uncompressedSize: UInt64(job.raw.count)))
             rawBytes += UInt64(job.raw.count)
-            if spare.isEmpty { spare.append(job.takeRaw()) }
+            if spare == nil { spare = job.takeRaw() }
             stats.chunkCount += 1
             do {
                 try sink.write(w.bytes)

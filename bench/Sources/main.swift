@@ -66,7 +66,7 @@ case "write":
     var noise: UInt64 = 0x9E3779B97F4A7C15
     // Each message's topic and payload made as a recorder makes them when a message arrives, so
     // that they lie in memory in arrival order: the simulator's own share topics and lie among its
-    // state, and reading them so took the writer 0.6-1.0 s instead of about 0.4 (docs/performance.md).
+    // state, and reading them so took the writer 0.59-0.99 s instead of 0.37-0.52 (docs/performance.md).
     let messages = fleetMessages(count).map { m -> CapturedMessage in
         noise = noise &* 6364136223846793005 &+ 1442695040888963407
         return CapturedMessage(time: sameTime ? 1_800_000_000_000_000_000 : m.time + (noise >> 33) % 1_000_000, topic: String(decoding: Array(m.topic.utf8), as: UTF8.self),

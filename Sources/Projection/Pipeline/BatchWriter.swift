@@ -1,12 +1,9 @@
 import Foundation
 
-/// One batch's rows and the checkpoint they reach, on their way to the store.
+/// One batch, as the store prepared it, and the checkpoint it reaches, on their way to the store.
 struct PendingWrite: Sendable {
-    var output: ReducerOutput
-    /// What the store's `prepare` made of it, on the reducer's thread.
-    var prepared: (any PreparedBatch)?
+    var batch: any PreparedBatch
     var checkpoint: Checkpoint
-    var newTasksFrom: Int64
     var number: Int
     var caughtUp: Bool
 }
@@ -62,7 +59,7 @@ final class BatchWriter: @unchecked Sendable {
         defer { finished.signal() }
         while let w = writes.pop() {
             do {
-                try store.write(w.output, prepared: w.prepared, checkpoint: w.checkpoint, newTasksFrom: w.newTasksFrom) { try beforeCommit(w.number) }
+                try store.write(w.batch, checkpoint: w.checkpoint) { try beforeCommit(w.number) }
                 if w.caughtUp, !indexed {
                     try store.ensureIndexes()
                     state.lock(); built = true; state.unlock()

@@ -160,11 +160,9 @@ public final class Projector {
             summary.events += Int64(messageCount)
             summary.tasksChanged += out.tasks.count
             summary.anomalies += out.anomalies.count
-            // What the store prepares stands for the rows (which are let go: memory holds each
-            // waiting batch once).
-            let prepared = store.prepare(out, newTasksFrom: newTasksFrom)
-            guard writer.submit(PendingWrite(output: prepared == nil ? out : ReducerOutput(), prepared: prepared,
-                                             checkpoint: checkpoint, newTasksFrom: newTasksFrom,
+            // Prepared here, on the reducer's thread (PostgreSQL's rows are formatted, and the
+            // reducer's let go: memory holds each waiting batch once).
+            guard writer.submit(PendingWrite(batch: store.prepare(out, newTasksFrom: newTasksFrom), checkpoint: checkpoint,
                                              number: batchNumber, caughtUp: batch.caughtUp)) else { break }
             batchNumber += 1
             // Following for months: old days go as the capture goes on, once an hour of it.

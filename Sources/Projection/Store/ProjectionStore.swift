@@ -16,15 +16,14 @@ public protocol ProjectionStore: AnyObject, Sendable {
     func read<T>(_ body: (any SQLConnection) throws -> T) throws -> T
     /// Runs `body` in one transaction.
     func transaction(_ body: (any SQLConnection) throws -> Void) throws
-    /// Does the work on a batch that needs no database (PostgreSQL: its COPY rows), on the
-    /// calling thread, before the batch waits for the writer's; nil: none. Tasks with an id from
-    /// `newTasksFrom` on (the previous checkpoint's next task id) are new.
-    func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> (any PreparedBatch)?
-    /// Writes one batch and the checkpoint in a single transaction: `prepared`, what `prepare`
-    /// made of the batch, when there is one (`out` may then be empty), else `out`.
+    /// Makes a batch of the reducer's rows ready for `write`, doing what needs no database
+    /// (PostgreSQL formats its COPY rows) on the calling thread, before the batch waits for the
+    /// writer's. Tasks with an id from `newTasksFrom` on (the previous checkpoint's next task id)
+    /// are new.
+    func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> any PreparedBatch
+    /// Writes one batch this store prepared and the checkpoint in a single transaction;
     /// `beforeCommit` may throw to abandon it (tests inject failures there).
-    func write(_ out: ReducerOutput, prepared: (any PreparedBatch)?, checkpoint: Checkpoint, newTasksFrom: Int64,
-               beforeCommit: () throws -> Void) throws
+    func write(_ batch: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws
     /// Builds the secondary indexes a fresh projection deferred (a no-op once they exist).
     func ensureIndexes() throws
     /// Computes the unfiltered reports' statistics, unless they are current (`ReportStatistics`).
@@ -36,8 +35,16 @@ public protocol ProjectionStore: AnyObject, Sendable {
     func dropEvents(before cutoff: UInt64) throws -> EventsDropped
 }
 
-/// What a store's `prepare` made of a batch, for its `write`.
+/// What a store's `prepare` made of a batch, for its own `write`.
 public protocol PreparedBatch: Sendable {}
+
+extension ProjectionStore {
+    /// `batch` as this store prepared it (another store's is a programming error).
+    func ownBatch<B: PreparedBatch>(_ batch: any PreparedBatch, as: B.Type) -> B {
+        guard let b = batch as? B else { preconditionFailure("\(type(of: batch)) was not prepared by \(type(of: self))") }
+        return b
+    }
+}
 
 /// What `dropEvents` removed: days of events (PostgreSQL's partitions) or rows (SQLite).
 public struct EventsDropped: Sendable, Equatable {

@@ -172,13 +172,12 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         return try body()
     }
 
-    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> (any PreparedBatch)? {
+    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> any PreparedBatch {
         CopyBatch(out, newTasksFrom: newTasksFrom)
     }
 
-    public func write(_ out: ReducerOutput, prepared: (any PreparedBatch)?, checkpoint: Checkpoint, newTasksFrom: Int64,
-                      beforeCommit: () throws -> Void) throws {
-        let batch = prepared as? CopyBatch ?? CopyBatch(out, newTasksFrom: newTasksFrom)
+    public func write(_ prepared: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws {
+        let batch = ownBatch(prepared, as: CopyBatch.self)
         try makePartitions(batch.days)
         try transaction { db in
             try copy("topics", TopicRow.columns, batch.topics)

@@ -106,10 +106,17 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
         try db.write { db in try body(SQLiteConnection(db: db)) }
     }
 
-    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> (any PreparedBatch)? { nil }
+    /// The rows as they are: SQLite binds them straight from the reducer's values.
+    struct Rows: PreparedBatch {
+        var out: ReducerOutput
+        var newTasksFrom: Int64
+    }
 
-    public func write(_ out: ReducerOutput, prepared: (any PreparedBatch)?, checkpoint: Checkpoint, newTasksFrom: Int64,
-                      beforeCommit: () throws -> Void) throws {
+    public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> any PreparedBatch { Rows(out: out, newTasksFrom: newTasksFrom) }
+
+    public func write(_ batch: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws {
+        let rows = ownBatch(batch, as: Rows.self)
+        let out = rows.out, newTasksFrom = rows.newTasksFrom
         try db.write { db in
             var topics = try BulkStatement(db, insertInto: "topics", columns: TopicRow.columns)
             for t in out.topics { t.bind(into: &topics); try topics.step(db) }
