@@ -341,6 +341,53 @@ import Glibc
         #expect(try differingReports(pg.url("everything"), sqlite, formats: ["json"]) == [])
     }
 
+    /// A key tried again long after its last attempt left the projector's memory (archived after
+    /// two idle minutes): the store numbers the new attempts (twice in one batch, too), and a late
+    /// report reads the latest attempt back from the store, in SQLite and PostgreSQL alike.
+    @Test func attemptsOfKeysThatLeftMemoryAreNumberedByTheStore() throws {
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        let dir = temporaryDirectory("pg-attempts")
+        defer { cleanup(dir) }
+        let start = 1_795_717_300_000_000_000
+        var lines: [String] = []
+        func send(_ ms: Int, _ direction: String, _ device: String, _ payload: String) {
+            let object: [String: Any] = ["time_ns": start + ms * 1_000_000, "topic": "$resource/\(direction)/service/P1/\(device)",
+                                         "qos": 0, "retain": false, "payload": payload]
+            lines.append(String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self))
+        }
+        func upload(_ ms: Int, _ device: String, done: Bool = true) {
+            send(ms, "up", device, #"{"type":"create_upload_task","name":"fw.bin","size":10,"md5sum":"x"}"#)
+            send(ms + 100, "down", device, #"{"type":"create_upload_task_rsp","name":"fw.bin","size":10,"md5sum":"x","url":"http://h/fw"}"#)
+            guard done else { return }
+            send(ms + 200, "up", device, #"{"type":"report_upload_progress","name":"fw.bin","progress":{"state":"done","result_code":0,"result_msg":""}}"#)
+            send(ms + 300, "down", device, #"{"type":"report_upload_progress_rsp","result_code":0,"result_msg":""}"#)
+        }
+        /// More polls than a batch holds (50 000 messages) over five minutes: the batch ends, and
+        /// the tasks idle for two minutes leave memory.
+        func fill(from ms: Int) { for i in 0..<50_001 { send(ms + i * 6, "up", "filler", #"{"type":"get_download_task"}"#) } }
+        upload(0, "cam1"); upload(0, "cam2")
+        fill(from: 1_000)
+        upload(600_000, "cam1")                                // attempt 2
+        fill(from: 601_000)
+        upload(1_200_000, "cam1", done: false)                 // attempt 3, superseded by
+        upload(1_201_000, "cam1")                              // attempt 4, in the same batch
+        fill(from: 1_202_000)
+        send(2_000_000, "up", "cam1", #"{"type":"report_upload_progress","name":"fw.bin","progress":{"state":"done","result_code":0,"result_msg":""}}"#)
+        let capture = try importCapture(lines.joined(separator: "\n") + "\n", to: dir + "/capture")
+
+        try pg.createDatabase("attempts")
+        let sqlite = dir + "/p.sqlite", postgres = pg.url("attempts")
+        for db in [sqlite, postgres] {
+            let r = try restrace(["project", capture, "--db", db, "--quiet"])
+            #expect(r.status == 0, "\(r.err)")
+        }
+        #expect(try pg.psql("attempts", "SELECT string_agg(device || ' ' || attempt || ' ' || state, ', ' ORDER BY id) FROM tasks")
+                == "cam1 1 done, cam2 1 done, cam1 2 done, cam1 3 superseded, cam1 4 done")
+        #expect(try pg.psql("attempts", "SELECT a.kind || ' ' || t.attempt FROM anomalies a JOIN tasks t ON t.id = a.task_id") == "event_after_end 4")
+        #expect(try differingReports(sqlite, postgres, reports: [["tasks"], ["anomalies"], ["summary"]], formats: ["json"]) == [])
+    }
+
     /// Quotes, SQL in names, a 1 MiB name, escapes, and a payload that is not UTF-8 go in as
     /// values (COPY and bound parameters, never SQL text) and come out as SQLite gives them; a NUL
     /// byte, which PostgreSQL's text cannot hold, is refused with a message and nothing written.

@@ -26,7 +26,7 @@ public struct TaskKey: Sendable, Hashable {
     public let name: String
     /// The key's bytes folded into a word once, when it is made: the reducer looks a key up in
     /// several dictionaries, and hashing its three strings each time was most of a lookup.
-    private let fold: UInt64
+    let fold: UInt64
 
     public init(product: String, device: String, kind: TaskKind, name: String) {
         self.product = product
@@ -48,6 +48,9 @@ public struct TaskKey: Sendable, Hashable {
 public struct TransferTask: Sendable, Equatable {
     public var id: Int64
     public var key: TaskKey
+    /// 1 for a key's first attempt, then one more each time. `countedByStore` while the reducer
+    /// does not know it (the key's earlier attempts left its memory): the store counts it when it
+    /// first writes the row, as one more than the latest it holds of the key.
     public var attempt: Int
     public var state: TaskState
     public var size: Int64?
@@ -66,6 +69,9 @@ public struct TransferTask: Sendable, Equatable {
     public var finishedAt: UInt64?
     /// Progress reports not yet answered by a `_rsp` (responses after the end still attach here).
     var pendingResponses = 0
+
+    /// The `attempt` of a task whose number the store counts.
+    public static let countedByStore = 0
 
     public init(id: Int64, key: TaskKey, attempt: Int, state: TaskState, at time: UInt64) {
         self.id = id

@@ -146,10 +146,13 @@ public final class Projector {
             if reducer == nil, !batch.messages.isEmpty {
                 writer.waitUntilIdle()
                 reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)
-                reducer!.archive = { [store] id in
+                reducer!.archive = TaskArchive(task: { [store] id in
                     writer.waitUntilIdle()
                     return try? store.task(id: id)
-                }
+                }, latest: { [store] key in
+                    writer.waitUntilIdle()
+                    return try? store.latestTask(of: key)
+                })
             }
             let messageCount = batch.messages.count
             batch.messages.takeEach { reducer!.apply($0) }

@@ -1,7 +1,7 @@
 /// Keeps the reducer's memory to the tasks that can still change soon: an ended task, answered
 /// and idle for `archiveAfter`, leaves memory; its row is in the store (committed before anything
-/// reads it back) and only its id and attempt number stay, so that the next attempt of its key is
-/// numbered. A late event for it reads it back through `archive`.
+/// reads it back) and only its key stays, in a Bloom filter (`ArchivedKeys`): a new attempt of a
+/// key it may hold is numbered by the store, and a late event for it reads it back through `archive`.
 extension TaskReducer {
     /// Moves idle ended tasks out of memory; called by `drain()`, after their rows were taken.
     mutating func archiveIdle() {
@@ -16,26 +16,35 @@ extension TaskReducer {
             // its device's latest upload, every other message to its key's latest attempt.
             guard latest[t.key] == id else { continue }
             latest[t.key] = nil
-            archived.set(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt), ArchivedAttempt(id: id, attempt: t.attempt))
+            archivedKeys.insert(t.key)
         }
     }
 
     /// Brings task `id` back from the archive, if it is there.
     mutating func restore(_ id: Int64) -> TransferTask? {
-        guard let t = archive?(id) else { return nil }
-        let slot = devices.slot(of: t.key, firstSeen: t.startedAt)
-        guard archived[t.key, slot: slot]?.id == id else { return nil }
-        archived.remove(t.key, slot: slot)
-        tasks[id] = t
-        latest[t.key] = id
+        archive?.task(id).flatMap { restore($0) }
+    }
+
+    /// Takes `t` (read back from the store) into memory as its key's latest attempt, unless a later
+    /// attempt of its key is in memory.
+    mutating func restore(_ t: TransferTask) -> TransferTask? {
+        guard latest[t.key] == nil else { return nil }
+        tasks[t.id] = t
+        latest[t.key] = t.id
         return t
     }
 }
 
-/// What the reducer keeps of an archived attempt.
-public struct ArchivedAttempt: Sendable, Equatable {
-    public var id: Int64
-    public var attempt: Int
+/// How the reducer reads archived tasks back from the store: by id, and as the latest attempt of
+/// a key. Both read committed rows (the projector waits for its writer first).
+public struct TaskArchive: Sendable {
+    public var task: @Sendable (Int64) -> TransferTask?
+    public var latest: @Sendable (TaskKey) -> TransferTask?
+
+    public init(task: @escaping @Sendable (Int64) -> TransferTask?, latest: @escaping @Sendable (TaskKey) -> TransferTask?) {
+        self.task = task
+        self.latest = latest
+    }
 }
 
 /// A first-in, first-out list of (last event time, task id) of ended tasks. Times are nearly in

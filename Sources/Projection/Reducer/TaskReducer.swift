@@ -18,13 +18,13 @@ public struct TaskReducer: Sendable {
     var output = ReducerOutput()
     /// Per second, to add to the `traffic` table (moved into `output` by `drain`).
     var traffic = TrafficCounter()
-    /// Keys whose latest attempt has left memory: that attempt's id and number (see `archiveIdle`).
-    var archived = ArchivedAttempts()
+    /// Keys whose latest attempt has left memory (see `archiveIdle`).
+    var archivedKeys = ArchivedKeys()
     /// Ended tasks idle this long (capture time) leave memory at the next drain; nil: never.
     public var archiveAfter: Duration?
-    /// Reads an archived task's committed row back (set by the projector). The results are the
+    /// Reads archived tasks' committed rows back (set by the projector). The results are the
     /// same whether a task was in memory or read back: archiving only bounds memory.
-    public var archive: (@Sendable (Int64) -> TransferTask?)?
+    public var archive: TaskArchive?
     /// The latest message time applied.
     var clock: UInt64 = 0
     /// Ended tasks with no response pending, by the time of their last event as they were queued:
@@ -36,17 +36,12 @@ public struct TaskReducer: Sendable {
 
     public init() {}
 
-    /// Restores the state from the latest attempt of every key (as the store keeps them): in full,
-    /// or as `archived` id and attempt number for those that had left memory.
-    public init(latestTasks: [TransferTask], archived: [(key: TaskKey, attempt: ArchivedAttempt)] = [], devices: [DeviceStats],
-                topics: [TopicRow] = [], topicIDBase: Int64 = 0, nextTaskID: Int64, clock: UInt64 = 0) {
+    /// Restores the state from the latest attempt of every key that is still in memory (as the
+    /// store keeps them); those that had left it are added with `noteArchived`.
+    public init(latestTasks: [TransferTask], devices: [DeviceStats], topics: [TopicRow] = [], topicIDBase: Int64 = 0,
+                nextTaskID: Int64, clock: UInt64 = 0) {
         self.devices = DeviceTable(devices)
         self.topics = TopicTable(topics, idBase: topicIDBase)
-        for (key, a) in archived {
-            let slot = self.devices.slot(of: key, firstSeen: clock)
-            self.archived.set(key, slot: slot, a)
-            lastStarted[slot, key.kind] = max(lastStarted[slot, key.kind] ?? 0, a.id)
-        }
         self.clock = clock
         for t in latestTasks.sorted(by: { $0.id < $1.id }) {  // responders oldest first
             tasks[t.id] = t
@@ -57,6 +52,13 @@ public struct TaskReducer: Sendable {
         }
         for t in latestTasks.sorted(by: { ($0.lastEventAt, $0.id) < ($1.lastEventAt, $1.id) }) { endedQueue.noteIfEnded(t) }
         self.nextTaskID = nextTaskID
+    }
+
+    /// Adds a key whose latest attempt (`id`) had left memory when the state was committed.
+    public mutating func noteArchived(_ key: TaskKey, id: Int64) {
+        archivedKeys.insert(key)
+        let slot = devices.slot(of: key, firstSeen: clock)
+        lastStarted[slot, key.kind] = max(lastStarted[slot, key.kind] ?? 0, id)
     }
 
     /// Open tasks and tasks awaiting a response: what the reducer holds in memory.
@@ -199,11 +201,11 @@ public struct TaskReducer: Sendable {
         return body(&tasks.values[i])
     }
 
-    /// The id of the latest attempt of `key`, if any, read back from the archive if it had left memory.
+    /// The id of the latest attempt of `key`, if any, read back from the store if it had left memory.
     mutating func latestTaskID(_ key: TaskKey) -> Int64? {
         if let id = latest[key] { return id }
-        guard let a = archived[key, slot: devices.slot(of: key, firstSeen: clock)] else { return nil }
-        return restore(a.id)?.id
+        guard archivedKeys.mayContain(key), let t = archive?.latest(key) else { return nil }
+        return restore(t)?.id
     }
 
     /// The latest attempt of `key` if it is in memory: enough where only an open task matters
@@ -214,13 +216,14 @@ public struct TaskReducer: Sendable {
     mutating func start(_ key: TaskKey, device: Int, file: FileInfo, state: TaskState, _ m: IncomingMessage) -> Int64 {
         var attempt = 1
         if let id = latest[key], let previous = tasks[id] {
-            attempt = previous.attempt + 1
+            attempt = previous.attempt == TransferTask.countedByStore ? previous.attempt : previous.attempt + 1
             if previous.state.isOpen {
                 let time = m.time
                 update(previous.id, at: time) { $0.state = .superseded; $0.finishedAt = time }
             }
-        } else if let a = archived.remove(key, slot: device) {
-            attempt = a.attempt + 1
+        } else if archivedKeys.mayContain(key) {
+            // An earlier attempt may be in the store: it counts this one when it writes the row.
+            attempt = TransferTask.countedByStore
         }
         let id = nextTaskID
         nextTaskID += 1

@@ -118,7 +118,7 @@ extension ProjectionStore {
 
     /// The reducer as the last committed batch left it. With `archiveAfter`, the latest attempts
     /// that ended, were answered and stayed idle that long before the checkpoint's last message
-    /// are loaded as archived (id and attempt only), as the reducer itself would have left them.
+    /// are loaded as archived (their keys only), as the reducer itself would have left them.
     public func loadReducer(checkpoint: Checkpoint, archiveAfter: Duration? = nil) throws -> TaskReducer {
         try naming {
             try read { db in
@@ -131,13 +131,6 @@ extension ProjectionStore {
                 var latest: [TransferTask] = []
                 try db.each("SELECT \(TransferTask.selection("tasks")) FROM tasks WHERE id IN (\(latestIDs)) AND \(kept) ORDER BY id",
                             [.integer(cutoff)]) { latest.append(TransferTask(row: $0)) }
-                var archived: [(key: TaskKey, attempt: ArchivedAttempt)] = []
-                try db.each("""
-                    SELECT product, device, kind, name, id, attempt FROM tasks WHERE id IN (\(latestIDs)) AND NOT \(kept) ORDER BY id
-                    """, [.integer(cutoff)]) { r in
-                    archived.append((key: TaskKey(product: r[0], device: r[1], kind: TaskKind(rawValue: r[2]) ?? .upload, name: r[3]),
-                                     attempt: ArchivedAttempt(id: r[4], attempt: r[5])))
-                }
                 var devices: [DeviceStats] = []
                 try db.each("SELECT product, device, first_seen, last_seen, messages, polls, pending_poll FROM devices WHERE \(db.dialect.captureColumn) = \(checkpoint.slot)") { r in
                     devices.append(DeviceStats(product: r[0], device: r[1], firstSeen: UInt64(bitPattern: r[2]),
@@ -149,8 +142,14 @@ extension ProjectionStore {
                     guard let direction = Direction(rawValue: r[1]) else { return }
                     topics.append(TopicRow(id: r[0], topic: ResourceTopic(direction: direction, product: r[2], device: r[3])))
                 }
-                var reducer = TaskReducer(latestTasks: latest, archived: archived, devices: devices, topics: topics,
-                                          topicIDBase: checkpoint.idBase, nextTaskID: checkpoint.nextTaskID, clock: clock)
+                var reducer = TaskReducer(latestTasks: latest, devices: devices, topics: topics, topicIDBase: checkpoint.idBase,
+                                          nextTaskID: checkpoint.nextTaskID, clock: clock)
+                // The others only as keys (a Bloom filter), read one by one: never all in memory at once.
+                try db.each("""
+                    SELECT product, device, kind, name, id FROM tasks WHERE id IN (\(latestIDs)) AND NOT \(kept) ORDER BY id
+                    """, [.integer(cutoff)]) { r in
+                    reducer.noteArchived(TaskKey(product: r[0], device: r[1], kind: TaskKind(rawValue: r[2]) ?? .upload, name: r[3]), id: r[4])
+                }
                 reducer.archiveAfter = archiveAfter
                 return reducer
             }

@@ -8,12 +8,16 @@ struct CopyBatch: PreparedBatch {
     /// Tasks first written by this batch, and the changed columns of those written before.
     var newTasks = CopyRows()
     var changedTasks = CopyRows()
+    /// Whether a new task's attempt is the store's to count (`TransferTask.countedByStore`).
+    var countsAttempts = false
     var devices = CopyRows()
     var traffic = CopyRows()
     var recorderEvents = CopyRows()
     var days = Set<EventPartition>()
+    let newTasksFrom: Int64
 
     init(_ out: ReducerOutput, newTasksFrom: Int64) {
+        self.newTasksFrom = newTasksFrom
         for t in out.topics { t.bind(into: &topics); topics.endRow() }
         var last: EventPartition?
         for e in out.events {
@@ -24,7 +28,10 @@ struct CopyBatch: PreparedBatch {
         }
         for a in out.anomalies { a.bind(into: &anomalies); anomalies.endRow() }
         let firstNew = out.firstNewTask(from: newTasksFrom)
-        for t in out.tasks[firstNew...] { newTasks.bind(t.id); t.bind(into: &newTasks); newTasks.endRow() }
+        for t in out.tasks[firstNew...] {
+            newTasks.bind(t.id); t.bind(into: &newTasks); newTasks.endRow()
+            if t.attempt == TransferTask.countedByStore { countsAttempts = true }
+        }
         for t in out.tasks[..<firstNew] { t.bindChanges(into: &changedTasks); changedTasks.endRow() }
         for d in out.devices { d.bind(into: &devices); devices.endRow() }
         for (second, t) in out.traffic.sorted(by: { $0.key < $1.key }) { t.bind(into: &traffic, second: second); traffic.endRow() }

@@ -34,7 +34,7 @@ enum PostgresSchema {
             product text COLLATE "C" NOT NULL,
             device text COLLATE "C" NOT NULL,
             name text COLLATE "C" NOT NULL,
-            attempt bigint NOT NULL CHECK (attempt >= 1),
+            attempt bigint CHECK (attempt >= 1),  -- NULL only within a batch's transaction (countAttempts)
             state text COLLATE "C" NOT NULL CHECK (state = 'requested' OR state = 'offered' OR state = 'transferring' OR state = 'done' OR state = 'failed' OR state = 'superseded'),
             stalled bigint NOT NULL DEFAULT 0 CHECK (stalled = 0 OR stalled = 1),
             size bigint,
@@ -56,6 +56,9 @@ enum PostgresSchema {
             started_at bigint NOT NULL,
             pending_responses bigint NOT NULL DEFAULT 0
         );
+
+        -- From the first row on: the store numbers attempts and finds archived tasks through it.
+        CREATE INDEX tasks_by_name ON tasks USING hash ((name || device));
 
         CREATE TABLE topics (
             id bigint PRIMARY KEY,

@@ -184,6 +184,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             try copy("event_rows", ProjectedEvent.columns, batch.events)
             try copy("anomalies", Anomaly.columns, batch.anomalies)
             try copy("tasks", TransferTask.columns, batch.newTasks)
+            if batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom) }
             if batch.changedTasks.rows > 0 {
                 try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
                 try db.execute("""

@@ -15,7 +15,7 @@ extension TransferTask {
     /// Binds `columns` but `id`, in their order (`BulkInsert` gives the id).
     func bind(into s: inout some RowBinder) {
         s.bind(key.kind.rawValue); s.bind(key.product); s.bind(key.device); s.bind(key.name)
-        s.bind(attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
+        s.bind(attempt == Self.countedByStore ? nil : attempt); s.bind(state.rawValue); s.bind(size); s.bind(md5sum); s.bind(lastPercent)
         s.bind(resultCode); s.bind(resultMessage); s.bind(failedBy?.rawValue); s.bind(failReports); s.bind(offers)
         s.bind(progressReports); s.bind(requestedAt); s.bind(offeredAt); s.bind(firstProgressAt); s.bind(lastEventAt)
         s.bind(finishedAt); s.bind(durationSeconds); s.bind(bytesPerSecond); s.bind(startedAt)

@@ -16,7 +16,7 @@ enum SQLiteSchema {
     /// nothing measurable). Both allow NULL where the column does.
     static func migrator() -> DatabaseMigrator {
         var m = DatabaseMigrator()
-        m.registerMigration("v9: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
+        m.registerMigration("v10: tasks, topics, events, anomalies, devices, traffic, recorder events, statistics, checkpoint") { db in
             try db.execute(sql: """
             CREATE TABLE tasks (
                 id INTEGER PRIMARY KEY,
@@ -24,7 +24,7 @@ enum SQLiteSchema {
                 product TEXT NOT NULL,
                 device TEXT NOT NULL,
                 name TEXT NOT NULL,
-                attempt INTEGER NOT NULL CHECK (attempt >= 1),
+                attempt INTEGER CHECK (attempt >= 1),  -- NULL only within a batch's transaction (countAttempts)
                 state TEXT NOT NULL CHECK (state = 'requested' OR state = 'offered' OR state = 'transferring' OR state = 'done' OR state = 'failed' OR state = 'superseded'),
                 stalled INTEGER NOT NULL DEFAULT 0 CHECK (stalled = 0 OR stalled = 1),
                 size INTEGER,
@@ -46,6 +46,9 @@ enum SQLiteSchema {
                 started_at INTEGER NOT NULL,
                 pending_responses INTEGER NOT NULL DEFAULT 0
             );
+
+            -- From the first row on: the store numbers attempts and finds archived tasks through it.
+            \(indexes[0]);
 
             CREATE TABLE topics (
                 id INTEGER PRIMARY KEY,
@@ -173,7 +176,9 @@ enum SQLiteSchema {
     /// capture order (`id`), no report reads it by time, and an index on `time` would cost a tenth
     /// of a 5 M-event projection. The percentiles have none either: the unfiltered ones are stored
     /// (`ReportStatistics`), the others read in one pass and sorted (`Distribution`); their five
-    /// indexes took 2.7 s of a 5 M-event projection to build. Filters by device use `tasks_by_key`.
+    /// indexes took 2.7 s of a 5 M-event projection to build. Filters by device use `tasks_by_key`,
+    /// which is also made with the table (the store looks keys up in it while it loads: see
+    /// `countAttempts`) and made again when `ensureIndexes` moves the table.
     static let indexes = [
         // Device and name first: nearly every comparison of the sort that builds it ends at the first
         // column (product first, it went on to the second: 1.07–1.42 s instead of 0.78–1.15 s on 534 k tasks).

@@ -14,7 +14,7 @@ extension SQLiteStore {
     /// `sqlite3` on a copy of that projection), so the cache is that small while they are built.
     public func ensureIndexes() throws {
         try db.write { db in
-            let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tasks_by_key'") == 0
+            let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tasks_by_start'") == 0
             let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
@@ -23,14 +23,19 @@ extension SQLiteStore {
         }
     }
 
-    /// Copies each table (it has no indexes yet) into a new one of the same definition and name;
-    /// returns the names the old ones now have. Not `topics`: renaming it would rename it in the
+    /// Copies each table into a new one of the same definition and name, without its indexes
+    /// (dropped first: `indexes` makes them again on the new one); returns the names the old ones
+    /// now have. Not `topics`: renaming it would rename it in the
     /// `events` view too (and it is a few hundred pages at most).
     private static func copyIntoNewPages(_ db: Database, tables: [String]) throws -> [String] {
         var moved: [String] = []
         for table in tables {
             guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
                                                        arguments: [table]) else { continue }
+            for index in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                                             arguments: [table]) {
+                try db.execute(sql: "DROP INDEX \(index)")
+            }
             try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(table)_scattered")
             try db.execute(sql: definition)
             try db.execute(sql: "INSERT INTO \(table) SELECT * FROM \(table)_scattered")

@@ -133,6 +133,9 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
+            if out.tasks[firstNew...].contains(where: { $0.attempt == TransferTask.countedByStore }) {
+                try Self.countAttempts(SQLiteConnection(db: db), slot: 1, newTasksFrom: newTasksFrom)
+            }
             for t in out.tasks[..<firstNew] { t.bindChanges(into: &updateTask); try updateTask.step(db) }
             var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict("(product, device)"))
             for d in out.devices { d.bind(into: &devices); try devices.step(db) }

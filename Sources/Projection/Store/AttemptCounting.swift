@@ -1,0 +1,46 @@
+/// The attempt numbers the reducer leaves to the store, and the archived tasks it reads back by
+/// key: what lets the reducer keep only a Bloom filter of the keys whose tasks left its memory
+/// (`ArchivedKeys`). Both read a key's attempts through the key index that every projection has
+/// from its first row (SQLite's unique `tasks_by_key`, PostgreSQL's hash index `tasks_by_name`).
+extension ProjectionStore {
+    /// Numbers the tasks of a batch written without a number (`TransferTask.countedByStore`, NULL
+    /// in the row): one more than the latest attempt of their key, and the attempts of a key that
+    /// this batch starts one after the other in id order. Run after the batch's new tasks are
+    /// written, in the same transaction; `newTasksFrom` is the first id the batch could have made.
+    static func countAttempts(_ db: any SQLConnection, slot: Int64, newTasksFrom: Int64) throws {
+        let sameKey = "p.device = n.device AND p.name = n.name AND p.product = n.product AND p.kind = n.kind"
+        try db.execute("""
+            UPDATE tasks SET attempt = counted.attempt FROM (
+              SELECT n.id, coalesce((SELECT max(p.attempt) FROM tasks p
+                                     WHERE \(throughKeyIndex(db.dialect, "p", equals: "(n.name || n.device)")) \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
+                           + 2 * row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
+              FROM tasks n WHERE n.id >= ? AND n.attempt IS NULL) counted
+            WHERE tasks.id = counted.id
+            """, [.integer(newTasksFrom)])
+    }
+
+    /// The latest attempt of `key` as committed, if this capture has any.
+    public func latestTask(of key: TaskKey) throws -> TransferTask? {
+        try naming {
+            try read { db in
+                var task: TransferTask?
+                let postgres = db.dialect == .postgres
+                try db.each("""
+                    SELECT \(TransferTask.selection("t")) FROM tasks t
+                    WHERE \(Self.throughKeyIndex(db.dialect, "t", equals: "?")) t.device = ? AND t.name = ? AND t.product = ? AND t.kind = ?
+                      AND \(Checkpoint.ownsID("t.id", slot: slot ?? 1))
+                    ORDER BY t.attempt DESC LIMIT 1
+                    """, (postgres ? [.text(key.name + key.device)] : [])
+                        + [.text(key.device), .text(key.name), .text(key.product), .text(key.kind.rawValue)]) { task = TransferTask(row: $0) }
+                return task
+            }
+        }
+    }
+
+    /// The condition (and its `AND`) that leads PostgreSQL to its hash index of the key
+    /// (`tasks_by_name`, on `name || device`), which holds a hash of names and devices of any
+    /// length where a B-tree cannot hold a long one; SQLite finds its index from the equalities.
+    private static func throughKeyIndex(_ dialect: SQLDialect, _ row: String, equals value: String) -> String {
+        dialect == .postgres ? "(\(row).name || \(row).device) = \(value) AND" : ""
+    }
+}
