@@ -13,7 +13,7 @@ extension ProjectionStore {
             UPDATE tasks SET attempt = counted.attempt FROM (
               SELECT n.id, coalesce((SELECT max(p.attempt) FROM tasks p
                                      WHERE \(throughKeyIndex(db.dialect, "p", equals: "(n.name || n.device)")) \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
-                           + 2 * row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
+                           + row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
               FROM tasks n WHERE n.id >= ? AND n.attempt IS NULL) counted
             WHERE tasks.id = counted.id
             """, [.integer(newTasksFrom)])
