@@ -26,11 +26,13 @@ extension TaskReducer {
     }
 
     /// Takes `t` (read back from the store) into memory as its key's latest attempt, unless a later
-    /// attempt of its key is in memory.
+    /// attempt of its key is in memory. Queued to leave again: a late message that changes nothing
+    /// (an event after the end) would otherwise keep it in memory for good.
     mutating func restore(_ t: TransferTask) -> TransferTask? {
         guard latest[t.key] == nil else { return nil }
         tasks[t.id] = t
         latest[t.key] = t.id
+        endedQueue.noteIfEnded(t)
         return t
     }
 }

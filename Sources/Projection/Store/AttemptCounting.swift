@@ -1,27 +1,48 @@
 /// The attempt numbers the reducer leaves to the store, and the archived tasks it reads back by
 /// key: what lets the reducer keep only a Bloom filter of the keys whose tasks left its memory
-/// (`ArchivedKeys`). Both read a key's attempts through the key index that every projection has
-/// from its first row (SQLite's unique `tasks_by_key`, PostgreSQL's hash index `tasks_by_name`).
+/// (`ArchivedKeys`).
+///
+/// Both need the key index (SQLite's unique `tasks_by_key`, PostgreSQL's hash index
+/// `tasks_by_name`), which a fresh projection builds at the end of its run with the others: kept
+/// up to date from the first row, it made the bench capture's projection a third slower. Until it
+/// is there, a task whose number the store counts is written with none (NULL), and building it
+/// numbers them all in one pass (`numberAttempts`). From then on each batch numbers its own
+/// (`countAttempts`). A late message that needs an archived task builds the index early.
 extension ProjectionStore {
-    /// Numbers the tasks of a batch written without a number (`TransferTask.countedByStore`, NULL
-    /// in the row): one more than the latest attempt of their key, and the attempts of a key that
-    /// this batch starts one after the other in id order. Run after the batch's new tasks are
-    /// written, in the same transaction; `newTasksFrom` is the first id the batch could have made.
-    static func countAttempts(_ db: any SQLConnection, slot: Int64, newTasksFrom: Int64) throws {
+    /// Numbers the tasks of a batch written without a number (`TransferTask.countedByStore`): one
+    /// more than the latest attempt of their key, and the attempts of a key that this batch starts
+    /// one after the other in id order. Run after the batch's new tasks are written, in the same
+    /// transaction, when the key index exists; the batch made the ids from `newTasksFrom` up to
+    /// `nextTaskID` (both bounds: with only the lower one, SQLite read the whole key index for the
+    /// window's order).
+    static func countAttempts(_ db: any SQLConnection, slot: Int64, newTasksFrom: Int64, nextTaskID: Int64) throws {
         let sameKey = "p.device = n.device AND p.name = n.name AND p.product = n.product AND p.kind = n.kind"
         try db.execute("""
             UPDATE tasks SET attempt = counted.attempt FROM (
               SELECT n.id, coalesce((SELECT max(p.attempt) FROM tasks p
                                      WHERE \(throughKeyIndex(db.dialect, "p", equals: "(n.name || n.device)")) \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
                            + row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
-              FROM tasks n WHERE n.id >= ? AND n.attempt IS NULL) counted
+              FROM tasks n WHERE n.id >= ? AND n.id < ? AND n.attempt IS NULL) counted
             WHERE tasks.id = counted.id
-            """, [.integer(newTasksFrom)])
+            """, [.integer(newTasksFrom), .integer(nextTaskID)])
     }
 
-    /// The latest attempt of `key` as committed, if this capture has any.
+    /// Numbers every task of the capture written without a number: a key's attempts are its
+    /// tasks in id order (each new attempt takes the next id), so its number is its rank there.
+    static func numberAttempts(_ db: any SQLConnection, slot: Int64) throws {
+        try db.execute("""
+            UPDATE tasks SET attempt = ranked.attempt FROM (
+              SELECT id, attempt AS written, row_number() OVER (PARTITION BY device, name, product, kind ORDER BY id) AS attempt
+              FROM tasks WHERE \(Checkpoint.ownsID("id", slot: slot))) ranked
+            WHERE tasks.id = ranked.id AND ranked.written IS NULL
+            """)
+    }
+
+    /// The latest attempt of `key` as committed, if this capture has any (building the key index
+    /// first if it is not there yet).
     public func latestTask(of key: TaskKey) throws -> TransferTask? {
-        try naming {
+        try ensureKeyIndex()
+        return try naming {
             try read { db in
                 var task: TransferTask?
                 let postgres = db.dialect == .postgres

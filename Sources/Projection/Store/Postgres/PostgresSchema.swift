@@ -34,7 +34,7 @@ enum PostgresSchema {
             product text COLLATE "C" NOT NULL,
             device text COLLATE "C" NOT NULL,
             name text COLLATE "C" NOT NULL,
-            attempt bigint CHECK (attempt >= 1),  -- NULL only within a batch's transaction (countAttempts)
+            attempt bigint CHECK (attempt >= 1),  -- NULL until the key index is there (countAttempts)
             state text COLLATE "C" NOT NULL CHECK (state = 'requested' OR state = 'offered' OR state = 'transferring' OR state = 'done' OR state = 'failed' OR state = 'superseded'),
             stalled bigint NOT NULL DEFAULT 0 CHECK (stalled = 0 OR stalled = 1),
             size bigint,
@@ -56,9 +56,6 @@ enum PostgresSchema {
             started_at bigint NOT NULL,
             pending_responses bigint NOT NULL DEFAULT 0
         );
-
-        -- From the first row on: the store numbers attempts and finds archived tasks through it.
-        CREATE INDEX tasks_by_name ON tasks USING hash ((name || device));
 
         CREATE TABLE topics (
             id bigint PRIMARY KEY,
@@ -183,6 +180,8 @@ enum PostgresSchema {
 
     /// The secondary indexes, for the reports' queries (built after a fresh projection's rows, as on SQLite).
     static let indexes = [
+        // First: the key index (`countAttempts`), on a hash of name and device of any length.
+        "CREATE INDEX IF NOT EXISTS tasks_by_name ON tasks USING hash ((name || device))",
         "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks USING hash (device)",
         "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at, id)",
         "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",

@@ -12,6 +12,10 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let lock = NSLock()
     private var holdsWriterLock = false
     public private(set) var slot: Int64?
+    /// Whether the key index (`tasks_by_name`) was there when this projector opened it or is since,
+    /// so that each batch numbers its attempts (`countAttempts`). Used on the writer's thread, or
+    /// on the reducer's while the writer is idle.
+    private var keyIndexed = false
 
     private var sql: PostgresSQLConnection { PostgresSQLConnection(connection: connection) }
 
@@ -54,6 +58,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try transaction { db in try Self.deleteCapture(db, slot: slot!, captureID: captureID) }
                 rebuiltBecause = rebuildBecause
             }
+            keyIndexed = try db.value("SELECT CASE WHEN to_regclass('tasks_by_name') IS NULL THEN 0 ELSE 1 END") == 1
             // Where a batch's changed tasks, devices and seconds wait to be merged (emptied at each commit).
             try connection.executeScript("""
                 CREATE TEMP TABLE task_changes ON COMMIT DELETE ROWS AS
@@ -184,7 +189,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             try copy("event_rows", ProjectedEvent.columns, batch.events)
             try copy("anomalies", Anomaly.columns, batch.anomalies)
             try copy("tasks", TransferTask.columns, batch.newTasks)
-            if batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom) }
+            if keyIndexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
             if batch.changedTasks.rows > 0 {
                 try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
                 try db.execute("""
@@ -277,6 +282,23 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try db.execute(index)
             }
         }
+        try numberAttemptsOnce()
+    }
+
+    public func ensureKeyIndex() throws {
+        guard !keyIndexed else { return }
+        try transaction { db in
+            try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
+            try db.execute(PostgresSchema.indexes[0])
+        }
+        try numberAttemptsOnce()
+    }
+
+    /// Numbers this capture's attempts written before the key index was there, once it is.
+    private func numberAttemptsOnce() throws {
+        guard !keyIndexed, let slot else { return }
+        try transaction { db in try Self.numberAttempts(db, slot: slot) }
+        keyIndexed = true
     }
 
     /// Runs ANALYZE on the tables the reports read (PostgreSQL samples them: a fraction of a

@@ -24,7 +24,7 @@ enum SQLiteSchema {
                 product TEXT NOT NULL,
                 device TEXT NOT NULL,
                 name TEXT NOT NULL,
-                attempt INTEGER CHECK (attempt >= 1),  -- NULL only within a batch's transaction (countAttempts)
+                attempt INTEGER CHECK (attempt >= 1),  -- NULL until the key index is there (countAttempts)
                 state TEXT NOT NULL CHECK (state = 'requested' OR state = 'offered' OR state = 'transferring' OR state = 'done' OR state = 'failed' OR state = 'superseded'),
                 stalled INTEGER NOT NULL DEFAULT 0 CHECK (stalled = 0 OR stalled = 1),
                 size INTEGER,
@@ -46,9 +46,6 @@ enum SQLiteSchema {
                 started_at INTEGER NOT NULL,
                 pending_responses INTEGER NOT NULL DEFAULT 0
             );
-
-            -- From the first row on: the store numbers attempts and finds archived tasks through it.
-            \(indexes[0]);
 
             CREATE TABLE topics (
                 id INTEGER PRIMARY KEY,
@@ -177,8 +174,8 @@ enum SQLiteSchema {
     /// of a 5 M-event projection. The percentiles have none either: the unfiltered ones are stored
     /// (`ReportStatistics`), the others read in one pass and sorted (`Distribution`); their five
     /// indexes took 2.7 s of a 5 M-event projection to build. Filters by device use `tasks_by_key`,
-    /// which is also made with the table (the store looks keys up in it while it loads: see
-    /// `countAttempts`) and made again when `ensureIndexes` moves the table.
+    /// which also numbers the attempts the reducer leaves to the store (`countAttempts`): kept up
+    /// to date from the first row on, it made the bench capture's projection a third slower.
     static let indexes = [
         // Device and name first: nearly every comparison of the sort that builds it ends at the first
         // column (product first, it went on to the second: 1.07–1.42 s instead of 0.78–1.15 s on 534 k tasks).

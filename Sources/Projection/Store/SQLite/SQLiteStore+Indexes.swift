@@ -14,13 +14,35 @@ extension SQLiteStore {
     /// `sqlite3` on a copy of that projection), so the cache is that small while they are built.
     public func ensureIndexes() throws {
         try db.write { db in
-            let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tasks_by_start'") == 0
+            let fresh = try !Self.hasIndex(db, "tasks_by_start")
             let moved = fresh ? try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"]) : []
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
             for sql in SQLiteSchema.indexes { try db.execute(sql: sql) }
             for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
+            try numberAttemptsOnce(db)
         }
+    }
+
+    public func ensureKeyIndex() throws {
+        try naming {
+            try db.write { db in
+                guard !keyIndexed else { return }
+                try db.execute(sql: SQLiteSchema.indexes[0])
+                try numberAttemptsOnce(db)
+            }
+        }
+    }
+
+    /// Numbers the attempts written before the key index was there, once it is.
+    private func numberAttemptsOnce(_ db: Database) throws {
+        guard !keyIndexed else { return }
+        try Self.numberAttempts(SQLiteConnection(db: db), slot: 1)
+        keyIndexed = true
+    }
+
+    static func hasIndex(_ db: Database, _ name: String) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name]) == 1
     }
 
     /// Copies each table into a new one of the same definition and name, without its indexes

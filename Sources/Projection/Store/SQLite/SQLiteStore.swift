@@ -17,6 +17,9 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
     /// projected as fast with 64, 16 or 8 MiB, fresh and in eight steps of a growing capture
     /// (indexes present); its peak was 303–309 MiB with 64, 239–259 with 8 (docs/performance.md).
     static let cacheSize = -8192
+    /// Whether `tasks_by_key` exists, so that each batch numbers its attempts (`countAttempts`).
+    /// Read and set inside the database queue's closures only.
+    var keyIndexed = false
     /// Held by a store that writes: one projector per file at a time.
     private var writerLock: WriterLock?
 
@@ -63,6 +66,7 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
         }
         if writerLock == nil { writerLock = try WriterLock(path: path) }
         try ProjectionError.naming(path) { [db] in try Self.prepare(db, captureID: captureID) }
+        keyIndexed = try db.read { try Self.hasIndex($0, "tasks_by_key") }
     }
 
     /// The schema, the version and the checkpoint row of a file opened for writing.
@@ -133,8 +137,8 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
             var updateTask = try BulkStatement(db, sql: """
                 UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?
                 """)
-            if out.tasks[firstNew...].contains(where: { $0.attempt == TransferTask.countedByStore }) {
-                try Self.countAttempts(SQLiteConnection(db: db), slot: 1, newTasksFrom: newTasksFrom)
+            if keyIndexed, out.tasks[firstNew...].contains(where: { $0.attempt == TransferTask.countedByStore }) {
+                try Self.countAttempts(SQLiteConnection(db: db), slot: 1, newTasksFrom: newTasksFrom, nextTaskID: checkpoint.nextTaskID)
             }
             for t in out.tasks[..<firstNew] { t.bindChanges(into: &updateTask); try updateTask.step(db) }
             var devices = try BulkStatement(db, sql: Self.values("INSERT INTO devices", DeviceStats.columns) + " " + DeviceStats.onConflict("(product, device)"))
