@@ -342,9 +342,9 @@ import Glibc
     }
 
     /// A key tried again long after its last attempt left the projector's memory (archived after
-    /// two idle minutes): the store numbers the new attempts (two in one batch, too), before and
-    /// after its key index is built, and a late report reads the latest attempt back from the
-    /// store, in SQLite and PostgreSQL alike.
+    /// two idle minutes): the store numbers the new attempts (two in one batch, too), at the end of
+    /// a fresh projection and in the batch of a later run, and a late report reads the latest
+    /// attempt back from the store, in SQLite and PostgreSQL alike.
     @Test func attemptsOfKeysThatLeftMemoryAreNumberedByTheStore() throws {
         let pg = try TestPostgres()
         defer { pg.stop() }
@@ -374,19 +374,23 @@ import Glibc
         upload(1_200_000, "cam1", done: false)                 // attempt 3, superseded by
         upload(1_201_000, "cam1")                              // attempt 4, in the same batch
         fill(from: 1_202_000)
-        // Late: read back from the store (which builds its key index for it, numbering the attempts
-        // so far); the next attempt is numbered in its own batch.
+        // Late: read back from the store.
         send(2_000_000, "up", "cam1", #"{"type":"report_upload_progress","name":"fw.bin","progress":{"state":"done","result_code":0,"result_msg":""}}"#)
         fill(from: 2_001_000)
-        upload(2_400_000, "cam1")                              // attempt 5
         let capture = try importCapture(lines.joined(separator: "\n") + "\n", to: dir + "/capture")
-
         try pg.createDatabase("attempts")
         let sqlite = dir + "/p.sqlite", postgres = pg.url("attempts")
-        for db in [sqlite, postgres] {
-            let r = try restrace(["project", capture, "--db", db, "--quiet"])
-            #expect(r.status == 0, "\(r.err)")
+        func project() throws {
+            for db in [sqlite, postgres] {
+                let r = try restrace(["project", capture, "--db", db, "--quiet"])
+                #expect(r.status == 0, "\(r.err)")
+            }
         }
+        try project()  // fresh: numbered at the end of the run
+        lines = []
+        upload(2_600_000, "cam1")                              // attempt 5, numbered by its own batch
+        _ = try importCapture(lines.joined(separator: "\n") + "\n", to: capture)
+        try project()
         #expect(try pg.psql("attempts", "SELECT string_agg(device || ' ' || attempt || ' ' || state, ', ' ORDER BY id) FROM tasks")
                 == "cam1 1 done, cam2 1 done, cam1 2 done, cam1 3 superseded, cam1 4 done, cam1 5 done")
         #expect(try pg.psql("attempts", "SELECT a.kind || ' ' || t.attempt FROM anomalies a JOIN tasks t ON t.id = a.task_id") == "event_after_end 4")

@@ -2,12 +2,13 @@
 /// key: what lets the reducer keep only a Bloom filter of the keys whose tasks left its memory
 /// (`ArchivedKeys`).
 ///
-/// Both need the key index (SQLite's unique `tasks_by_key`, PostgreSQL's hash index
+/// Numbering needs the key index (SQLite's unique `tasks_by_key`, PostgreSQL's hash index
 /// `tasks_by_name`), which a fresh projection builds at the end of its run with the others: kept
-/// up to date from the first row, it made the bench capture's projection a third slower. Until it
-/// is there, a task whose number the store counts is written with none (NULL), and building it
-/// numbers them all in one pass (`numberAttempts`). From then on each batch numbers its own
-/// (`countAttempts`). A late message that needs an archived task builds the index early.
+/// up to date from the first row, it made the bench capture's projection a third slower, and each
+/// batch rewrites index pages all over the file. Until it is there, a task whose number the store
+/// counts is written with none (NULL), and the end of the run numbers them all (SQLite as it
+/// copies `tasks`, PostgreSQL with `numberAttempts`). From then on each batch numbers its own
+/// (`countAttempts`).
 extension ProjectionStore {
     /// Numbers the tasks of a batch written without a number (`TransferTask.countedByStore`): one
     /// more than the latest attempt of their key, and the attempts of a key that this batch starts
@@ -28,21 +29,23 @@ extension ProjectionStore {
     }
 
     /// Numbers every task of the capture written without a number: a key's attempts are its
-    /// tasks in id order (each new attempt takes the next id), so its number is its rank there.
+    /// tasks in id order (each new attempt takes the next id), so its number is the count of its
+    /// key's tasks up to its own id. Needs the key index.
     static func numberAttempts(_ db: any SQLConnection, slot: Int64) throws {
         try db.execute("""
-            UPDATE tasks SET attempt = ranked.attempt FROM (
-              SELECT id, attempt AS written, row_number() OVER (PARTITION BY device, name, product, kind ORDER BY id) AS attempt
-              FROM tasks WHERE \(Checkpoint.ownsID("id", slot: slot))) ranked
-            WHERE tasks.id = ranked.id AND ranked.written IS NULL
+            UPDATE tasks SET attempt = (
+              SELECT count(*) FROM tasks p
+              WHERE \(throughKeyIndex(db.dialect, "p", equals: "(tasks.name || tasks.device)")) p.device = tasks.device AND p.name = tasks.name
+                AND p.product = tasks.product AND p.kind = tasks.kind AND p.id <= tasks.id AND \(Checkpoint.ownsID("p.id", slot: slot)))
+            WHERE attempt IS NULL AND \(Checkpoint.ownsID("id", slot: slot))
             """)
     }
 
-    /// The latest attempt of `key` as committed, if this capture has any (building the key index
-    /// first if it is not there yet).
+    /// The latest attempt of `key` as committed, if this capture has any: the last task of the key
+    /// by id, read backwards from the newest task while a fresh projection has no key index yet
+    /// (an archived task has usually just left memory when a late message needs it).
     public func latestTask(of key: TaskKey) throws -> TransferTask? {
-        try ensureKeyIndex()
-        return try naming {
+        try naming {
             try read { db in
                 var task: TransferTask?
                 let postgres = db.dialect == .postgres
@@ -50,7 +53,7 @@ extension ProjectionStore {
                     SELECT \(TransferTask.selection("t")) FROM tasks t
                     WHERE \(Self.throughKeyIndex(db.dialect, "t", equals: "?")) t.device = ? AND t.name = ? AND t.product = ? AND t.kind = ?
                       AND \(Checkpoint.ownsID("t.id", slot: slot ?? 1))
-                    ORDER BY t.attempt DESC LIMIT 1
+                    ORDER BY t.id DESC LIMIT 1
                     """, (postgres ? [.text(key.name + key.device)] : [])
                         + [.text(key.device), .text(key.name), .text(key.product), .text(key.kind.rawValue)]) { task = TransferTask(row: $0) }
                 return task

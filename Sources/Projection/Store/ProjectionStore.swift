@@ -27,9 +27,6 @@ public protocol ProjectionStore: AnyObject, Sendable {
     /// Builds the secondary indexes a fresh projection deferred (a no-op once they exist), and
     /// numbers the attempts written without a number (`countAttempts`).
     func ensureIndexes() throws
-    /// Builds the key index alone, if it is not there yet, and numbers the attempts written
-    /// without a number: for a late message that needs an archived task while a fresh projection loads.
-    func ensureKeyIndex() throws
     /// Computes the unfiltered reports' statistics, unless they are current (`ReportStatistics`).
     func refreshStatistics() throws
     /// Lets another projector write (after this store's last write).

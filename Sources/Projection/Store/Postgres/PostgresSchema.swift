@@ -57,6 +57,9 @@ enum PostgresSchema {
             pending_responses bigint NOT NULL DEFAULT 0
         );
 
+        -- The tasks whose attempt the store has yet to number (countAttempts): found without a scan.
+        CREATE INDEX tasks_unnumbered ON tasks (id) WHERE attempt IS NULL;
+
         CREATE TABLE topics (
             id bigint PRIMARY KEY,
             direction text COLLATE "C" NOT NULL CHECK (direction = 'up' OR direction = 'down'),

@@ -58,7 +58,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try transaction { db in try Self.deleteCapture(db, slot: slot!, captureID: captureID) }
                 rebuiltBecause = rebuildBecause
             }
-            keyIndexed = try db.value("SELECT CASE WHEN to_regclass('tasks_by_name') IS NULL THEN 0 ELSE 1 END") == 1
+            if try db.value("SELECT CASE WHEN to_regclass('tasks_by_name') IS NULL THEN 0 ELSE 1 END") == 1 { try numberAttempts() }
             // Where a batch's changed tasks, devices and seconds wait to be merged (emptied at each commit).
             try connection.executeScript("""
                 CREATE TEMP TABLE task_changes ON COMMIT DELETE ROWS AS
@@ -282,21 +282,14 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try db.execute(index)
             }
         }
-        try numberAttemptsOnce()
+        try numberAttempts()
     }
 
-    public func ensureKeyIndex() throws {
-        guard !keyIndexed else { return }
-        try transaction { db in
-            try db.execute("SELECT pg_advisory_xact_lock(\(Self.lockClass), 0)")
-            try db.execute(PostgresSchema.indexes[0])
-        }
-        try numberAttemptsOnce()
-    }
-
-    /// Numbers this capture's attempts written before the key index was there, once it is.
-    private func numberAttemptsOnce() throws {
-        guard !keyIndexed, let slot else { return }
+    /// Numbers this capture's attempts written before the key index was there (at the end of a
+    /// fresh projection; when a projector opens it, for those an interrupted one left while
+    /// another capture's projector built the index), and from then on each batch numbers its own.
+    private func numberAttempts() throws {
+        guard let slot else { return }
         try transaction { db in try Self.numberAttempts(db, slot: slot) }
         keyIndexed = true
     }
