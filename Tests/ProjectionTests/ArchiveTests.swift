@@ -41,6 +41,7 @@ import TestSupport
         let rows = Rows()
         var archiving = TaskReducer()
         archiving.archiveAfter = .milliseconds(100)  // shorter than the gap to a second `fail`: some are read back
+        archiving.archivedInFull = 40  // most keys only in the Bloom filter: the store numbers their attempts
         archiving.archive = TaskArchive(task: { id in rows.readBack += 1; return rows.byID[id] },
                                         latest: { key in rows.readBack += 1; return rows.latest(key) })
         var plain = TaskReducer()
@@ -96,7 +97,7 @@ import TestSupport
         let db = dir + "/archiving.sqlite"
         var runs = 0
         repeat {
-            try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = .seconds(1) }
+            try projectInterrupted(dir, into: db, batchSize: 211, failing: 7) { $0.archiveAfter = .seconds(1); $0.archivedInFull = 20 }
             runs += 1
         } while try SQLiteStore(readingFrom: db).checkpoint().events < summary.totalEvents && runs < 1000
         #expect(runs > 2)
@@ -105,5 +106,32 @@ import TestSupport
             let diff = zip(rows, got[table] ?? []).first { $0.0 != $0.1 }
             Issue.record("table \(table) differs: \(rows.count) vs \(got[table]?.count ?? 0) rows; first: \(String(describing: diff))")
         }
+    }
+
+    /// PostgreSQL: a fresh projection whose archived keys mostly leave the reducer's memory has its
+    /// attempts numbered at the end of the run (those the store numbers), as SQLite's without archiving.
+    @Test func aPostgreSQLProjectionNumbersTheAttemptsItWasLeft() throws {
+        let (dir, _) = try simulatedCapture(devices: 12, minutes: 30)
+        defer { cleanup(dir) }
+        let pg = try TestPostgres()
+        defer { pg.stop() }
+        try pg.createDatabase("archiving")
+        let plain = try Projector(paths: [dir], databasePath: dir + "/plain.sqlite")
+        plain.archiveAfter = nil
+        _ = try plain.run()
+        let archiving = try Projector(paths: [dir], databasePath: pg.url("archiving"))
+        archiving.batchSize = 211
+        archiving.archiveAfter = .seconds(1)
+        archiving.archivedInFull = 20
+        _ = try archiving.run()
+        let tasks = "SELECT id, kind, product, device, name, attempt, state FROM tasks ORDER BY id"
+        func rows(_ store: any ProjectionStore) throws -> [String] {
+            try store.read { db in try db.all(tasks).map { r in (0..<r.columnCount).map { r.text($0) }.joined(separator: " ") } }
+        }
+        let want = try rows(plain.store), got = try rows(archiving.store)
+        #expect(want.count > 300)
+        #expect(got == want)
+        let again = try pg.psql("archiving", "SELECT count(*) FROM tasks WHERE attempt > 1")
+        #expect(Int(again) ?? 0 > 20, "only \(again) later attempts: the test proves little")
     }
 }

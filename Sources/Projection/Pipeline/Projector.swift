@@ -38,6 +38,9 @@ public final class Projector {
     /// follows the tasks of the last minutes, not every task of the capture. Reading one back waits
     /// for the writer; with two minutes the bench capture reads none back (docs/performance.md).
     public var archiveAfter: Duration? = .seconds(120)
+    /// How many archived keys the reducer holds with their attempt in memory (nil: its default);
+    /// the store numbers the next attempts of the others. Tests make it small.
+    var archivedInFull: Int?
     /// Events older than this before the capture's last message are dropped after the run (the
     /// tasks, anomalies and counts stay); nil: all are kept.
     public var retain: Duration?
@@ -146,6 +149,7 @@ public final class Projector {
             if reducer == nil, !batch.messages.isEmpty {
                 writer.waitUntilIdle()
                 reducer = try store.loadReducer(checkpoint: checkpoint, archiveAfter: archiveAfter)
+                if let archivedInFull { reducer!.archivedInFull = archivedInFull }
                 reducer!.archive = TaskArchive(task: { [store] id in
                     writer.waitUntilIdle()
                     return try? store.task(id: id)

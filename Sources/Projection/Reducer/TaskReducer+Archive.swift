@@ -1,7 +1,9 @@
 /// Keeps the reducer's memory to the tasks that can still change soon: an ended task, answered
 /// and idle for `archiveAfter`, leaves memory; its row is in the store (committed before anything
-/// reads it back) and only its key stays, in a Bloom filter (`ArchivedKeys`): a new attempt of a
-/// key it may hold is numbered by the store, and a late event for it reads it back through `archive`.
+/// reads it back) and only its key stays: with its id and attempt number among the most recent
+/// (`ArchivedAttempts`), and in a Bloom filter (`ArchivedKeys`) for good. A new attempt of a key
+/// only the filter may hold is numbered by the store, and a late event for it reads it back
+/// through `archive`.
 extension TaskReducer {
     /// Moves idle ended tasks out of memory; called by `drain()`, after their rows were taken.
     mutating func archiveIdle() {
@@ -17,6 +19,10 @@ extension TaskReducer {
             guard latest[t.key] == id else { continue }
             latest[t.key] = nil
             archivedKeys.insert(t.key)
+            // In full only with a number: the next attempt of one the store numbers is the store's too.
+            guard t.attempt != TransferTask.countedByStore else { continue }
+            if archived.count >= archivedInFull { archived.removeAll() }
+            archived.set(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt), ArchivedAttempt(id: id, attempt: t.attempt))
         }
     }
 
@@ -30,11 +36,18 @@ extension TaskReducer {
     /// (an event after the end) would otherwise keep it in memory for good.
     mutating func restore(_ t: TransferTask) -> TransferTask? {
         guard latest[t.key] == nil else { return nil }
+        archived.remove(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt))
         tasks[t.id] = t
         latest[t.key] = t.id
         endedQueue.noteIfEnded(t)
         return t
     }
+}
+
+/// What the reducer keeps of an archived attempt.
+public struct ArchivedAttempt: Sendable, Equatable {
+    public var id: Int64
+    public var attempt: Int
 }
 
 /// How the reducer reads archived tasks back from the store: by id, and as the latest attempt of

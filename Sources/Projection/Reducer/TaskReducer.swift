@@ -18,8 +18,14 @@ public struct TaskReducer: Sendable {
     var output = ReducerOutput()
     /// Per second, to add to the `traffic` table (moved into `output` by `drain`).
     var traffic = TrafficCounter()
-    /// Keys whose latest attempt has left memory (see `archiveIdle`).
+    /// Keys whose latest attempt has left memory (see `archiveIdle`): the most recent in full, all
+    /// of them in a Bloom filter.
+    var archived = ArchivedAttempts()
     var archivedKeys = ArchivedKeys()
+    /// How many archived keys `archived` holds before it is emptied: 2^19 by default, so that its
+    /// dictionary stays within 2^20 buckets (24 MiB). The bench capture (some 350 k keys) never
+    /// reaches it; tests make it small.
+    var archivedInFull = 1 << 19
     /// Ended tasks idle this long (capture time) leave memory at the next drain; nil: never.
     public var archiveAfter: Duration?
     /// Reads archived tasks' committed rows back (set by the projector). The results are the
@@ -204,6 +210,7 @@ public struct TaskReducer: Sendable {
     /// The id of the latest attempt of `key`, if any, read back from the store if it had left memory.
     mutating func latestTaskID(_ key: TaskKey) -> Int64? {
         if let id = latest[key] { return id }
+        if let a = archived[key, slot: devices.slot(of: key, firstSeen: clock)] { return restore(a.id)?.id }
         guard archivedKeys.mayContain(key), let t = archive?.latest(key) else { return nil }
         return restore(t)?.id
     }
@@ -221,6 +228,8 @@ public struct TaskReducer: Sendable {
                 let time = m.time
                 update(previous.id, at: time) { $0.state = .superseded; $0.finishedAt = time }
             }
+        } else if let a = archived.remove(key, slot: device) {
+            attempt = a.attempt + 1
         } else if archivedKeys.mayContain(key) {
             // An earlier attempt may be in the store: it counts this one when it writes the row.
             attempt = TransferTask.countedByStore
