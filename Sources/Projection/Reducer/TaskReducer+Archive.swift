@@ -19,9 +19,13 @@ extension TaskReducer {
             guard latest[t.key] == id else { continue }
             latest[t.key] = nil
             archivedKeys.insert(t.key)
-            // In full only with a number: the next attempt of one the store numbers is the store's too.
+            // In full only with a number: the next attempt of one the store numbers is the store's too
+            // (it can only have been started so once keys were only in the filter).
             guard t.attempt != TransferTask.countedByStore else { continue }
-            if archived.count >= archivedInFull { archived.removeAll() }
+            if archived.count >= archivedInFull {
+                archived.removeAll()
+                keysOnlyInFilter = true
+            }
             archived.set(t.key, slot: devices.slot(of: t.key, firstSeen: t.startedAt), ArchivedAttempt(id: id, attempt: t.attempt))
         }
     }

@@ -22,6 +22,9 @@ public struct TaskReducer: Sendable {
     /// of them in a Bloom filter.
     var archived = ArchivedAttempts()
     var archivedKeys = ArchivedKeys()
+    /// Whether some keys are only in `archivedKeys` (`archived` was emptied, or the state was loaded
+    /// so): until then the filter is not asked, so that its false positives cost nothing.
+    var keysOnlyInFilter = false
     /// How many archived keys `archived` holds before it is emptied: 2^19 by default, so that its
     /// dictionary stays within 2^20 buckets (24 MiB). The bench capture (some 350 k keys) never
     /// reaches it; tests make it small.
@@ -63,6 +66,7 @@ public struct TaskReducer: Sendable {
     /// Adds a key whose latest attempt (`id`) had left memory when the state was committed.
     public mutating func noteArchived(_ key: TaskKey, id: Int64) {
         archivedKeys.insert(key)
+        keysOnlyInFilter = true
         let slot = devices.slot(of: key, firstSeen: clock)
         lastStarted[slot, key.kind] = max(lastStarted[slot, key.kind] ?? 0, id)
     }
@@ -211,7 +215,7 @@ public struct TaskReducer: Sendable {
     mutating func latestTaskID(_ key: TaskKey) -> Int64? {
         if let id = latest[key] { return id }
         if let a = archived[key, slot: devices.slot(of: key, firstSeen: clock)] { return restore(a.id)?.id }
-        guard archivedKeys.mayContain(key), let t = archive?.latest(key) else { return nil }
+        guard keysOnlyInFilter, archivedKeys.mayContain(key), let t = archive?.latest(key) else { return nil }
         return restore(t)?.id
     }
 
@@ -230,7 +234,7 @@ public struct TaskReducer: Sendable {
             }
         } else if let a = archived.remove(key, slot: device) {
             attempt = a.attempt + 1
-        } else if archivedKeys.mayContain(key) {
+        } else if keysOnlyInFilter, archivedKeys.mayContain(key) {
             // An earlier attempt may be in the store: it counts this one when it writes the row.
             attempt = TransferTask.countedByStore
         }
