@@ -1,7 +1,7 @@
-/// The keys whose latest attempt has left the reducer's memory, as a Bloom filter: about 1.2 bytes
-/// a key whatever its strings, where a dictionary of each key's attempt took some 30 (plus a
-/// second table's worth while it grew), so that memory does not grow with the tasks of a
-/// projection. A key it has not seen is said absent, except for about 1 % of them; a key it has
+/// The keys whose latest attempt has left the reducer's memory, as a Bloom filter: 10 bits a key
+/// whatever its strings (up to twice that while its newest filter fills), where a dictionary of
+/// each key's attempt took some 30 bytes (plus a second table's worth while it grew), so that
+/// memory does not grow with the tasks of a projection. A key it has not seen is said absent, except for about 1 % of them; a key it has
 /// seen is never said absent. The reducer asks the store only for keys it may hold (and `start`
 /// leaves their attempt number to the store to count).
 ///
