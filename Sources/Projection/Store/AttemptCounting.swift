@@ -2,8 +2,8 @@
 /// key: what lets the reducer keep only a Bloom filter of the keys whose tasks left its memory
 /// (`ArchivedKeys`).
 ///
-/// Numbering needs the key index (SQLite's unique `tasks_by_key`, PostgreSQL's hash index
-/// `tasks_by_name`), which a fresh projection builds at the end of its run with the others: kept
+/// Numbering a batch's tasks needs an index by key (SQLite's unique `tasks_by_key`, PostgreSQL's
+/// hash index by device), which a fresh projection builds at the end of its run with the others: kept
 /// up to date from the first row, it made the bench capture's projection a third slower, and each
 /// batch rewrites index pages all over the file. Until it is there, a task whose number the store
 /// counts is written with none (NULL), and the end of the run numbers them all (SQLite as it
@@ -21,7 +21,7 @@ extension ProjectionStore {
         try db.execute("""
             UPDATE tasks SET attempt = counted.attempt FROM (
               SELECT n.id, coalesce((SELECT max(p.attempt) FROM tasks p
-                                     WHERE \(throughKeyIndex(db.dialect, "p", equals: "(n.name || n.device)")) \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
+                                     WHERE \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
                            + row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
               FROM tasks n WHERE n.id >= ? AND n.id < ? AND n.attempt IS NULL) counted
             WHERE tasks.id = counted.id
@@ -51,23 +51,14 @@ extension ProjectionStore {
         try naming {
             try read { db in
                 var task: TransferTask?
-                let postgres = db.dialect == .postgres
                 try db.each("""
                     SELECT \(TransferTask.selection("t")) FROM tasks t
-                    WHERE \(Self.throughKeyIndex(db.dialect, "t", equals: "?")) t.device = ? AND t.name = ? AND t.product = ? AND t.kind = ?
+                    WHERE t.device = ? AND t.name = ? AND t.product = ? AND t.kind = ?
                       AND \(Checkpoint.ownsID("t.id", slot: slot ?? 1))
                     ORDER BY t.id DESC LIMIT 1
-                    """, (postgres ? [.text(key.name + key.device)] : [])
-                        + [.text(key.device), .text(key.name), .text(key.product), .text(key.kind.rawValue)]) { task = TransferTask(row: $0) }
+                    """, [.text(key.device), .text(key.name), .text(key.product), .text(key.kind.rawValue)]) { task = TransferTask(row: $0) }
                 return task
             }
         }
-    }
-
-    /// The condition (and its `AND`) that leads PostgreSQL to its hash index of the key
-    /// (`tasks_by_name`, on `name || device`), which holds a hash of names and devices of any
-    /// length where a B-tree cannot hold a long one; SQLite finds its index from the equalities.
-    private static func throughKeyIndex(_ dialect: SQLDialect, _ row: String, equals value: String) -> String {
-        dialect == .postgres ? "(\(row).name || \(row).device) = \(value) AND" : ""
     }
 }

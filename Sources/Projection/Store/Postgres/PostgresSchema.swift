@@ -183,8 +183,6 @@ enum PostgresSchema {
 
     /// The secondary indexes, for the reports' queries (built after a fresh projection's rows, as on SQLite).
     static let indexes = [
-        // First: the key index (`countAttempts`), on a hash of name and device of any length.
-        "CREATE INDEX IF NOT EXISTS tasks_by_name ON tasks USING hash ((name || device))",
         "CREATE INDEX IF NOT EXISTS tasks_by_device ON tasks USING hash (device)",
         "CREATE INDEX IF NOT EXISTS tasks_by_start ON tasks (started_at, id)",
         "CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks (finished_at, kind, state) WHERE finished_at IS NOT NULL",

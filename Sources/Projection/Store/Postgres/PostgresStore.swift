@@ -12,7 +12,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let lock = NSLock()
     private var holdsWriterLock = false
     public private(set) var slot: Int64?
-    /// Whether the key index (`tasks_by_name`) was there when this projector opened it or is since,
+    /// Whether the index by device (`tasks_by_device`) was there when this projector opened it or is since,
     /// so that each batch numbers its attempts (`countAttempts`). Used on the writer's thread, or
     /// on the reducer's while the writer is idle.
     private var keyIndexed = false
@@ -58,7 +58,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try transaction { db in try Self.deleteCapture(db, slot: slot!, captureID: captureID) }
                 rebuiltBecause = rebuildBecause
             }
-            if try db.value("SELECT CASE WHEN to_regclass('tasks_by_name') IS NULL THEN 0 ELSE 1 END") == 1 {
+            if try db.value("SELECT CASE WHEN to_regclass('tasks_by_device') IS NULL THEN 0 ELSE 1 END") == 1 {
                 try numberAttempts()
                 keyIndexed = true
             }

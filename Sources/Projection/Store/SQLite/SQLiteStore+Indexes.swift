@@ -18,10 +18,12 @@ extension SQLiteStore {
             guard try !Self.hasIndex(db, "tasks_by_start") else { return }
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
-            let moved = try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"])
+            let moved = try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"],
+                                                  numbering: mayHaveUnnumbered)
             for sql in SQLiteSchema.indexes { try db.execute(sql: sql) }
             for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
             keyIndexed = true
+            mayHaveUnnumbered = false
         }
     }
 
@@ -33,12 +35,12 @@ extension SQLiteStore {
     /// old ones now have. Not `topics`: renaming it would rename it in the `events` view too (and
     /// it is a few hundred pages at most).
     ///
-    /// A task without a number is numbered as it is copied: the count of its key's tasks up to its
-    /// own id, read through an index of the old table's keys built for that (on the bench capture's
-    /// 144 k such tasks of 534 k, 0.47 s for that index and 0.44 s more for the copy; numbering
-    /// them in place after the key index took 2.2 s, a third of it writing the rows and index
-    /// entries again).
-    private static func copyIntoNewPages(_ db: Database, tables: [String]) throws -> [String] {
+    /// With `numbering`, a task without a number is numbered as it is copied: the count of its
+    /// key's tasks up to its own id, read through an index of the old table's keys built for that
+    /// (on the bench capture's 144 k such tasks of 534 k, 0.47 s for that index and 0.44 s more for
+    /// the copy; numbering them in place after the key index took 2.2 s, a third of it writing the
+    /// rows and index entries again).
+    private static func copyIntoNewPages(_ db: Database, tables: [String], numbering: Bool) throws -> [String] {
         var moved: [String] = []
         for table in tables {
             guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -47,7 +49,7 @@ extension SQLiteStore {
             try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(old)")
             try db.execute(sql: definition)
             var columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).map { "o.\($0)" }
-            if table == "tasks", let attempt = columns.firstIndex(of: "o.attempt"),
+            if table == "tasks", numbering, let attempt = columns.firstIndex(of: "o.attempt"),
                try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(old) WHERE attempt IS NULL LIMIT 1)") == 1 {
                 try db.execute(sql: "CREATE INDEX \(old)_by_key ON \(old) (device, name, product, kind)")
                 columns[attempt] = """
