@@ -17,11 +17,10 @@ extension ProjectionStore {
     /// `nextTaskID` (both bounds: with only the lower one, SQLite read the whole key index for the
     /// window's order).
     static func countAttempts(_ db: any SQLConnection, slot: Int64, newTasksFrom: Int64, nextTaskID: Int64) throws {
-        let sameKey = "p.device = n.device AND p.name = n.name AND p.product = n.product AND p.kind = n.kind"
         try db.execute("""
             UPDATE tasks SET attempt = counted.attempt FROM (
               SELECT n.id, coalesce((SELECT max(p.attempt) FROM tasks p
-                                     WHERE \(sameKey) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
+                                     WHERE \(sameKey("p", "n")) AND \(Checkpoint.ownsID("p.id", slot: slot))), 0)
                            + row_number() OVER (PARTITION BY n.device, n.name, n.product, n.kind ORDER BY n.id) AS attempt
               FROM tasks n WHERE n.id >= ? AND n.id < ? AND n.attempt IS NULL) counted
             WHERE tasks.id = counted.id
@@ -60,5 +59,10 @@ extension ProjectionStore {
                 return task
             }
         }
+    }
+
+    /// `a` and `b` (table aliases) are tasks of the same key, compared column by column.
+    static func sameKey(_ a: String, _ b: String) -> String {
+        ["device", "name", "product", "kind"].map { "\(a).\($0) = \(b).\($0)" }.joined(separator: " AND ")
     }
 }

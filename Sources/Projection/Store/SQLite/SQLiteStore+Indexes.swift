@@ -53,8 +53,7 @@ extension SQLiteStore {
                try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(old) WHERE attempt IS NULL LIMIT 1)") == 1 {
                 try db.execute(sql: "CREATE INDEX \(old)_by_key ON \(old) (device, name, product, kind)")
                 columns[attempt] = """
-                    coalesce(o.attempt, (SELECT count(*) FROM \(old) p WHERE p.device = o.device AND p.name = o.name
-                                         AND p.product = o.product AND p.kind = o.kind AND p.id <= o.id))
+                    coalesce(o.attempt, (SELECT count(*) FROM \(old) p WHERE \(Self.sameKey("p", "o")) AND p.id <= o.id))
                     """
             }
             try db.execute(sql: "INSERT INTO \(table) SELECT \(columns.joined(separator: ", ")) FROM \(old) o")
