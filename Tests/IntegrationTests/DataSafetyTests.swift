@@ -283,15 +283,21 @@ import Glibc
         Thread.sleep(forTimeInterval: 0.5)
         let total = 12_000
         let pub = try publisher(broker, id: "steady")
+        let sent = Locked(0)
         let publishing = Thread {
             for i in 0..<total {
                 try? pub.publish(topic: "$resource/up/service/P/d\(i % 10)", payload: Array(#"{"type":"get_download_task","i":\#(i)}"#.utf8),
                                  qos: 1, retain: false, window: 100)
+                sent.mutate { $0 = i + 1 }
                 if i % 100 == 99 { Thread.sleep(forTimeInterval: 0.025) }  // about 4 000 a second
             }
         }
         publishing.start()
-        Thread.sleep(forTimeInterval: 1.5)  // well inside a flush interval: the open chunk holds the last second
+        // Killed while messages arrive, with some received (a fixed 1.5 s from the start of
+        // publishing was, once in CI under load, before the publisher had sent any): the open
+        // chunk and the journal hold the last of them (a flush every 2 s).
+        #expect(waitUntil(30) { sent.value >= 2_000 })
+        Thread.sleep(forTimeInterval: 0.3)
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let second = try start(args)
