@@ -46,19 +46,19 @@ import TestSupport
                                         latest: { key in rows.readBack += 1; return rows.latest(key) })
         var plain = TaskReducer()
         var plainRows: [Int64: TransferTask] = [:]
-        var mostArchived = 0
+        var keysThatLeft = 0
         for (i, m) in messages.enumerated() {
             archiving.apply(m)
             plain.apply(m)
             if i % 3 == 2 || i == messages.count - 1 {
                 for t in archiving.drain().tasks { rows.write(t) }
                 for t in plain.drain().tasks { plainRows[t.id] = t }
-                mostArchived = max(mostArchived, archiving.archivedKeys.count)
+                keysThatLeft = archiving.archivedKeys.count
                 #expect(archiving.tasks.count < plain.tasks.count || i < 1000)
             }
         }
         #expect(rows.byID == plainRows)
-        #expect(mostArchived > 50, "archived at most \(mostArchived)")
+        #expect(keysThatLeft > 50, "only \(keysThatLeft) keys ever left memory")
         #expect(rows.readBack > 0, "no archived task was ever read back: the test proves nothing")
         #expect(rows.counted > 20, "only \(rows.counted) attempts numbered by the store")
     }

@@ -12,10 +12,10 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let lock = NSLock()
     private var holdsWriterLock = false
     public private(set) var slot: Int64?
-    /// Whether the index by device (`tasks_by_device`) was there when this projector opened it or is since,
-    /// so that each batch numbers its attempts (`countAttempts`). Used on the writer's thread, or
-    /// on the reducer's while the writer is idle.
-    private var keyIndexed = false
+    /// Whether the reports' indexes (`tasks_by_device` among them, through which `countAttempts`
+    /// finds a key's tasks) were there when this projector opened the database, or are since: then
+    /// each batch numbers its own attempts. Used on the writer's thread.
+    private var indexed = false
 
     private var sql: PostgresSQLConnection { PostgresSQLConnection(connection: connection) }
 
@@ -60,7 +60,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             }
             if try db.value("SELECT CASE WHEN to_regclass('tasks_by_device') IS NULL THEN 0 ELSE 1 END") == 1 {
                 try numberAttempts()
-                keyIndexed = true
+                indexed = true
             }
             // Where a batch's changed tasks, devices and seconds wait to be merged (emptied at each commit).
             try connection.executeScript("""
@@ -192,7 +192,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
             try copy("event_rows", ProjectedEvent.columns, batch.events)
             try copy("anomalies", Anomaly.columns, batch.anomalies)
             try copy("tasks", TransferTask.columns, batch.newTasks)
-            if keyIndexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
+            if indexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
             if batch.changedTasks.rows > 0 {
                 try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
                 try db.execute("""
@@ -286,7 +286,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                 try db.execute(index)
             }
         }
-        keyIndexed = true
+        indexed = true
     }
 
     /// Numbers this capture's attempts written before the key index was there (at the end of a

@@ -16,14 +16,12 @@ extension SQLiteStore {
     public func ensureIndexes() throws {
         try db.write { db in
             guard try !Self.hasIndex(db, "tasks_by_start") else { return }
+            let moved = try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"])
             try db.execute(sql: "PRAGMA cache_size = -2048; PRAGMA threads = 2")
             defer { try? db.execute(sql: "PRAGMA cache_size = \(Self.cacheSize); PRAGMA threads = 0") }
-            let moved = try Self.copyIntoNewPages(db, tables: ["tasks", "anomalies", "devices", "traffic", "recorder_events"],
-                                                  numbering: mayHaveUnnumbered)
             for sql in SQLiteSchema.indexes { try db.execute(sql: sql) }
             for old in moved { try db.execute(sql: "DROP TABLE \(old)") }
             keyIndexed = true
-            mayHaveUnnumbered = false
         }
     }
 
@@ -35,12 +33,13 @@ extension SQLiteStore {
     /// old ones now have. Not `topics`: renaming it would rename it in the `events` view too (and
     /// it is a few hundred pages at most).
     ///
-    /// With `numbering`, a task without a number is numbered as it is copied: the count of its
+    /// A task without a number is numbered as it is copied: the count of its
     /// key's tasks up to its own id, read through an index of the old table's keys built for that
     /// (on the bench capture's 144 k such tasks of 534 k, 0.47 s for that index and 0.44 s more for
     /// the copy; numbering them in place after the key index took 2.2 s, a third of it writing the
-    /// rows and index entries again).
-    private static func copyIntoNewPages(_ db: Database, tables: [String], numbering: Bool) throws -> [String] {
+    /// rows and index entries again). Whether there is any is one look through the old table
+    /// (0.04 s on the bench capture's 534 k tasks as a run leaves them, 0.34 s from a cold cache).
+    private static func copyIntoNewPages(_ db: Database, tables: [String]) throws -> [String] {
         var moved: [String] = []
         for table in tables {
             guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
@@ -48,17 +47,21 @@ extension SQLiteStore {
             let old = "\(table)_scattered"
             try db.execute(sql: "ALTER TABLE \(table) RENAME TO \(old)")
             try db.execute(sql: definition)
-            var columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).map { "o.\($0)" }
-            if table == "tasks", numbering, let attempt = columns.firstIndex(of: "o.attempt"),
-               try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(old) WHERE attempt IS NULL LIMIT 1)") == 1 {
-                try db.execute(sql: "CREATE INDEX \(old)_by_key ON \(old) (device, name, product, kind)")
-                columns[attempt] = """
-                    coalesce(o.attempt, (SELECT count(*) FROM \(old) p WHERE \(Self.sameKey("p", "o")) AND p.id <= o.id))
-                    """
-            }
-            try db.execute(sql: "INSERT INTO \(table) SELECT \(columns.joined(separator: ", ")) FROM \(old) o")
+            try db.execute(sql: "INSERT INTO \(table) SELECT \(try Self.copiedColumns(db, table, from: old)) FROM \(old) o")
             moved.append(old)
         }
         return moved
+    }
+
+    /// What `copyIntoNewPages` selects from `old` for `table`: `*`, which SQLite copies record by
+    /// record without decoding them, unless tasks without a number are there to number.
+    private static func copiedColumns(_ db: Database, _ table: String, from old: String) throws -> String {
+        guard table == "tasks",
+              try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM \(old) WHERE attempt IS NULL LIMIT 1)") == 1 else { return "*" }
+        try db.execute(sql: "CREATE INDEX \(old)_by_key ON \(old) (device, name, product, kind)")
+        return try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table]).map {
+            $0 != "attempt" ? "o.\($0)"
+                : "coalesce(o.attempt, (SELECT count(*) FROM \(old) p WHERE \(Self.sameKey("p", "o")) AND p.id <= o.id))"
+        }.joined(separator: ", ")
     }
 }
