@@ -116,6 +116,13 @@ import TestSupport
             }
             #expect(!grouped.isEmpty)
             #expect(counts == grouped)
+            // The same when the values are not kept but selected in passes of a few values each.
+            for collectLimit in [1, 300] {
+                let passes = try Distribution.scan(SQLiteConnection(db: db), wanted, filter: (ReportContext.everything, []), percentiles: ps,
+                                                   keepLimit: 0, collectLimit: collectLimit)
+                #expect(passes.counts == counts)
+                #expect(passes.distributions == sorted, "collectLimit \(collectLimit)")
+            }
             for ((m, kind), s) in zip(wanted, sorted) {
                 let values = try Double.fetchAll(db, sql: """
                     SELECT (\(m.expression)) / \(m.scale) FROM tasks t WHERE \(m.condition) AND t.kind LIKE ? ORDER BY 1
@@ -137,5 +144,36 @@ import TestSupport
             #expect(NSDictionary(dictionary: try parsed(.summary, everyProduct)[key] as! [String: Any])
                     == NSDictionary(dictionary: try parsed(.summary, ReportFilters())[key] as! [String: Any]), "\(name) \(key)")
         }
+    }
+
+    /// `RankSelection` gives what sorting gives, for every rank, on values that need its every
+    /// path: negative and positive, -0.0 beside 0.0, many equal (a bucket narrowed to all 64 bits),
+    /// neighbours that differ in the last bit only, and passes that may collect almost nothing.
+    @Test(arguments: [1, 7, 1_000])
+    func rankSelectionFindsTheSortedValueAtEveryRank(collectLimit: Int) {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = (0..<2_000).map { _ in Double.random(in: -1e6...1e6, using: &generator) }
+        values += [Double](repeating: 42.5, count: 500) + [-0.0, 0.0, 0.0, -0.0]
+        values += (0..<50).map { Double(bitPattern: 1.0.bitPattern + UInt64($0)) }
+        values += [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        values.shuffle(using: &generator)
+        let sorted = values.sorted()
+        let ranks = Array(stride(from: 0, to: values.count, by: 13)) + [values.count - 1, 2_001, 2_250]
+        var histogram = [Int](repeating: 0, count: 1 << 16)
+        for v in values { histogram[RankSelection.topDigit(v)] += 1 }
+        var selection = RankSelection(ranks: ranks, topHistogram: histogram, count: values.count, collectLimit: collectLimit)
+        var passes = 0
+        while !selection.isDone {
+            for v in values { selection.see(v) }
+            selection.endPass()
+            passes += 1
+        }
+        #expect(passes >= 1 && passes <= 5)
+        for (i, r) in ranks.enumerated() {
+            #expect(selection.values[i] == sorted[r] + 0.0, "rank \(r)")
+        }
+        #expect(RankSelection.value(ofKey: RankSelection.key(-3.25)) == -3.25)
+        #expect(RankSelection.key(-0.0) == RankSelection.key(0.0))
+        #expect(RankSelection.key(-1) < RankSelection.key(-0.5) && RankSelection.key(0) < RankSelection.key(.leastNonzeroMagnitude))
     }
 }

@@ -48,10 +48,14 @@ struct Distribution: Equatable {
     /// The nearest rank of percentile `p` among `n` values, from 0.
     static func rank(_ p: Double, of n: Int) -> Int { Swift.min(n - 1, Swift.max(0, Int((p / 100 * Double(n)).rounded(.up)) - 1)) }
 
-    /// Reads every matching task once: counts it by kind and state, and sorts each wanted measure's
-    /// values. Each measure is selected once, whatever kinds are wanted.
+    /// Reads every matching task: counts it by kind and state, and finds each wanted measure's
+    /// percentiles. Each measure is selected once, whatever kinds are wanted. The values are kept
+    /// and sorted while there are at most `keepLimit` of them in all (one pass, as the bench
+    /// capture's 534 k tasks take); beyond that, they are found by `RankSelection`'s further passes
+    /// in bounded memory: 4.9 M tasks have some 34 M values, 260 MiB as doubles.
     static func scan(_ db: any SQLConnection, _ wanted: [(Measure, TaskKind?)], filter: (sql: String, arguments: [SQLValue]),
-                     percentiles ps: [Double]) throws -> (counts: [TaskKind: [TaskState: Int64]], distributions: [Distribution]) {
+                     percentiles ps: [Double], keepLimit: Int = 1 << 22,
+                     collectLimit: Int = RankSelection.defaultCollectLimit) throws -> (counts: [TaskKind: [TaskState: Int64]], distributions: [Distribution]) {
         var measures: [Measure] = []
         let column = wanted.map { m, _ in
             if let i = measures.firstIndex(where: { $0.name == m.name }) { return i }
@@ -60,31 +64,82 @@ struct Distribution: Equatable {
         }
         let selected = ["CASE WHEN t.kind = 'upload' THEN 1 ELSE 0 END", TaskState.indexSQL("t.state")]
             + measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
-        var values = [[Double]](repeating: [], count: wanted.count)
-        var counts = [[Int64]](repeating: [Int64](repeating: 0, count: TaskState.allCases.count), count: 2)  // upload, download
-        try db.each("SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)", filter.arguments) { row in
+        let sql = "SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)"
+        /// Calls `body` with each wanted distribution's index and each of its values.
+        func eachValue(_ row: SQLRow, _ body: (Int, Double) -> Void) {
             let kind: TaskKind = row.int64(0) != 0 ? .upload : .download
-            if !row.isNull(1) { counts[kind == .upload ? 0 : 1][Int(row.int64(1))] += 1 }
             for (i, (_, k)) in wanted.enumerated() where k == nil || k == kind {
                 let c = column[i] + 2
-                if !row.isNull(c) { values[i].append(row.double(c)) }
+                if !row.isNull(c) { body(i, row.double(c)) }
             }
         }
-        // Each sorted in place and let go once read, rather than sorted into a copy while all are
-        // kept: the 4.9 M-task projection's peak (at this end of its run) 770 MiB instead of 801.
+        var counts = [[Int64]](repeating: [Int64](repeating: 0, count: TaskState.allCases.count), count: 2)  // upload, download
+        var kept: [[Double]]? = [[Double]](repeating: [], count: wanted.count)
+        var total = 0
+        var sizes = [Int](repeating: 0, count: wanted.count)
+        var maxima = [Double?](repeating: nil, count: wanted.count)
+        var histograms = [[Int]](repeating: [], count: wanted.count)
+        try db.each(sql, filter.arguments) { row in
+            if !row.isNull(1) { counts[row.int64(0) != 0 ? 0 : 1][Int(row.int64(1))] += 1 }
+            eachValue(row) { i, v in
+                sizes[i] += 1
+                if maxima[i].map({ v > $0 }) ?? true { maxima[i] = v }
+                if kept != nil {
+                    kept![i].append(v + 0.0)
+                    total += 1
+                    if total > keepLimit {  // from now on, only counted
+                        histograms = kept!.map { values in
+                            var h = [Int](repeating: 0, count: values.isEmpty ? 0 : 1 << 16)
+                            for v in values { h[RankSelection.topDigit(v)] += 1 }
+                            return h
+                        }
+                        kept = nil
+                    }
+                } else {
+                    if histograms[i].isEmpty { histograms[i] = [Int](repeating: 0, count: 1 << 16) }
+                    histograms[i][RankSelection.topDigit(v)] += 1
+                }
+            }
+        }
         var distributions: [Distribution] = []
-        for (i, w) in wanted.enumerated() {
-            values[i].sort()
-            let v = values[i]
-            values[i] = []
-            func scaled(_ i: Int) -> Double? { v.isEmpty ? nil : v[i] / w.0.scale }
-            distributions.append(Distribution(count: v.count, percentiles: ps.map { scaled(rank($0, of: v.count)) }, max: scaled(v.count - 1)))
+        if var kept {
+            // Each sorted in place and let go once read, rather than sorted into a copy while all are kept.
+            for (i, w) in wanted.enumerated() {
+                kept[i].sort()
+                let v = kept[i]
+                kept[i] = []
+                let ranks = ps.map { rank($0, of: v.count) }
+                distributions.append(Distribution(count: v.count, percentiles: v.isEmpty ? ranks.map { _ in nil } : ranks.map { v[$0] / w.0.scale },
+                                                  max: v.last.map { $0 / w.0.scale }))
+            }
+        } else {
+            distributions = try select(ps, sizes: sizes, maxima: maxima, histograms: histograms, scales: wanted.map(\.0.scale),
+                                       collectLimit: collectLimit) { see in try db.each(sql, filter.arguments) { row in eachValue(row, see) } }
         }
         var byKind: [TaskKind: [TaskState: Int64]] = [:]
         for (k, kind) in [TaskKind.upload, .download].enumerated() {
             for (i, state) in TaskState.allCases.enumerated() where counts[k][i] > 0 { byKind[kind, default: [:]][state] = counts[k][i] }
         }
         return (byKind, distributions)
+    }
+
+    /// The percentiles of distributions too large to keep, from the first pass's counts, maxima
+    /// and histograms of the values' top digits, reading the values again with `pass` as often as
+    /// needed.
+    private static func select(_ ps: [Double], sizes: [Int], maxima: [Double?], histograms: [[Int]], scales: [Double], collectLimit: Int,
+                               pass: ((Int, Double) -> Void) throws -> Void) throws -> [Distribution] {
+        var selections = sizes.indices.map { i in
+            RankSelection(ranks: sizes[i] == 0 ? [] : ps.map { rank($0, of: sizes[i]) }, topHistogram: histograms[i], count: sizes[i],
+                          collectLimit: collectLimit / Swift.max(1, sizes.count))
+        }
+        while !selections.allSatisfy(\.isDone) {
+            try pass { i, v in selections[i].see(v) }
+            for i in selections.indices { selections[i].endPass() }
+        }
+        return sizes.indices.map { i in
+            Distribution(count: sizes[i], percentiles: sizes[i] == 0 ? ps.map { _ in nil } : selections[i].values.map { $0.map { $0 / scales[i] } },
+                         max: maxima[i].map { $0 / scales[i] })
+        }
     }
 
     init(count: Int, percentiles: [Double?], max: Double?) {
