@@ -2,23 +2,59 @@ import Capture
 import ResourceProtocol
 
 /// One `$resource` message as the `events` table holds it.
+///
+/// Its optional numbers are kept as plain numbers with a bit each saying whether they are there
+/// (152 bytes an event instead of 184): a batch's events wait between the reducer and the writer.
 public struct ProjectedEvent: Sendable, Equatable {
     public var id: Int64
     public var time: UInt64
     /// The topic as sent when it is not a well-formed `$resource` topic (stored as `raw_topic`);
     /// nil when `topicID` names it.
     public var topic: String?
-    /// The row of a well-formed topic in `topics` (direction, product, device), which the
-    /// `events` view joins: stored once per topic, not as three texts per message.
-    public var topicID: Int64?
     public var type: String?
     public var name: String?
-    public var taskID: Int64?
-    public var percent: Int64?
     public var state: String?
-    public var resultCode: Int64?
     public var payloadBytes: Int
     public var position: CapturePosition
+    private var numbers = Numbers()
+    private var present: UInt8 = 0
+
+    private struct Numbers: Sendable, Equatable { var topicID: Int64 = 0, taskID: Int64 = 0, percent: Int64 = 0, resultCode: Int64 = 0 }
+
+    public init(id: Int64, time: UInt64, topic: String?, payloadBytes: Int, position: CapturePosition) {
+        self.id = id
+        self.time = time
+        self.topic = topic
+        self.payloadBytes = payloadBytes
+        self.position = position
+    }
+
+    private func read(_ value: Int64, _ bit: UInt8) -> Int64? { present & bit != 0 ? value : nil }
+
+    /// Stores `new` in `value` (0 when nil, so that equal events are equal field by field).
+    private static func write(_ new: Int64?, to value: inout Int64, _ bit: UInt8, in present: inout UInt8) {
+        value = new ?? 0
+        present = new == nil ? present & ~bit : present | bit
+    }
+
+    /// The row of a well-formed topic in `topics` (direction, product, device), which the
+    /// `events` view joins: stored once per topic, not as three texts per message.
+    public var topicID: Int64? {
+        get { read(numbers.topicID, 1) }
+        set { Self.write(newValue, to: &numbers.topicID, 1, in: &present) }
+    }
+    public var taskID: Int64? {
+        get { read(numbers.taskID, 2) }
+        set { Self.write(newValue, to: &numbers.taskID, 2, in: &present) }
+    }
+    public var percent: Int64? {
+        get { read(numbers.percent, 4) }
+        set { Self.write(newValue, to: &numbers.percent, 4, in: &present) }
+    }
+    public var resultCode: Int64? {
+        get { read(numbers.resultCode, 8) }
+        set { Self.write(newValue, to: &numbers.resultCode, 8, in: &present) }
+    }
 }
 
 /// A well-formed topic, as the `topics` table holds it.
