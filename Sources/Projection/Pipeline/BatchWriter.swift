@@ -13,7 +13,8 @@ final class BatchWriter: @unchecked Sendable {
     // @unchecked: `failure`, `built` and `outstanding` are guarded by `state`; `beforeCommit` is
     // only called on the writer's thread.
     let store: any ProjectionStore
-    private let writes = HandOver<PendingWrite>(capacity: 4)
+    /// Two batches wait at most, as between the reader and the reducer (`Projector.project`).
+    private let writes = HandOver<PendingWrite>(capacity: 2)
     private let state = NSCondition()
     private var outstanding = 0
     private var failure: Error?

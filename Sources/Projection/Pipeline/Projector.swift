@@ -129,10 +129,10 @@ public final class Projector {
         if !single {
             for _ in 0..<checkpoint.events where reader.next() != nil {}
         }
-        // Up to four batches wait between threads (here and in the writer): with two, the three
-        // threads stalled on each other more often, and a 5.3 M-event projection took 12.0–13.8 s
-        // instead of 13.4–14.1 (three runs each, alternating), for 20–40 MiB more at its peak.
-        let batches = HandOver<Batch>(capacity: 4)
+        // Up to two batches wait between threads (here and in the writer). Four each took the
+        // bench capture's projection no faster (medians of five runs, alternating: 11.46 s with
+        // four, 11.43 with two) for 233-255 MiB at its peak instead of 208-223 (docs/performance.md).
+        let batches = HandOver<Batch>(capacity: 2)
         let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
         producer.until = until
