@@ -1,12 +1,15 @@
 import Capture
 import Foundation
 
-/// Messages decoded ahead of the reducer, with the checkpoint that committing them reaches.
+/// Messages decoded ahead of the reducer (a piece of a transaction), with the checkpoint that
+/// committing them reaches.
 struct Batch: Sendable {
     var messages: MessageBatch
     var checkpoint: Checkpoint
     /// True when the batch ends at what the capture held at the time (a followed capture may grow).
     var caughtUp = false
+    /// True when the transaction ends with these messages: it holds `batchSize`, or caught up.
+    var endsTransaction = false
 }
 
 /// Reads the capture and decodes on its own thread, handing batches to the projector.
@@ -19,7 +22,9 @@ final class BatchProducer: @unchecked Sendable {
     let paths: [String]
     /// One capture: its positions resume it (several are resumed by counting messages).
     var single: Bool { paths.count == 1 }
+    /// Messages per transaction, and per hand-over (at most).
     let batchSize: Int
+    let piece: Int
     let follow: Bool
     let pollInterval: TimeInterval
     let shouldStop: @Sendable () -> Bool
@@ -27,13 +32,14 @@ final class BatchProducer: @unchecked Sendable {
     var until: UInt64?
     let finished = DispatchSemaphore(value: 0)
 
-    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, paths: [String], batchSize: Int, follow: Bool,
+    init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, paths: [String], batchSize: Int, piece: Int, follow: Bool,
          pollInterval: TimeInterval, shouldStop: @escaping @Sendable () -> Bool) {
         self.reader = reader
         self.queue = queue
         checkpoint = start
         self.paths = paths
         self.batchSize = batchSize
+        self.piece = min(piece, batchSize)
         self.follow = follow
         self.pollInterval = pollInterval
         self.shouldStop = shouldStop
@@ -41,7 +47,9 @@ final class BatchProducer: @unchecked Sendable {
 
     func run() {
         defer { queue.close(); finished.signal() }
-        var messages = MessageBatch(capacity: batchSize)
+        var messages = MessageBatch(capacity: piece)
+        // Messages of the current transaction sent before `messages`.
+        var sentOfTransaction = 0
         var sentAny = false
         var topics = TopicCache(captures: paths.count)
         func send(caughtUp: Bool = false) -> Bool {
@@ -50,8 +58,11 @@ final class BatchProducer: @unchecked Sendable {
                 checkpoint.position = last.position
                 checkpoint.fingerprint = last.position.fingerprint(inCapture: paths[0])
             }
-            defer { messages = MessageBatch(capacity: batchSize) }
-            return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp))
+            sentOfTransaction += messages.count
+            let ends = caughtUp || sentOfTransaction == batchSize
+            if ends { sentOfTransaction = 0 }
+            defer { messages = MessageBatch(capacity: min(piece, batchSize - sentOfTransaction)) }
+            return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp, endsTransaction: ends))
         }
         while true {
             // Each message lent by the reader and decoded where it lies: no copy, no reference count.

@@ -32,6 +32,10 @@ public final class Projector {
     private let paths: [String]
     /// Messages per transaction.
     public var batchSize = 50_000
+    /// Messages per hand-over from the reader to the reducer, which applies several before it
+    /// commits them as one transaction: the messages waiting between those threads are a few
+    /// of these (decoded, some 200 bytes each with their strings) rather than a few whole batches.
+    var piece = 10_000
     /// Only messages received up to this time (ns) are projected: the tasks as they were then.
     public var until: UInt64?
     /// Ended tasks idle this long (capture time) leave the reducer's memory (nil: never), so memory
@@ -133,7 +137,7 @@ public final class Projector {
         // bench capture's projection no faster (medians of five runs, alternating: 11.46 s with
         // four, 11.43 with two) for 233-255 MiB at its peak instead of 208-223 (docs/performance.md).
         let batches = HandOver<Batch>(capacity: 2)
-        let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize,
+        let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize, piece: piece,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
         producer.until = until
         Thread { producer.run() }.start()
@@ -145,6 +149,24 @@ public final class Projector {
         var reducer: TaskReducer?
         var batchNumber = 0
         var lastRetention: UInt64 = 0
+        // Messages applied since the last commit, and the first id of the tasks they made.
+        var applied = 0
+        var newTasksFrom = checkpoint.nextTaskID
+        /// Drains the reducer and hands its rows to the writer with the checkpoint they reach.
+        func commit(caughtUp: Bool) -> Bool {
+            let out = reducer?.drain() ?? ReducerOutput()
+            summary.events += Int64(applied)
+            summary.tasksChanged += out.tasks.count
+            summary.anomalies += out.anomalies.count
+            applied = 0
+            // Prepared here, on the reducer's thread (PostgreSQL's rows are formatted, and the
+            // reducer's let go: memory holds each waiting batch once).
+            guard writer.submit(PendingWrite(batch: store.prepare(out, newTasksFrom: newTasksFrom), checkpoint: checkpoint,
+                                             number: batchNumber, caughtUp: caughtUp)) else { return false }
+            newTasksFrom = checkpoint.nextTaskID
+            batchNumber += 1
+            return true
+        }
         while let batch = batches.pop() {
             if reducer == nil, !batch.messages.isEmpty {
                 writer.waitUntilIdle()
@@ -158,20 +180,13 @@ public final class Projector {
                     return try? store.latestTask(of: key)
                 })
             }
-            let messageCount = batch.messages.count
+            applied += batch.messages.count
             batch.messages.takeEach { reducer!.apply($0) }
-            let newTasksFrom = checkpoint.nextTaskID
             checkpoint = batch.checkpoint
             checkpoint.nextTaskID = reducer?.nextTaskID ?? newTasksFrom
-            let out = reducer?.drain() ?? ReducerOutput()
-            summary.events += Int64(messageCount)
-            summary.tasksChanged += out.tasks.count
-            summary.anomalies += out.anomalies.count
-            // Prepared here, on the reducer's thread (PostgreSQL's rows are formatted, and the
-            // reducer's let go: memory holds each waiting batch once).
-            guard writer.submit(PendingWrite(batch: store.prepare(out, newTasksFrom: newTasksFrom), checkpoint: checkpoint,
-                                             number: batchNumber, caughtUp: batch.caughtUp)) else { break }
-            batchNumber += 1
+            progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
+            guard batch.endsTransaction else { continue }
+            guard commit(caughtUp: batch.caughtUp) else { break }
             // Following for months: old days go as the capture goes on, once an hour of it.
             if follow, retain != nil, batch.caughtUp, let last = checkpoint.lastTime, last >= lastRetention &+ 3_600_000_000_000 {
                 writer.waitUntilIdle()
@@ -179,8 +194,9 @@ public final class Projector {
                 try dropOldEvents(asOf: last, into: &summary)
                 lastRetention = last
             }
-            progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
         }
+        // The reader's last piece may have ended the capture without ending a transaction.
+        if applied > 0, writer.error == nil { _ = commit(caughtUp: true) }
         writer.close()
         writer.finished.wait()
         if let error = writer.error { throw error }
