@@ -25,10 +25,11 @@ public struct TaskReducer: Sendable {
     /// Whether some keys are only in `archivedKeys` (`archived` was emptied, or the state was loaded
     /// so): until then the filter is not asked, so that its false positives cost nothing.
     var keysOnlyInFilter = false
-    /// How many archived keys `archived` holds before it is emptied: 2^19 by default, so that its
-    /// dictionary stays within 2^20 buckets (24 MiB). The bench capture (some 350 k keys) never
-    /// reaches it; tests make it small.
-    var archivedInFull = 1 << 19
+    /// How many archived keys `archived` holds before it is emptied: by default the most a
+    /// dictionary of 2^19 buckets holds before it doubles (three quarters), 12 MiB. With 2^19 keys
+    /// it took 2^20 buckets, and 36 MiB while it doubled (heaptrack). The bench capture (349 726
+    /// keys) never reaches it; tests make it small.
+    var archivedInFull = 3 << 17
     /// Ended tasks idle this long (capture time) leave memory at the next drain; nil: never.
     public var archiveAfter: Duration?
     /// Reads archived tasks' committed rows back (set by the projector). The results are the
