@@ -18,26 +18,27 @@ import TestSupport
         return (dir, out)
     }
 
+    // The "store": every row drained so far, as the archive reads them back, numbering the
+    // attempts the reducer leaves to it as a store does (one more than the key's latest).
+    private final class Rows: @unchecked Sendable {
+        var byID: [Int64: TransferTask] = [:]
+        var readBack = 0, counted = 0
+        func latest(_ key: TaskKey) -> TransferTask? { byID.values.filter { $0.key == key }.max { $0.attempt < $1.attempt } }
+        func write(_ task: TransferTask) {
+            var t = task
+            if let stored = byID[t.id] {
+                t.attempt = stored.attempt  // counted once, when the row is first written
+            } else if t.attempt == TransferTask.countedByStore {
+                t.attempt = (latest(t.key)?.attempt ?? 0) + 1
+                counted += 1
+            }
+            byID[t.id] = t
+        }
+    }
+
     @Test func theReducerGivesTheSameRowsWithTasksArchivedAndReadBack() throws {
         let (dir, messages) = try messages()
         defer { cleanup(dir) }
-        // The "store": every row drained so far, as the archive reads them back, numbering the
-        // attempts the reducer leaves to it as a store does (one more than the key's latest).
-        final class Rows: @unchecked Sendable {
-            var byID: [Int64: TransferTask] = [:]
-            var readBack = 0, counted = 0
-            func latest(_ key: TaskKey) -> TransferTask? { byID.values.filter { $0.key == key }.max { $0.attempt < $1.attempt } }
-            func write(_ task: TransferTask) {
-                var t = task
-                if let stored = byID[t.id] {
-                    t.attempt = stored.attempt  // counted once, when the row is first written
-                } else if t.attempt == TransferTask.countedByStore {
-                    t.attempt = (latest(t.key)?.attempt ?? 0) + 1
-                    counted += 1
-                }
-                byID[t.id] = t
-            }
-        }
         let rows = Rows()
         var archiving = TaskReducer()
         archiving.archiveAfter = .milliseconds(100)  // shorter than the gap to a second `fail`: some are read back
@@ -85,6 +86,41 @@ import TestSupport
         }
         #expect(reducer.nextTaskID == 401)
         #expect(most <= 4, "\(most) of 400 attempts in memory at once")
+    }
+
+    /// Progress reports for a task never requested, whose key the Bloom filter takes for one that
+    /// left memory (a false positive, made here by inserting it): the store is asked once, not for
+    /// every report. Once a task of that key has left memory, a late report finds it again.
+    @Test func aKeyTheStoreLacksIsAskedForOnce() {
+        var reducer = TaskReducer()
+        reducer.archiveAfter = .seconds(60)
+        let rows = Rows()
+        reducer.archive = TaskArchive(task: { rows.byID[$0] }, latest: { key in rows.readBack += 1; return rows.latest(key) })
+        reducer.keysOnlyInFilter = true
+        let key = TaskKey(product: "P", device: "cam", kind: .upload, name: "ghost.bin")
+        reducer.archivedKeys.insert(key)
+        var id: Int64 = 0
+        let t0: UInt64 = 1_795_717_300_000_000_000
+        @discardableResult
+        func send(_ time: UInt64, _ direction: String, _ payload: String) -> ProjectedEvent? {
+            id += 1
+            reducer.apply(IncomingMessage(id: id, time: time, topic: "$resource/\(direction)/service/P/cam", payload: Array(payload.utf8),
+                                          position: CapturePosition(file: "000001.mcap", chunkOffset: 0, index: Int(id))))
+            let out = reducer.drain()
+            for t in out.tasks { rows.write(t) }
+            return out.events.last
+        }
+        let progress = #"{"type":"report_upload_progress","name":"ghost.bin","progress":{"state":"uploading","percent":10}}"#
+        for i in 0..<50 { send(t0 + UInt64(i) * 1_000_000_000, "up", progress) }
+        #expect(rows.readBack == 1)
+        // The key's task starts, ends, and leaves memory; a report after that reads it back.
+        send(t0 + 100_000_000_000, "up", #"{"type":"create_upload_task","name":"ghost.bin","size":10,"md5sum":"x"}"#)
+        send(t0 + 101_000_000_000, "down", #"{"type":"upload_result","result_code":-1}"#)
+        send(t0 + 300_000_000_000, "up", #"{"type":"get_download_task"}"#)  // time passes: it leaves memory
+        #expect(reducer.tasksInMemory == 0)
+        let late = send(t0 + 301_000_000_000, "up", progress)
+        #expect(rows.readBack == 2)
+        #expect(late?.taskID != nil && late?.taskID == rows.latest(key)?.id)
     }
 
     @Test func projectionsWithAndWithoutArchivingAreIdentical() throws {

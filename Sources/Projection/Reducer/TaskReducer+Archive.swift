@@ -19,6 +19,7 @@ extension TaskReducer {
             guard latest[t.key] == id else { continue }
             latest[t.key] = nil
             archivedKeys.insert(t.key)
+            if !absentFromStore.isEmpty { absentFromStore.remove(t.key) }
             // In full only with a number: the next attempt of one the store numbers is the store's too
             // (it can only have been started so once keys were only in the filter).
             guard t.attempt != TransferTask.countedByStore else { continue }

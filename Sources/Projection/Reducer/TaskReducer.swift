@@ -25,6 +25,11 @@ public struct TaskReducer: Sendable {
     /// Whether some keys are only in `archivedKeys` (`archived` was emptied, or the state was loaded
     /// so): until then the filter is not asked, so that its false positives cost nothing.
     var keysOnlyInFilter = false
+    /// Keys the filter may hold (a false positive) that the store was asked for and does not
+    /// have: a device's progress reports for a task never requested would each ask again, and
+    /// without the key index (a fresh load) each asking reads every task. A key leaving memory is
+    /// taken out; at most 65 536 are kept (then forgotten at once).
+    var absentFromStore = Set<TaskKey>()
     /// How many archived keys `archived` holds before it is emptied: by default the most a
     /// dictionary of 2^19 buckets holds before it doubles (three quarters), 12 MiB. With 2^19 keys
     /// it took 2^20 buckets, and 36 MiB while it doubled (heaptrack). The bench capture (349 726
@@ -216,7 +221,12 @@ public struct TaskReducer: Sendable {
     mutating func latestTaskID(_ key: TaskKey) -> Int64? {
         if let id = latest[key] { return id }
         if let a = archived[key, slot: devices.slot(of: key, firstSeen: clock)] { return restore(a.id)?.id }
-        guard keysOnlyInFilter, archivedKeys.mayContain(key), let t = archive?.latest(key) else { return nil }
+        guard keysOnlyInFilter, archivedKeys.mayContain(key), !absentFromStore.contains(key), let archive else { return nil }
+        guard let t = archive.latest(key) else {
+            if absentFromStore.count >= 1 << 16 { absentFromStore.removeAll() }
+            absentFromStore.insert(key)
+            return nil
+        }
         return restore(t)?.id
     }
 
