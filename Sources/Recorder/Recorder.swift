@@ -308,5 +308,5 @@ public final class Recorder {
 
 /// The version written into captures.
 public enum RecorderInfo {
-    public static let version = "0.8.0"
+    public static let version = "0.8.1"
 }
