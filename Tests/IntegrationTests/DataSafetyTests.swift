@@ -43,7 +43,7 @@ import Glibc
         var st = stat()
         #expect(stat(dir + "/null", &st) == 0 && st.st_mode & S_IFMT == S_IFCHR)
         // An empty regular file is nothing to lose: it becomes the projection.
-        FileManager.default.createFile(atPath: dir + "/empty.sqlite", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/empty.sqlite", contents: Data())
         #expect(try restrace(["project", dir + "/cap", "--db", dir + "/empty.sqlite", "--quiet"]).status == 0)
     }
 
@@ -229,7 +229,7 @@ import Glibc
     @Test func errorsNameTheFileInPlainWordsAndCutLongValues() throws {
         let dir = temporaryDirectory("safety-errors")
         defer { cleanup(dir) }
-        FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
         try Data(#"{"time_ns":1,"topic":"$resource/up/service/P/D","payload":"{}"}"#.utf8).write(to: URL(fileURLWithPath: dir + "/in.jsonl"))
         let nested = try restrace(["import", "--format", "jsonl", dir + "/in.jsonl", "--out", dir + "/file/cap"])
         #expect(nested.status == 1 && nested.err.contains(dir + "/file") && !nested.err.contains("NSCocoaErrorDomain"), "\(nested.err)")

@@ -17,7 +17,7 @@ public struct ProjectedEvent: Sendable, Equatable {
     public var payloadBytes: Int
     public var position: CapturePosition
     private var numbers = Numbers()
-    private var present: UInt8 = 0
+    private var present = PresenceBits()
 
     private struct Numbers: Sendable, Equatable { var topicID: Int64 = 0, taskID: Int64 = 0, percent: Int64 = 0, resultCode: Int64 = 0 }
 
@@ -29,31 +29,23 @@ public struct ProjectedEvent: Sendable, Equatable {
         self.position = position
     }
 
-    private func read(_ value: Int64, _ bit: UInt8) -> Int64? { present & bit != 0 ? value : nil }
-
-    /// Stores `new` in `value` (0 when nil, so that equal events are equal field by field).
-    private static func write(_ new: Int64?, to value: inout Int64, _ bit: UInt8, in present: inout UInt8) {
-        value = new ?? 0
-        present = new == nil ? present & ~bit : present | bit
-    }
-
     /// The row of a well-formed topic in `topics` (direction, product, device), which the
     /// `events` view joins: stored once per topic, not as three texts per message.
     public var topicID: Int64? {
-        get { read(numbers.topicID, 1) }
-        set { Self.write(newValue, to: &numbers.topicID, 1, in: &present) }
+        get { present.read(numbers.topicID, 1) }
+        set { present.write(newValue, to: &numbers.topicID, 1) }
     }
     public var taskID: Int64? {
-        get { read(numbers.taskID, 2) }
-        set { Self.write(newValue, to: &numbers.taskID, 2, in: &present) }
+        get { present.read(numbers.taskID, 2) }
+        set { present.write(newValue, to: &numbers.taskID, 2) }
     }
     public var percent: Int64? {
-        get { read(numbers.percent, 4) }
-        set { Self.write(newValue, to: &numbers.percent, 4, in: &present) }
+        get { present.read(numbers.percent, 4) }
+        set { present.write(newValue, to: &numbers.percent, 4) }
     }
     public var resultCode: Int64? {
-        get { read(numbers.resultCode, 8) }
-        set { Self.write(newValue, to: &numbers.resultCode, 8, in: &present) }
+        get { present.read(numbers.resultCode, 8) }
+        set { present.write(newValue, to: &numbers.resultCode, 8) }
     }
 }
 

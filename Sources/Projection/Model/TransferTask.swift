@@ -60,7 +60,7 @@ public struct TransferTask: Sendable, Equatable {
     private var numbers = Numbers()
     private var counts = Counts()
     /// Which of the optional numbers are there (`Present`).
-    private var present: UInt8 = 0
+    private var present = PresenceBits()
     public var state: TaskState
     public var failedBy: FailedBy?
 
@@ -75,14 +75,6 @@ public struct TransferTask: Sendable, Equatable {
         static let requested: UInt8 = 8, offered: UInt8 = 16, firstProgress: UInt8 = 32, finished: UInt8 = 64
     }
 
-    private func read<T: BinaryInteger>(_ value: T, _ bit: UInt8) -> T? { present & bit != 0 ? value : nil }
-
-    /// Stores `new` in `value` (0 when nil, so that equal tasks are equal field by field).
-    private static func write<T: BinaryInteger>(_ new: T?, to value: inout T, _ bit: UInt8, in present: inout UInt8) {
-        value = new ?? 0
-        present = new == nil ? present & ~bit : present | bit
-    }
-
     /// 1 for a key's first attempt, then one more each time. `countedByStore` while the reducer
     /// does not know it (the key's earlier attempts left its memory): the store counts it when it
     /// first writes the row, as one more than the latest it holds of the key.
@@ -91,16 +83,16 @@ public struct TransferTask: Sendable, Equatable {
         set { counts.attempt = Int32(clamping: newValue) }
     }
     public var size: Int64? {
-        get { read(numbers.size, Present.size) }
-        set { Self.write(newValue, to: &numbers.size, Present.size, in: &present) }
+        get { present.read(numbers.size, Present.size) }
+        set { present.write(newValue, to: &numbers.size, Present.size) }
     }
     public var lastPercent: Int64? {
-        get { read(numbers.lastPercent, Present.lastPercent) }
-        set { Self.write(newValue, to: &numbers.lastPercent, Present.lastPercent, in: &present) }
+        get { present.read(numbers.lastPercent, Present.lastPercent) }
+        set { present.write(newValue, to: &numbers.lastPercent, Present.lastPercent) }
     }
     public var resultCode: Int64? {
-        get { read(numbers.resultCode, Present.resultCode) }
-        set { Self.write(newValue, to: &numbers.resultCode, Present.resultCode, in: &present) }
+        get { present.read(numbers.resultCode, Present.resultCode) }
+        set { present.write(newValue, to: &numbers.resultCode, Present.resultCode) }
     }
     public var failReports: Int {
         get { Int(counts.failReports) }
@@ -115,20 +107,20 @@ public struct TransferTask: Sendable, Equatable {
         set { counts.progressReports = Int32(clamping: newValue) }
     }
     public var requestedAt: UInt64? {
-        get { read(times.requested, Present.requested) }
-        set { Self.write(newValue, to: &times.requested, Present.requested, in: &present) }
+        get { present.read(times.requested, Present.requested) }
+        set { present.write(newValue, to: &times.requested, Present.requested) }
     }
     public var offeredAt: UInt64? {
-        get { read(times.offered, Present.offered) }
-        set { Self.write(newValue, to: &times.offered, Present.offered, in: &present) }
+        get { present.read(times.offered, Present.offered) }
+        set { present.write(newValue, to: &times.offered, Present.offered) }
     }
     public var firstProgressAt: UInt64? {
-        get { read(times.firstProgress, Present.firstProgress) }
-        set { Self.write(newValue, to: &times.firstProgress, Present.firstProgress, in: &present) }
+        get { present.read(times.firstProgress, Present.firstProgress) }
+        set { present.write(newValue, to: &times.firstProgress, Present.firstProgress) }
     }
     public var finishedAt: UInt64? {
-        get { read(times.finished, Present.finished) }
-        set { Self.write(newValue, to: &times.finished, Present.finished, in: &present) }
+        get { present.read(times.finished, Present.finished) }
+        set { present.write(newValue, to: &times.finished, Present.finished) }
     }
     /// Progress reports not yet answered by a `_rsp` (responses after the end still attach here).
     var pendingResponses: Int {
