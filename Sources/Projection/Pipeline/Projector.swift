@@ -33,8 +33,8 @@ public final class Projector {
     /// Messages per transaction.
     public var batchSize = 50_000
     /// Messages per hand-over from the reader to the reducer, which applies several before it
-    /// commits them as one transaction: the messages waiting between those threads are a few
-    /// of these (decoded, some 200 bytes each with their strings) rather than a few whole batches.
+    /// commits them as one transaction: the messages waiting between those threads (decoded, each
+    /// a few hundred bytes with its strings) are a few pieces rather than a few whole batches.
     var piece = 10_000
     /// Only messages received up to this time (ns) are projected: the tasks as they were then.
     public var until: UInt64?
@@ -133,9 +133,10 @@ public final class Projector {
         if !single {
             for _ in 0..<checkpoint.events where reader.next() != nil {}
         }
-        // Up to two batches wait between threads (here and in the writer). Four each took the
-        // bench capture's projection no faster (medians of five runs, alternating: 11.46 s with
-        // four, 11.43 with two) for 233-255 MiB at its peak instead of 208-223 (docs/performance.md).
+        // Up to two pieces wait for the reducer, and two batches for the writer. Four batches each
+        // (before pieces) took the bench capture's projection no faster than two (medians of five
+        // runs, alternating: 11.46 s with four, 11.43 with two) for 233-255 MiB at its peak
+        // instead of 208-223; pieces then gave 160-172 MiB in the same time (docs/performance.md).
         let batches = HandOver<Batch>(capacity: 2)
         let producer = BatchProducer(reader: reader, queue: batches, start: checkpoint, paths: paths, batchSize: batchSize, piece: piece,
                                      follow: follow, pollInterval: pollInterval, shouldStop: shouldStop)
