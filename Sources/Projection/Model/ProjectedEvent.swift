@@ -4,7 +4,8 @@ import ResourceProtocol
 /// One `$resource` message as the `events` table holds it.
 ///
 /// Its optional numbers are kept as plain numbers with a bit each saying whether they are there
-/// (152 bytes an event instead of 184): a batch's events wait between the reducer and the writer.
+/// (`MemoryLayout.stride` 160 bytes instead of 184): a batch's events wait between the reducer
+/// and the writer.
 public struct ProjectedEvent: Sendable, Equatable {
     public var id: Int64
     public var time: UInt64
