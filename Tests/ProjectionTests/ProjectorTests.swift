@@ -264,6 +264,35 @@ import TestSupport
         #expect(try dump(db, excluding: ["checkpoint"]) == dump(oneShot, excluding: ["checkpoint"]))
     }
 
+    /// While following an idle capture, every message read is committed, even when the reader's
+    /// last piece was full and ended no transaction (pieces of one message, transactions of 97).
+    @Test func followingCommitsWhatItReadWhileTheCaptureIsIdle() throws {
+        let (dir, _) = try simulatedCapture(devices: 4, minutes: 3)
+        defer { cleanup(dir) }
+        let reader = try CaptureReader(paths: [dir])
+        var total: Int64 = 0
+        while reader.next() != nil { total += 1 }
+        #expect(total % 97 != 0)
+        let db = dir + "/f.sqlite"
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var stop = false
+        Thread {
+            let projector = try? Projector(paths: [dir], databasePath: db)
+            projector?.batchSize = 97
+            projector?.piece = 1
+            _ = try? projector?.run(follow: true, pollInterval: 0.01, shouldStop: { stop })
+            done.signal()
+        }.start()
+        var committed: Int64 = 0
+        for _ in 0..<500 where committed < total {
+            Thread.sleep(forTimeInterval: 0.02)
+            committed = (try? SQLiteStore(readingFrom: db).checkpoint().events) ?? 0
+        }
+        stop = true
+        done.wait()
+        #expect(committed == total, "\(committed) of \(total) committed while following")
+    }
+
     @Test func hostilePayloadsProjectAsAnomalies() throws {
         let dir = temporaryDirectory("bad")
         defer { cleanup(dir) }

@@ -76,7 +76,9 @@ final class BatchProducer: @unchecked Sendable {
                 if full, !send() { return }
                 if follow, shouldStop() { break }
             }
-            if !messages.isEmpty || !sentAny { if !send(caughtUp: true) { return } }
+            // Caught up: whatever was read ends its transaction now, if only with an empty piece
+            // (the last one may have been full without ending one), so that it is committed.
+            if !messages.isEmpty || !sentAny || sentOfTransaction > 0 { if !send(caughtUp: true) { return } }
             if !follow || shouldStop() { return }
             Thread.sleep(forTimeInterval: pollInterval)
         }

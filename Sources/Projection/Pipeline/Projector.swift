@@ -153,21 +153,6 @@ public final class Projector {
         // Messages applied since the last commit, and the first id of the tasks they made.
         var applied = 0
         var newTasksFrom = checkpoint.nextTaskID
-        /// Drains the reducer and hands its rows to the writer with the checkpoint they reach.
-        func commit(caughtUp: Bool) -> Bool {
-            let out = reducer?.drain() ?? ReducerOutput()
-            summary.events += Int64(applied)
-            summary.tasksChanged += out.tasks.count
-            summary.anomalies += out.anomalies.count
-            applied = 0
-            // Prepared here, on the reducer's thread (PostgreSQL's rows are formatted, and the
-            // reducer's let go: memory holds each waiting batch once).
-            guard writer.submit(PendingWrite(batch: store.prepare(out, newTasksFrom: newTasksFrom), checkpoint: checkpoint,
-                                             number: batchNumber, caughtUp: caughtUp)) else { return false }
-            newTasksFrom = checkpoint.nextTaskID
-            batchNumber += 1
-            return true
-        }
         while let batch = batches.pop() {
             if reducer == nil, !batch.messages.isEmpty {
                 writer.waitUntilIdle()
@@ -187,7 +172,17 @@ public final class Projector {
             checkpoint.nextTaskID = reducer?.nextTaskID ?? newTasksFrom
             progress(Progress(events: checkpoint.events, lastTime: checkpoint.lastTime, seconds: Date().timeIntervalSince(started)))
             guard batch.endsTransaction else { continue }
-            guard commit(caughtUp: batch.caughtUp) else { break }
+            let out = reducer?.drain() ?? ReducerOutput()
+            summary.events += Int64(applied)
+            summary.tasksChanged += out.tasks.count
+            summary.anomalies += out.anomalies.count
+            applied = 0
+            // Prepared here, on the reducer's thread (PostgreSQL's rows are formatted, and the
+            // reducer's let go: memory holds each waiting batch once).
+            guard writer.submit(PendingWrite(batch: store.prepare(out, newTasksFrom: newTasksFrom), checkpoint: checkpoint,
+                                             number: batchNumber, caughtUp: batch.caughtUp)) else { break }
+            newTasksFrom = checkpoint.nextTaskID
+            batchNumber += 1
             // Following for months: old days go as the capture goes on, once an hour of it.
             if follow, retain != nil, batch.caughtUp, let last = checkpoint.lastTime, last >= lastRetention &+ 3_600_000_000_000 {
                 writer.waitUntilIdle()
@@ -196,8 +191,6 @@ public final class Projector {
                 lastRetention = last
             }
         }
-        // The reader's last piece may have ended the capture without ending a transaction.
-        if applied > 0, writer.error == nil { _ = commit(caughtUp: true) }
         writer.close()
         writer.finished.wait()
         if let error = writer.error { throw error }
