@@ -159,8 +159,8 @@ import TestSupport
         values.shuffle(using: &generator)
         let sorted = values.sorted()
         let ranks = Array(stride(from: 0, to: values.count, by: 13)) + [values.count - 1, 2_001, 2_250]
-        var histogram = [Int](repeating: 0, count: 1 << 16)
-        for v in values { histogram[RankSelection.topDigit(v)] += 1 }
+        var histogram: [Int] = []
+        for v in values { RankSelection.tally(v, into: &histogram) }
         var selection = RankSelection(ranks: ranks, topHistogram: histogram, count: values.count, collectLimit: collectLimit)
         var passes = 0
         while !selection.isDone {

@@ -22,8 +22,9 @@ final class BatchProducer: @unchecked Sendable {
     let paths: [String]
     /// One capture: its positions resume it (several are resumed by counting messages).
     var single: Bool { paths.count == 1 }
-    /// Messages per transaction, and per hand-over (at most).
+    /// Messages per transaction.
     let batchSize: Int
+    /// Messages per hand-over to the reducer, at most (a transaction's last piece may be smaller).
     let piece: Int
     let follow: Bool
     let pollInterval: TimeInterval

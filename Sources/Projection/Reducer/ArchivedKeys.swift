@@ -2,8 +2,8 @@
 /// whatever its strings (up to twice that while its newest filter fills), where a dictionary of
 /// each key's attempt took some 30 bytes (plus a second table's worth while it grew), so that
 /// memory does not grow with the tasks of a projection. A key it has not seen is said absent,
-/// except for about 0.8 % of them; a key it has seen is never said absent. The reducer asks the store only for keys it may hold (and `start`
-/// leaves their attempt number to the store to count).
+/// except for about 0.8 % of them; a key it has seen is never said absent. The reducer asks the
+/// store only for keys it may hold (and `start` leaves their attempt number to the store to count).
 ///
 /// It grows by adding filters, each twice as large as the one before, when the last one holds as
 /// many keys as it was made for. Positions are drawn from the key's fold mixed with a seed drawn
@@ -61,7 +61,7 @@ struct ArchivedKeys: Sendable {
         count += 1
     }
 
-    /// False when `key` was never inserted; true when it was (and for about 1 % of other keys).
+    /// False when `key` was never inserted; true when it was (and for about 0.8 % of other keys).
     func mayContain(_ key: TaskKey) -> Bool {
         let (h1, h2) = hashes(of: key)
         return filters.contains { $0.contains(h1, h2) }

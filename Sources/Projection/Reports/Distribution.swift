@@ -65,12 +65,12 @@ struct Distribution: Equatable {
         let selected = ["CASE WHEN t.kind = 'upload' THEN 1 ELSE 0 END", TaskState.indexSQL("t.state")]
             + measures.map { "CASE WHEN \($0.condition) THEN \($0.expression) END" }
         let sql = "SELECT \(selected.joined(separator: ", ")) FROM tasks t WHERE \(filter.sql)"
-        /// Calls `body` with each wanted distribution's index and each of its values.
+        /// Calls `body` with each wanted distribution's index and each of its values (-0.0 as 0.0).
         func eachValue(_ row: SQLRow, _ body: (Int, Double) -> Void) {
             let kind: TaskKind = row.int64(0) != 0 ? .upload : .download
             for (i, (_, k)) in wanted.enumerated() where k == nil || k == kind {
                 let c = column[i] + 2
-                if !row.isNull(c) { body(i, row.double(c)) }
+                if !row.isNull(c) { body(i, row.double(c) + 0.0) }
             }
         }
         var counts = [[Int64]](repeating: [Int64](repeating: 0, count: TaskState.allCases.count), count: 2)  // upload, download
@@ -84,37 +84,32 @@ struct Distribution: Equatable {
             eachValue(row) { i, v in
                 sizes[i] += 1
                 if maxima[i].map({ v > $0 }) ?? true { maxima[i] = v }
-                if kept != nil {
-                    kept![i].append(v + 0.0)
-                    total += 1
-                    if total > keepLimit {  // from now on, only counted
-                        histograms = kept!.map { values in
-                            var h = [Int](repeating: 0, count: values.isEmpty ? 0 : 1 << 16)
-                            for v in values { h[RankSelection.topDigit(v)] += 1 }
-                            return h
-                        }
-                        kept = nil
-                    }
-                } else {
-                    if histograms[i].isEmpty { histograms[i] = [Int](repeating: 0, count: 1 << 16) }
-                    histograms[i][RankSelection.topDigit(v)] += 1
+                guard kept != nil else { return RankSelection.tally(v, into: &histograms[i]) }
+                kept![i].append(v)
+                total += 1
+                if total > keepLimit {  // from now on, only counted
+                    for (j, values) in kept!.enumerated() { for v in values { RankSelection.tally(v, into: &histograms[j]) } }
+                    kept = nil
                 }
             }
         }
-        var distributions: [Distribution] = []
+        // The value at each percentile of each distribution.
+        let values: [[Double?]]
         if var kept {
             // Each sorted in place and let go once read, rather than sorted into a copy while all are kept.
-            for (i, w) in wanted.enumerated() {
+            values = kept.indices.map { i in
                 kept[i].sort()
-                let v = kept[i]
-                kept[i] = []
-                let ranks = ps.map { rank($0, of: v.count) }
-                distributions.append(Distribution(count: v.count, percentiles: v.isEmpty ? ranks.map { _ in nil } : ranks.map { v[$0] / w.0.scale },
-                                                  max: v.last.map { $0 / w.0.scale }))
+                defer { kept[i] = [] }
+                return ps.map { kept[i].isEmpty ? nil : kept[i][rank($0, of: kept[i].count)] }
             }
         } else {
-            distributions = try select(ps, sizes: sizes, maxima: maxima, histograms: histograms, scales: wanted.map(\.0.scale),
-                                       collectLimit: collectLimit) { see in try db.each(sql, filter.arguments) { row in eachValue(row, see) } }
+            values = try select(ps, sizes: sizes, histograms: histograms, collectLimit: collectLimit) { see in
+                try db.each(sql, filter.arguments) { row in eachValue(row, see) }
+            }
+        }
+        let distributions = wanted.indices.map { i in
+            let scale = wanted[i].0.scale
+            return Distribution(count: sizes[i], percentiles: values[i].map { $0.map { $0 / scale } }, max: maxima[i].map { $0 / scale })
         }
         var byKind: [TaskKind: [TaskState: Int64]] = [:]
         for (k, kind) in [TaskKind.upload, .download].enumerated() {
@@ -123,23 +118,20 @@ struct Distribution: Equatable {
         return (byKind, distributions)
     }
 
-    /// The percentiles of distributions too large to keep, from the first pass's counts, maxima
-    /// and histograms of the values' top digits, reading the values again with `pass` as often as
-    /// needed.
-    private static func select(_ ps: [Double], sizes: [Int], maxima: [Double?], histograms: [[Int]], scales: [Double], collectLimit: Int,
-                               pass: ((Int, Double) -> Void) throws -> Void) throws -> [Distribution] {
+    /// The values at percentiles `ps` of distributions too large to keep, from the first pass's
+    /// counts and histograms of the values' top digits, reading the values again with `pass` as
+    /// often as needed.
+    private static func select(_ ps: [Double], sizes: [Int], histograms: [[Int]], collectLimit: Int,
+                               pass: ((Int, Double) -> Void) throws -> Void) throws -> [[Double?]] {
         var selections = sizes.indices.map { i in
-            RankSelection(ranks: sizes[i] == 0 ? [] : ps.map { rank($0, of: sizes[i]) }, topHistogram: histograms[i], count: sizes[i],
+            RankSelection(ranks: ps.map { rank($0, of: sizes[i]) }, topHistogram: histograms[i], count: sizes[i],
                           collectLimit: collectLimit / Swift.max(1, sizes.count))
         }
         while !selections.allSatisfy(\.isDone) {
             try pass { i, v in selections[i].see(v) }
             for i in selections.indices { selections[i].endPass() }
         }
-        return sizes.indices.map { i in
-            Distribution(count: sizes[i], percentiles: sizes[i] == 0 ? ps.map { _ in nil } : selections[i].values.map { $0.map { $0 / scales[i] } },
-                         max: maxima[i].map { $0 / scales[i] })
-        }
+        return selections.map(\.values)
     }
 
     init(count: Int, percentiles: [Double?], max: Double?) {

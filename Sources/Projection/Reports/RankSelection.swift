@@ -28,8 +28,8 @@ struct RankSelection {
     private(set) var values: [Double?]
     private let collectLimit: Int
 
-    /// The first pass's histogram (`topHistogram`, of `RankSelection.topDigit` of each value's key)
-    /// locates the `ranks`' buckets; `count` is its total.
+    /// The first pass's histogram (`topHistogram`, of every value as `tally` counts it) locates
+    /// the `ranks`' buckets; `count` is its total.
     init(ranks: [Int], topHistogram: [Int], count: Int, collectLimit: Int = defaultCollectLimit) {
         values = [Double?](repeating: nil, count: ranks.count)
         self.collectLimit = collectLimit
@@ -53,7 +53,13 @@ struct RankSelection {
     }
 
     /// The first pass's histogram bucket of `v`.
-    static func topDigit(_ v: Double) -> Int { Int(key(v) >> 48) }
+    private static func topDigit(_ v: Double) -> Int { Int(key(v) >> 48) }
+
+    /// Counts `v` in a first pass's histogram (made on its first value).
+    static func tally(_ v: Double, into histogram: inout [Int]) {
+        if histogram.isEmpty { histogram = [Int](repeating: 0, count: 1 << 16) }
+        histogram[topDigit(v)] += 1
+    }
 
     /// Takes one value of the next pass.
     mutating func see(_ v: Double) {
