@@ -67,22 +67,25 @@ public final class PostgresConnection: @unchecked Sendable {
         if status != PGRES_COMMAND_OK, status != PGRES_TUPLES_OK { throw Self.error(of: result) }
     }
 
-    /// Runs `COPY … FROM STDIN` (`sql`) with `data` in COPY's text format.
-    public func copy(_ sql: String, data: [UInt8]) throws {
+    /// Runs `COPY … FROM STDIN` (`sql`) with the bytes of `parts` one after the other, in the
+    /// format `sql` names.
+    public func copy(_ sql: String, data parts: [UInt8]...) throws {
         guard let start = PQexec(connection, sql) else { throw PostgresError(message: lastError) }
         let status = PQresultStatus(start)
         let startError = status == PGRES_COPY_IN ? nil : Self.error(of: start)
         PQclear(start)
         if let startError { throw startError }
-        var sent = 0
         var failure: String?
-        while sent < data.count, failure == nil {
-            let count = min(1 << 20, data.count - sent)
-            let ok = data.withUnsafeBytes { bytes in
-                PQputCopyData(connection, bytes.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self), Int32(count))
+        for data in parts {
+            var sent = 0
+            while sent < data.count, failure == nil {
+                let count = min(1 << 20, data.count - sent)
+                let ok = data.withUnsafeBytes { bytes in
+                    PQputCopyData(connection, bytes.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self), Int32(count))
+                }
+                if ok != 1 { failure = lastError }
+                sent += count
             }
-            if ok != 1 { failure = lastError }
-            sent += count
         }
         _ = PQputCopyEnd(connection, failure)
         var error: Error? = failure.map { PostgresError(message: $0) }

@@ -1,90 +1,84 @@
 import Capture
 
-/// Rows in the text format of PostgreSQL's `COPY … FROM STDIN`: columns separated by tabs, rows
-/// ended by a line break, `\N` for NULL, and backslash, tab, line feed and carriage return escaped.
+/// Rows in the binary format of PostgreSQL's `COPY … FROM STDIN (FORMAT binary)`: a header, then
+/// per row its number of fields and each field as a 32-bit length (-1 for NULL) and its bytes,
+/// integers and doubles as 8 bytes in network order, texts as their UTF-8; `trailer` ends them.
+/// The text format cost both sides more: the reducer's thread spelled every number in decimal and
+/// looked for bytes to escape in every text, and the server parsed them back (docs/performance.md).
+/// Every column the projection copies is `bigint`, `double precision` or `text`.
 struct CopyRows: RowBinder {
-    private(set) var bytes: [UInt8] = []
+    private(set) var bytes: [UInt8] = Self.header
     private(set) var rows = 0
-    private var startOfRow = true
+    /// Where the row being bound starts (its field count is written when it ends), and its fields.
+    private var rowStart = -1
+    private var fields: UInt16 = 0
     /// A text value PostgreSQL cannot store (a NUL byte), if one was bound.
     private(set) var refused: String?
 
+    /// "PGCOPY", line feed, 0xFF, carriage return, line feed, NUL; no flags; no header extension.
+    private static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+    /// What ends the rows: a field count of -1.
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
     init() { bytes.reserveCapacity(1 << 16) }
 
-    private mutating func separate() {
-        if startOfRow { startOfRow = false } else { bytes.append(0x09) }
+    /// Counts a field of the current row, starting the row (with room for its field count) at its first.
+    private mutating func field() {
+        if rowStart < 0 {
+            rowStart = bytes.count
+            bytes.append(0); bytes.append(0)
+        }
+        fields += 1
+    }
+
+    private mutating func append32(_ v: UInt32) {
+        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func append64(_ v: UInt64) {
+        append32(8)
+        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
     mutating func bind(_ v: Int64?) {
-        separate()
-        guard let v else { null(); return }
-        // In decimal, from the last digit back into a buffer on the stack, then appended at once
-        // (a String per number cost more than the COPY itself; reversing the digits in place in
-        // `bytes`, through a slice, cost a copy and a tenth of the writer's thread).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = 20
-            var rest = v.magnitude
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            } while rest > 0
-            if v < 0 { i -= 1; digits[i] = UInt8(ascii: "-") }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
-        }
+        field()
+        if let v { append64(UInt64(bitPattern: v)) } else { null() }
     }
 
     mutating func bind(_ v: Double?) {
-        separate()
-        if let v, v.isFinite { bytes.append(contentsOf: "\(v)".utf8) } else { null() }
+        field()
+        if let v, v.isFinite { append64(v.bitPattern) } else { null() }
     }
 
     mutating func bind(_ v: String?) {
-        separate()
+        field()
         guard let v else { null(); return }
         v.withUTF8Bytes { text in
-            // Most texts need no escape: appended whole.
-            guard text.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }) else {
-                bytes.append(contentsOf: text)
-                return
-            }
-            for b in text {
-                switch b {
-                case 0x5C, 0x09, 0x0A, 0x0D: escaped(b)
-                case 0x00: if refused == nil { refused = String(v.prefix(80)) }
-                default: bytes.append(b)
-                }
-            }
+            if refused == nil, text.contains(0) { refused = String(v.prefix(80)) }
+            append32(UInt32(text.count))
+            bytes.append(contentsOf: text)
         }
     }
 
-    /// Spelled straight into the rows (positions are plain ASCII: file name, `@`, offset, `#`, index).
+    /// Spelled straight into the rows (`FILE@CHUNK_OFFSET#INDEX`), its length known once spelled.
     mutating func bind(_ p: CapturePosition) {
-        separate()
-        p.withText { text in
-            for b in text {
-                if b == 0x5C || b == 0x09 || b == 0x0A || b == 0x0D { escaped(b) } else { bytes.append(b) }
-            }
-        }
-    }
-
-    /// A backslash, tab, line feed or carriage return, as COPY's text format spells it.
-    private mutating func escaped(_ b: UInt8) {
-        bytes.append(0x5C)
-        switch b {
-        case 0x09: bytes.append(UInt8(ascii: "t"))
-        case 0x0A: bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(UInt8(ascii: "r"))
-        default: bytes.append(b)
-        }
+        field()
+        let lengthAt = bytes.count
+        append32(0)
+        p.withText { bytes.append(contentsOf: $0) }
+        let length = UInt32(bytes.count - lengthAt - 4).bigEndian
+        withUnsafeBytes(of: length) { for (i, b) in $0.enumerated() { bytes[lengthAt + i] = b } }
     }
 
     /// Ends the row whose columns were bound since the last.
     mutating func endRow() {
-        bytes.append(0x0A)
+        precondition(rowStart >= 0, "a row binds at least one column")
+        bytes[rowStart] = UInt8(fields >> 8)
+        bytes[rowStart + 1] = UInt8(fields & 0xFF)
         rows += 1
-        startOfRow = true
+        rowStart = -1
+        fields = 0
     }
 
-    private mutating func null() { bytes.append(0x5C); bytes.append(UInt8(ascii: "N")) }
+    private mutating func null() { append32(UInt32(bitPattern: -1)) }
 }

@@ -189,7 +189,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         try makePartitions(batch.days)
         try transaction { db in
             try copy("topics", TopicRow.columns, batch.topics)
-            try copy("event_rows", ProjectedEvent.columns, batch.events)
+            for (day, rows) in batch.events { try copy(day.name, ProjectedEvent.columns, rows) }
             try copy("anomalies", Anomaly.columns, batch.anomalies)
             try copy("tasks", TransferTask.columns, batch.newTasks)
             if indexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
@@ -272,7 +272,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         if let refused = rows.refused {
             throw ProjectionError.database(path: name, reason: "a text value for \(table) holds a NUL byte, which PostgreSQL cannot store (\(refused.debugDescription)); project this capture into SQLite instead")
         }
-        try connection.copy("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN", data: rows.bytes)
+        try connection.copy("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: rows.bytes, CopyRows.trailer)
     }
 
     public func ensureIndexes() throws {
