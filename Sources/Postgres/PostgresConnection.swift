@@ -69,7 +69,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs `COPY … FROM STDIN` (`sql`) with the bytes of `parts` one after the other, in the
     /// format `sql` names.
-    public func copy(_ sql: String, data parts: [UInt8]...) throws {
+    public func copy(_ sql: String, data parts: UnsafeRawBufferPointer...) throws {
         guard let start = PQexec(connection, sql) else { throw PostgresError(message: lastError) }
         let status = PQresultStatus(start)
         let startError = status == PGRES_COPY_IN ? nil : Self.error(of: start)
@@ -80,9 +80,7 @@ public final class PostgresConnection: @unchecked Sendable {
             var sent = 0
             while sent < data.count, failure == nil {
                 let count = min(1 << 20, data.count - sent)
-                let ok = data.withUnsafeBytes { bytes in
-                    PQputCopyData(connection, bytes.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self), Int32(count))
-                }
+                let ok = PQputCopyData(connection, data.baseAddress!.advanced(by: sent).assumingMemoryBound(to: CChar.self), Int32(count))
                 if ok != 1 { failure = lastError }
                 sent += count
             }

@@ -30,7 +30,8 @@ struct CopyBatch: PreparedBatch {
                 day = events.firstIndex { $0.day == p } ?? events.endIndex
                 if day == events.endIndex { events.append((p, CopyRows())) }
             }
-            events[day].rows.bind(e.id); e.bind(into: &events[day].rows); events[day].rows.endRow()
+            var rows = events[day].rows
+            rows.bind(e.id); e.bind(into: &rows); rows.endRow()
         }
         for a in out.anomalies { a.bind(into: &anomalies); anomalies.endRow() }
         let firstNew = out.firstNewTask(from: newTasksFrom)
