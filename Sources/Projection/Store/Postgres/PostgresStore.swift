@@ -272,7 +272,8 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         if let refused = rows.refused {
             throw ProjectionError.database(path: name, reason: "a text value for \(table) holds a NUL byte, which PostgreSQL cannot store (\(refused.debugDescription)); project this capture into SQLite instead")
         }
-        try connection.copy("COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)", data: rows.bytes, CopyRows.trailer)
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        try CopyRows.trailer.withUnsafeBytes { trailer in try connection.copy(sql, data: rows.bytes, trailer) }
     }
 
     public func ensureIndexes() throws {
