@@ -31,6 +31,12 @@ final class BatchProducer: @unchecked Sendable {
     let shouldStop: @Sendable () -> Bool
     /// Messages received after this time are left out (a projection as of then).
     var until: UInt64?
+    /// Ends a transaction before a message of another UTC day than its first (recorder events
+    /// aside), for a store that writes transactions in parts: it makes the day's partition before
+    /// the transaction begins, never inside it (where it would wait for other projectors'
+    /// transactions while they wait for it). Captures are in time order, so most transactions
+    /// end here only at midnight.
+    var oneDayPerTransaction = false
     let finished = DispatchSemaphore(value: 0)
 
     init(reader: CaptureReader, queue: HandOver<Batch>, start: Checkpoint, paths: [String], batchSize: Int, piece: Int, follow: Bool,
@@ -53,15 +59,18 @@ final class BatchProducer: @unchecked Sendable {
         var sentOfTransaction = 0
         var sentAny = false
         var topics = TopicCache(captures: paths.count)
-        func send(caughtUp: Bool = false) -> Bool {
+        // The day of the transaction's first event, with `oneDayPerTransaction`.
+        var day: EventPartition?
+        var cancelled = false
+        func send(caughtUp: Bool = false, endingTransaction: Bool = false) -> Bool {
             sentAny = true
             if single, let last = messages.last, last.position != checkpoint.position {
                 checkpoint.position = last.position
                 checkpoint.fingerprint = last.position.fingerprint(inCapture: paths[0])
             }
             sentOfTransaction += messages.count
-            let ends = caughtUp || sentOfTransaction == batchSize
-            if ends { sentOfTransaction = 0 }
+            let ends = caughtUp || endingTransaction || sentOfTransaction == batchSize
+            if ends { sentOfTransaction = 0; day = nil }
             defer { messages = MessageBatch(capacity: min(piece, batchSize - sentOfTransaction)) }
             return queue.push(Batch(messages: messages, checkpoint: checkpoint, caughtUp: caughtUp, endsTransaction: ends))
         }
@@ -69,12 +78,18 @@ final class BatchProducer: @unchecked Sendable {
             // Each message lent by the reader and decoded where it lies: no copy, no reference count.
             while let full = reader.nextView({ m -> Bool in
                 if let until, m.time > until { return false }
+                let message = IncomingMessage(id: checkpoint.idBase + checkpoint.events + 1, m, topics: &topics)
+                if oneDayPerTransaction, !message.isRecorderEvent {
+                    let its = EventPartition(time: Int64(bitPattern: m.time))
+                    if let day, day != its, !send(endingTransaction: true) { cancelled = true; return false }
+                    day = its
+                }
                 checkpoint.events += 1
                 checkpoint.see(m.time)
-                messages.append(IncomingMessage(id: checkpoint.idBase + checkpoint.events, m, topics: &topics))
+                messages.append(message)
                 return messages.isFull
             }) {
-                if full, !send() { return }
+                if cancelled || full && !send() { return }
                 if follow, shouldStop() { break }
             }
             // Caught up: whatever was read ends its transaction now, if only with an empty piece

@@ -1,9 +1,10 @@
 import Foundation
 
-/// One batch, as the store prepared it, and the checkpoint it reaches, on their way to the store.
+/// One batch, as the store prepared it, and the checkpoint it reaches, on their way to the store
+/// (none for a part of a transaction, `ProjectionStore.writesInParts`).
 struct PendingWrite: Sendable {
     var batch: any PreparedBatch
-    var checkpoint: Checkpoint
+    var checkpoint: Checkpoint?
     var number: Int
     var caughtUp: Bool
 }

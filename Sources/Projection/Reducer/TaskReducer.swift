@@ -98,6 +98,21 @@ public struct TaskReducer: Sendable {
         return out
     }
 
+    /// Takes the rows that are only ever added (events, anomalies, recorder events, new topics)
+    /// since the last call, if there are at least `minimum` events (at least one) among them (else
+    /// nil, and they wait): a part of a transaction. The tasks, devices and traffic changed wait
+    /// for `drain`, which ends it.
+    public mutating func drainAdded(atLeast minimum: Int) -> ReducerOutput? {
+        guard !output.events.isEmpty, output.events.count >= minimum else { return nil }
+        var out = ReducerOutput()
+        swap(&out.events, &output.events)
+        output.events.reserveCapacity(out.events.count)
+        swap(&out.anomalies, &output.anomalies)
+        swap(&out.recorderEvents, &output.recorderEvents)
+        out.topics = topics.drain()
+        return out
+    }
+
     /// Applies one message.
     public mutating func apply(_ m: IncomingMessage) {
         if m.isRecorderEvent {

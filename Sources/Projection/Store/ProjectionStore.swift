@@ -22,8 +22,15 @@ public protocol ProjectionStore: AnyObject, Sendable {
     /// are new.
     func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> any PreparedBatch
     /// Writes one batch this store prepared and the checkpoint in a single transaction;
-    /// `beforeCommit` may throw to abandon it (tests inject failures there).
-    func write(_ batch: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws
+    /// `beforeCommit` may throw to abandon it (tests inject failures there). Without a checkpoint
+    /// (only for a store that `writesInParts`), the batch is a part of the transaction that the
+    /// next write with one commits: it holds rows that are only ever added (events, anomalies,
+    /// topics, recorder events), and all its events fall on the day of the transaction's first.
+    func write(_ batch: any PreparedBatch, checkpoint: Checkpoint?, beforeCommit: () throws -> Void) throws
+    /// Whether a transaction may come in parts (`write` without a checkpoint), its events written as
+    /// the reducer makes them: then its transactions are longer (fewer tasks and devices written
+    /// again in the next) without their events waiting in memory.
+    var writesInParts: Bool { get }
     /// Builds the secondary indexes a fresh projection deferred (a no-op once they exist), and
     /// numbers the attempts written without a number (`countAttempts`).
     func ensureIndexes() throws

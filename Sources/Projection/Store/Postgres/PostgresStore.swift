@@ -11,6 +11,9 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     private let connection: PostgresConnection
     private let lock = NSLock()
     private var holdsWriterLock = false
+    /// The days of the transaction whose parts were written (`write` without a checkpoint), not
+    /// yet committed; nil when none is open. Read under `lock`.
+    private var openTransaction: Set<EventPartition>?
     public private(set) var slot: Int64?
     /// Whether the reports' indexes (`tasks_by_device` among them, through which `countAttempts`
     /// finds a key's tasks) were there when this projector opened the database, or are since: then
@@ -158,9 +161,13 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         try inTransaction("BEGIN", body)
     }
 
-    /// Runs `body` between `begin` and COMMIT (ROLLBACK if it throws), the connection to itself.
+    /// Runs `body` between `begin` and COMMIT (ROLLBACK if it throws), the connection to itself;
+    /// inside the transaction whose parts were written, if one is open (the reducer reads tasks
+    /// back while the writer waits between parts: they see its rows, which are the committed
+    /// ones but for events).
     private func inTransaction<T>(_ begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {
         try locked {
+            if openTransaction != nil { return try body(sql) }
             try connection.execute(begin)
             do {
                 let result = try body(sql)
@@ -184,37 +191,68 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
         CopyBatch(out, newTasksFrom: newTasksFrom)
     }
 
-    public func write(_ prepared: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws {
+    /// Transactions in parts: the events as the reducer makes them, the tasks, devices and
+    /// traffic once per transaction, when fewer of them change again in the next.
+    public var writesInParts: Bool { true }
+
+    public func write(_ prepared: any PreparedBatch, checkpoint: Checkpoint?, beforeCommit: () throws -> Void) throws {
         let batch = ownBatch(prepared, as: CopyBatch.self)
-        try makePartitions(batch.days)
-        try transaction { db in
-            try copy("topics", TopicRow.columns, batch.topics)
-            for (day, rows) in batch.events { try copy(day.name, ProjectedEvent.columns, rows) }
-            try copy("anomalies", Anomaly.columns, batch.anomalies)
-            try copy("tasks", TransferTask.columns, batch.newTasks)
-            if indexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
-            if batch.changedTasks.rows > 0 {
-                try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
-                try db.execute("""
-                    UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = c.\($0)" }.joined(separator: ", "))
-                    FROM task_changes c WHERE tasks.id = c.id
-                    """)
+        let days = batch.days
+        // A transaction's days are made before it begins, outside it (`makePartitions`).
+        if let open = locked({ openTransaction }) {
+            guard days.isSubset(of: open) else {
+                throw ProjectionError.database(path: name, reason: "a part of a transaction holds events of a day it did not begin with (\(days.subtracting(open).map(\.name).sorted()))")
             }
-            if batch.devices.rows > 0 {
-                try copy("device_changes", DeviceStats.columns, batch.devices)
-                try db.execute(Self.updateDevices)
-                try db.execute(Self.insertNewDevices)
-            }
-            if batch.traffic.rows > 0 {
-                try copy("traffic_changes", Traffic.columns, batch.traffic)
-                let columns = Traffic.columns.joined(separator: ", ")
-                try db.execute("INSERT INTO traffic (\(columns)) SELECT \(columns) FROM traffic_changes \(Traffic.onConflict(PostgresSchema.trafficKey))")
-            }
-            try copy("recorder_events", RecorderEvent.columns, batch.recorderEvents)
-            let update = Self.checkpointUpdate(checkpoint)
-            try db.execute(update.sql, update.arguments)
-            try beforeCommit()
+        } else {
+            try makePartitions(days)
         }
+        try locked {
+            if openTransaction == nil {
+                try connection.execute("BEGIN")
+                openTransaction = days
+            }
+            do {
+                try copy("topics", TopicRow.columns, batch.topics)
+                for (day, rows) in batch.events { try copy(day.name, ProjectedEvent.columns, rows) }
+                try copy("anomalies", Anomaly.columns, batch.anomalies)
+                try copy("recorder_events", RecorderEvent.columns, batch.recorderEvents)
+                guard let checkpoint else { return }
+                try writeChanges(batch, checkpoint: checkpoint)
+                try beforeCommit()
+                try connection.execute("COMMIT")
+                openTransaction = nil
+            } catch {
+                try? connection.execute("ROLLBACK")
+                openTransaction = nil
+                throw error
+            }
+        }
+    }
+
+    /// A transaction's new and changed tasks, devices and traffic, and its checkpoint.
+    private func writeChanges(_ batch: CopyBatch, checkpoint: Checkpoint) throws {
+        let db = sql
+        try copy("tasks", TransferTask.columns, batch.newTasks)
+        if indexed, batch.countsAttempts { try Self.countAttempts(db, slot: slot!, newTasksFrom: batch.newTasksFrom, nextTaskID: checkpoint.nextTaskID) }
+        if batch.changedTasks.rows > 0 {
+            try copy("task_changes", TransferTask.changingColumns + ["id"], batch.changedTasks)
+            try db.execute("""
+                UPDATE tasks SET \(TransferTask.changingColumns.map { "\($0) = c.\($0)" }.joined(separator: ", "))
+                FROM task_changes c WHERE tasks.id = c.id
+                """)
+        }
+        if batch.devices.rows > 0 {
+            try copy("device_changes", DeviceStats.columns, batch.devices)
+            try db.execute(Self.updateDevices)
+            try db.execute(Self.insertNewDevices)
+        }
+        if batch.traffic.rows > 0 {
+            try copy("traffic_changes", Traffic.columns, batch.traffic)
+            let columns = Traffic.columns.joined(separator: ", ")
+            try db.execute("INSERT INTO traffic (\(columns)) SELECT \(columns) FROM traffic_changes \(Traffic.onConflict(PostgresSchema.trafficKey))")
+        }
+        let update = Self.checkpointUpdate(checkpoint)
+        try db.execute(update.sql, update.arguments)
     }
 
     /// A batch's known devices updated in place, joined on their names, then its new ones added:
@@ -234,9 +272,10 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
                           AND d.product = c.product AND d.device = c.device)
         """
 
-    /// Makes the day partitions a batch's events go into (`days`) that `event_rows` lacks, each in a short
-    /// transaction of its own under the schema lock (making one locks `event_rows` whole: never
-    /// inside a batch, where it would wait for other projectors' batches while they wait for it).
+    /// Makes the day partitions a transaction's events go into (`days`) that `event_rows` lacks,
+    /// before it begins, each in a short transaction of its own under the schema lock (making one
+    /// locks `event_rows` whole: never inside a transaction, where it would wait for other
+    /// projectors' transactions while they wait for it; `BatchProducer.oneDayPerTransaction`).
     /// The list is read each time: another projector's retention may have dropped a day.
     private func makePartitions(_ days: Set<EventPartition>) throws {
         guard !days.isEmpty else { return }

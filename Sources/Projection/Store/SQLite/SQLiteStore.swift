@@ -118,7 +118,12 @@ public final class SQLiteStore: ProjectionStore, @unchecked Sendable {
 
     public func prepare(_ out: ReducerOutput, newTasksFrom: Int64) -> any PreparedBatch { Rows(out: out, newTasksFrom: newTasksFrom) }
 
-    public func write(_ batch: any PreparedBatch, checkpoint: Checkpoint, beforeCommit: () throws -> Void) throws {
+    /// A transaction in one batch: SQLite writes the events as fast without parts (0.75 of
+    /// `sqlite3 .import`), and its transactions of 50 000 messages keep little in memory.
+    public var writesInParts: Bool { false }
+
+    public func write(_ batch: any PreparedBatch, checkpoint: Checkpoint?, beforeCommit: () throws -> Void) throws {
+        guard let checkpoint else { preconditionFailure("SQLiteStore does not write transactions in parts") }
         let rows = ownBatch(batch, as: Rows.self)
         let out = rows.out, newTasksFrom = rows.newTasksFrom
         try db.write { db in
