@@ -65,21 +65,23 @@ public struct CapturePosition: Sendable, Hashable, Comparable, CustomStringConve
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count + 42) { buf in
                 var i = name.count
                 _ = UnsafeMutableBufferPointer(rebasing: buf[0..<i]).initialize(fromContentsOf: name)
-                func put(_ v: UInt64) {
-                    var digits = 1, rest = v / 10
-                    while rest > 0 { digits += 1; rest /= 10 }
-                    var v = v
-                    for k in stride(from: i + digits - 1, through: i, by: -1) { buf[k] = UInt8(48 + v % 10); v /= 10 }
-                    i += digits
-                }
                 buf[i] = UInt8(ascii: "@"); i += 1
-                put(chunkOffset)
+                i += spellDecimal(chunkOffset, at: buf.baseAddress! + i)
                 buf[i] = UInt8(ascii: "#"); i += 1
-                put(UInt64(max(0, index)))
+                i += spellDecimal(UInt64(max(0, index)), at: buf.baseAddress! + i)
                 return try body(UnsafeBufferPointer(rebasing: buf[0..<i]))
             }
         }
     }
+}
+
+/// Writes `v` in decimal at `at` (room for 20 digits) and returns how many digits it took.
+@inlinable public func spellDecimal(_ v: UInt64, at: UnsafeMutablePointer<UInt8>) -> Int {
+    var digits = 1, rest = v / 10
+    while rest > 0 { digits += 1; rest /= 10 }
+    var v = v
+    for k in stride(from: digits - 1, through: 0, by: -1) { at[k] = UInt8(48 + v % 10); v /= 10 }
+    return digits
 }
 
 /// A message read back, with its capture-wide `sequence` and its position.

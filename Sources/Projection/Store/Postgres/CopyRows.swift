@@ -19,6 +19,9 @@ final class CopyRows: RowBinder, @unchecked Sendable {
     private var fields: UInt16 = 0
     /// A text value PostgreSQL cannot store (a NUL byte), if one was bound.
     private(set) var refused: String?
+    /// The file and chunk of the last position bound, and their text (`FILE@CHUNK_OFFSET#`).
+    private var chunk: (file: String, offset: UInt64)?
+    private var chunkText: [UInt8] = []
 
     /// "PGCOPY", line feed, 0xFF, carriage return, line feed, NUL; no flags; no header extension.
     private static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
@@ -90,13 +93,22 @@ final class CopyRows: RowBinder, @unchecked Sendable {
         }
     }
 
-    /// Spelled straight into the rows (`FILE@CHUNK_OFFSET#INDEX`), its length known once spelled.
+    /// Spelled straight into the rows (`FILE@CHUNK_OFFSET#INDEX`), its length known once spelled:
+    /// the file and chunk as the position before spelled them when they are the same (most events
+    /// follow one of the same chunk), then the index.
     func bind(_ p: CapturePosition) {
         field(0)
-        let lengthAt = count
-        count += 4
-        p.withText { append(UnsafeRawBufferPointer($0)) }
-        base.storeBytes(of: UInt32(count - lengthAt - 4).bigEndian, toByteOffset: lengthAt, as: UInt32.self)
+        if p.chunkOffset != chunk?.offset || p.file != chunk?.file {
+            chunk = (p.file, p.chunkOffset)
+            chunkText = p.withText { Array($0) }
+            chunkText.removeSubrange((chunkText.lastIndex(of: UInt8(ascii: "#"))! + 1)...)
+        }
+        reserve(4 + chunkText.count + 20)
+        let text = base + count + 4
+        chunkText.withUnsafeBytes { text.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let length = chunkText.count + spellDecimal(UInt64(max(0, p.index)), at: (text + chunkText.count).assumingMemoryBound(to: UInt8.self))
+        put(UInt32(length))
+        count += length
     }
 
     /// Ends the row whose columns were bound since the last.
