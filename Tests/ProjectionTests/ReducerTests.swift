@@ -57,6 +57,25 @@ let md5 = "0123456789abcdef0123456789abcdef"
         #expect(out.events.allSatisfy { $0.taskID == t.id })
     }
 
+    /// A part of a transaction takes the rows only ever added (events, anomalies, new topics,
+    /// recorder events) and leaves the tasks and devices for the drain that ends the transaction;
+    /// with fewer events than asked for, it takes nothing.
+    @Test func aPartTakesTheAddedRowsAndLeavesTheChanges() throws {
+        var s = Script()
+        s.up(#"{"type": "create_upload_task","size": 250000,"name": "face.bin","md5sum": "\#(md5)"}"#)
+        s.up(#"{"type":"no_such_type"}"#)
+        #expect(s.reducer.drainAdded(atLeast: 3) == nil)
+        let taken = s.reducer.drainAdded(atLeast: 2)
+        let part = try #require(taken)
+        #expect(part.events.count == 2 && part.anomalies.count == 1 && part.topics.count == 1)
+        #expect(part.tasks.isEmpty && part.devices.isEmpty && part.traffic.isEmpty)
+        #expect(s.reducer.drainAdded(atLeast: 1) == nil)  // nothing added since
+        s.down(#"{"type":"create_upload_task_rsp","size":250000,"name":"face.bin","md5sum":"\#(md5)","url":"http://h/p?sig=x"}"#)
+        let rest = s.drain()
+        #expect(rest.events.map(\.id) == [3] && rest.anomalies.isEmpty && rest.topics.count == 1)
+        #expect(rest.tasks.map(\.state) == [.offered] && rest.devices.count == 1 && !rest.traffic.isEmpty)
+    }
+
     /// Names and devices are byte strings: `é` and `e` + U+0301 look alike and Swift's `==` takes
     /// them for one, but they are two files (and two devices) to the device and to the store.
     @Test func canonicallyEquivalentNamesAreDistinct() throws {
