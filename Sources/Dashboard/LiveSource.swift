@@ -51,6 +51,7 @@ public final class CaptureLiveSource: LiveSource {
 
     public func catchUp(into tally: inout LiveTally, seconds: Double) { pump(into: &tally, until: .max) }
 
+    @discardableResult
     public func pump(into tally: inout LiveTally, until deadline: UInt64) -> Bool {
         defer { tally.settle() }
         var n = 0
@@ -100,6 +101,7 @@ public final class BrokerLiveSource: LiveSource {
         try session.subscribe(filters, qos: 1)
     }
 
+    @discardableResult
     public func pump(into tally: inout LiveTally, until deadline: UInt64) -> Bool {
         defer { tally.settle() }
         var any = false

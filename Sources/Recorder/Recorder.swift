@@ -308,5 +308,5 @@ public final class Recorder {
 
 /// The version written into captures.
 public enum RecorderInfo {
-    public static let version = "0.8.1"
+    public static let version = "0.9.0"
 }
