@@ -9,7 +9,7 @@ public final class PostgresStore: ProjectionStore, @unchecked Sendable {
     public let name: String
     public private(set) var rebuiltBecause: String?
     private let connection: PostgresConnection
-    /// For a second connection (`refreshStatistics`).
+    /// For connections of its own at the end of a run (`ensureIndexes`, `refreshStatistics`).
     private let password: String?
     private let lock = NSLock()
     private var holdsWriterLock = false
