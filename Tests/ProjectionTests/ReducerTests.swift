@@ -76,6 +76,32 @@ let md5 = "0123456789abcdef0123456789abcdef"
         #expect(rest.tasks.map(\.state) == [.offered] && rest.devices.count == 1 && !rest.traffic.isEmpty)
     }
 
+    /// A part archives idle ended tasks too, but not one changed since the last drain: here a
+    /// second `fail` and its answer, stamped before the task's last event (the recorder's clock
+    /// stepped back), change it without moving that event, and must reach the next drain.
+    @Test func aPartLeavesATaskChangedSinceTheLastDrainInMemory() throws {
+        var s = Script()
+        s.reducer.archiveAfter = .seconds(120)
+        s.reducer.archive = TaskArchive(task: { _ in nil }, latest: { _ in nil })
+        let fail = #"{"type":"report_upload_progress","name":"img","progress":{"state":"fail","result_code":-1,"result_msg":"time_out"}}"#
+        let answer = #"{"type":"report_upload_progress_rsp","result_code":0,"result_msg":""}"#
+        s.up(#"{"type":"create_upload_task","size":10,"name":"img","md5sum":"\#(md5)"}"#)
+        s.down(#"{"type":"create_upload_task_rsp","size":10,"name":"img","md5sum":"\#(md5)","url":"u"}"#)
+        s.up(fail)
+        s.down(answer)
+        let answered = s.time
+        #expect(s.drain().tasks.map(\.failReports) == [1])  // ended and answered: it may leave memory
+        s.device = "dev_2"
+        s.up(#"{"type":"get_download_task"}"#, after: 300)  // the clock goes on past its idle time
+        s.device = "dev_1"
+        s.time = answered - 5_000_000_000
+        s.up(fail)
+        s.down(answer)
+        #expect(s.task(.upload, "img").map { ($0.failReports, $0.pendingResponses, $0.lastEventAt) } ?? (0, 0, 0) == (2, 0, answered))
+        _ = s.reducer.drainAdded(atLeast: 1)
+        #expect(s.drain().tasks.filter { $0.key.name == "img" }.map(\.failReports) == [2])
+    }
+
     /// Names and devices are byte strings: `é` and `e` + U+0301 look alike and Swift's `==` takes
     /// them for one, but they are two files (and two devices) to the device and to the store.
     @Test func canonicallyEquivalentNamesAreDistinct() throws {

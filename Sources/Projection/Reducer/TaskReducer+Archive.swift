@@ -5,13 +5,15 @@
 /// only the filter may hold is numbered by the store, and a late event for it reads it back
 /// through `archive`.
 extension TaskReducer {
-    /// Moves idle ended tasks out of memory; called by `drain()`, after their rows were taken.
+    /// Moves idle ended tasks out of memory; called by `drain()`, after their rows were taken,
+    /// and by `drainAdded` (a part), where a task changed since the last drain stays.
     mutating func archiveIdle() {
         guard let after = archiveAfter?.nanoseconds, archive != nil, clock > after else { return }
         let cutoff = clock - after
         while let (time, id) = endedQueue.popFirst(before: cutoff) {
             // A task changed since it was queued was queued again with its new last event.
-            guard let t = tasks[id], t.lastEventAt == time, !t.state.isOpen, t.pendingResponses == 0 else { continue }
+            // One changed since the last drain (in a part of a transaction) waits for the next.
+            guard let t = tasks[id], t.lastEventAt == time, !t.state.isOpen, t.pendingResponses == 0, !dirtyTasks.contains(id) else { continue }
             tasks[id] = nil
             // An earlier attempt (its key was tried again while it was in memory): nothing to keep.
             // Nothing reaches it any more: `_rsp`s go to tasks that await one, `upload_result` to
