@@ -82,15 +82,10 @@ public struct TaskReducer: Sendable {
 
     /// Takes the rows changed since the last call.
     public mutating func drain() -> ReducerOutput {
-        var out = output
-        output = ReducerOutput()
-        // Room for as many events as this batch had: grown from empty, the array was copied some
-        // 16 times per 50 000-message batch.
-        output.events.reserveCapacity(out.events.count)
+        var out = takeAdded()
         out.tasks = dirtyTasks.sorted().compactMap { tasks[$0] }
         for t in out.tasks { endedQueue.noteIfEnded(t) }
         out.devices = devices.drain()
-        out.topics = topics.drain()
         out.traffic = traffic.drain()
         for id in dirtyTasks where latest[tasks[id]!.key] != id { tasks[id] = nil }
         dirtyTasks.removeAll(keepingCapacity: true)
@@ -104,15 +99,21 @@ public struct TaskReducer: Sendable {
     /// for `drain`, which ends it.
     public mutating func drainAdded(atLeast minimum: Int) -> ReducerOutput? {
         guard !output.events.isEmpty, output.events.count >= minimum else { return nil }
-        var out = ReducerOutput()
-        swap(&out.events, &output.events)
-        output.events.reserveCapacity(out.events.count)
-        swap(&out.anomalies, &output.anomalies)
-        swap(&out.recorderEvents, &output.recorderEvents)
-        out.topics = topics.drain()
+        let out = takeAdded()
         // Tasks written by an earlier transaction and idle since leave memory now too: a
         // transaction in parts holds five times the messages of one that is not.
         archiveIdle()
+        return out
+    }
+
+    /// The rows only ever added since the last drain (`output`: events, anomalies, recorder
+    /// events) and the new topics, leaving room for as many events (grown from empty, the array
+    /// was copied some 16 times per 50 000-message batch).
+    private mutating func takeAdded() -> ReducerOutput {
+        var out = output
+        output = ReducerOutput()
+        output.events.reserveCapacity(out.events.count)
+        out.topics = topics.drain()
         return out
     }
 
